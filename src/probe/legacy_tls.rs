@@ -1,0 +1,870 @@
+//! Hand-built TLS 1.0–1.2 ClientHello probe: which legacy versions a server accepts, and its certificate chain.
+//!
+//! rustls cannot speak TLS 1.0/1.1, and when a rustls handshake fails we still want to know what the
+//! server would have said. Before TLS 1.3 the ServerHello and Certificate messages travel in clear, so a
+//! raw ClientHello plus a small record parser is enough to learn the negotiated version, the cipher
+//! suite and the certificate chain without ever completing a handshake.
+//!
+//! A server may answer with a different version than the one offered (a TLS 1.2 hello answered with
+//! TLS 1.0, or vice versa from broken stacks): that is reported as `Accepted` with the version the
+//! server chose, and the caller decides what it means.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// RFC 5246 allows a ciphertext record up to 2^14 + 2048; anything larger is not TLS we can trust.
+const MAX_RECORD: usize = 16384 + 2048;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LegacyVersion {
+    #[serde(rename = "TLSv1.0")]
+    Tls10,
+    #[serde(rename = "TLSv1.1")]
+    Tls11,
+    #[serde(rename = "TLSv1.2")]
+    Tls12,
+}
+
+impl LegacyVersion {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+        }
+    }
+
+    pub fn wire(&self) -> u16 {
+        match self {
+            Self::Tls10 => 0x0301,
+            Self::Tls11 => 0x0302,
+            Self::Tls12 => 0x0303,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyHello {
+    pub offered: LegacyVersion,
+    pub outcome: LegacyOutcome,
+    /// DER certificates, leaf first, exactly as the server sent them (possibly empty).
+    #[serde(skip)]
+    pub certificates: Vec<Vec<u8>>,
+    pub bytes_read: usize,
+}
+
+/// Once a ServerHello has been seen the outcome is always `Accepted`, even if the certificate never
+/// arrives (timeout, EOF, byte budget) or a later alert follows: the version question is answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum LegacyOutcome {
+    Accepted {
+        version: String,
+        cipher_suite: u16,
+        cipher_name: Option<String>,
+    },
+    /// A fatal alert; also a warning alert if the server then went silent without a ServerHello.
+    Alert {
+        description: u8,
+        name: String,
+    },
+    Closed,
+    Timeout,
+    NotTls {
+        first_bytes: String,
+    },
+    Malformed {
+        detail: String,
+    },
+}
+
+/// (code, IANA name, only valid in TLS 1.2). 1.2-only suites are withheld from 1.0/1.1 hellos because
+/// some broken servers pick them anyway, which would make the answer misleading.
+const SUITES: &[(u16, &str, bool)] = &[
+    (0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", true),
+    (0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", true),
+    (0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", true),
+    (0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", true),
+    (
+        0xcca9,
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        true,
+    ),
+    (0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", true),
+    (0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", true),
+    (0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", true),
+    (0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256", true),
+    (0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384", true),
+    (0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", true),
+    (0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", true),
+    (0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256", true),
+    (0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256", true),
+    (0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", false),
+    (0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", false),
+    (0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", false),
+    (0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", false),
+    (0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", false),
+    (0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", false),
+    (0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", false),
+    (0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", false),
+    (0xc012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", false),
+    (0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", false),
+    (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", false),
+];
+const RENEGOTIATION_SCSV: u16 = 0x00ff;
+
+/// rsa_pkcs1 sha256/384/512, ecdsa p256/p384, rsa_pss_rsae 256/384/512, ed25519, then sha1 variants
+/// last because old servers may hold nothing better.
+const SIG_ALGS: &[u16] = &[
+    0x0401, 0x0501, 0x0601, 0x0403, 0x0503, 0x0804, 0x0805, 0x0806, 0x0807, 0x0201, 0x0203,
+];
+
+fn cipher_name(code: u16) -> Option<String> {
+    SUITES.iter().find(|s| s.0 == code).map(|s| s.1.to_string())
+}
+
+fn alert_name(d: u8) -> String {
+    let n = match d {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        _ => return format!("unknown({d})"),
+    };
+    n.to_string()
+}
+
+fn version_label(v: u16) -> String {
+    match v {
+        0x0300 => "SSLv3".into(),
+        0x0301 => "TLSv1.0".into(),
+        0x0302 => "TLSv1.1".into(),
+        0x0303 => "TLSv1.2".into(),
+        0x0304 => "TLSv1.3".into(),
+        _ => format!("0x{v:04x}"),
+    }
+}
+
+/// SNI must carry a DNS name (RFC 6066: no IP literals, no trailing dot); anything else is left out.
+fn sni_name(sni: Option<&str>) -> Option<&str> {
+    let name = sni?.trim_end_matches('.');
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.parse::<std::net::IpAddr>().is_err()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    ok.then_some(name)
+}
+
+fn push_u16(out: &mut Vec<u8>, v: usize) {
+    out.extend_from_slice(&(v as u16).to_be_bytes());
+}
+
+fn push_ext(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    out.extend_from_slice(&kind.to_be_bytes());
+    push_u16(out, data.len());
+    out.extend_from_slice(data);
+}
+
+pub fn client_hello(offered: LegacyVersion, sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(256);
+    body.extend_from_slice(&offered.wire().to_be_bytes());
+    body.extend_from_slice(&random);
+    body.push(0); // no session id: we never resume
+    let suites: Vec<u16> = SUITES
+        .iter()
+        .filter(|s| offered == LegacyVersion::Tls12 || !s.2)
+        .map(|s| s.0)
+        .chain([RENEGOTIATION_SCSV])
+        .collect();
+    push_u16(&mut body, suites.len() * 2);
+    for s in suites {
+        body.extend_from_slice(&s.to_be_bytes());
+    }
+    body.extend_from_slice(&[1, 0]); // compression: null only
+
+    // Deliberately no supported_versions: its presence would switch servers to TLS 1.3 negotiation.
+    let mut ext = Vec::new();
+    if let Some(name) = sni_name(sni) {
+        let mut sn = Vec::new();
+        push_u16(&mut sn, name.len() + 3);
+        sn.push(0); // host_name
+        push_u16(&mut sn, name.len());
+        sn.extend_from_slice(name.as_bytes());
+        push_ext(&mut ext, 0x0000, &sn);
+    }
+    push_ext(&mut ext, 0x000a, &[0, 6, 0, 0x1d, 0, 0x17, 0, 0x18]);
+    push_ext(&mut ext, 0x000b, &[1, 0]);
+    let mut sig = Vec::new();
+    push_u16(&mut sig, SIG_ALGS.len() * 2);
+    SIG_ALGS
+        .iter()
+        .for_each(|a| sig.extend_from_slice(&a.to_be_bytes()));
+    push_ext(&mut ext, 0x000d, &sig);
+    push_ext(&mut ext, 0xff01, &[0]);
+    push_u16(&mut body, ext.len());
+    body.extend_from_slice(&ext);
+
+    let mut rec = vec![22, 3, 1]; // record version 1.0: some old middleboxes drop anything higher
+    push_u16(&mut rec, body.len() + 4);
+    rec.push(1);
+    rec.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    rec.extend_from_slice(&body);
+    rec
+}
+
+fn u24(b: &[u8]) -> Option<usize> {
+    Some(((*b.first()? as usize) << 16) | ((*b.get(1)? as usize) << 8) | *b.get(2)? as usize)
+}
+
+fn parse_server_hello(b: &[u8]) -> Option<(u16, u16)> {
+    let version = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
+    let at = 35 + *b.get(34)? as usize; // after version, random, session id
+    let suite = u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]);
+    b.get(at + 2)?; // compression method must be there
+    Some((version, suite))
+}
+
+fn parse_certificates(b: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut rest = b.get(3..)?;
+    if rest.len() != u24(b)? {
+        return None;
+    }
+    let mut certs = Vec::new();
+    while !rest.is_empty() {
+        let len = u24(rest)?;
+        certs.push(rest.get(3..3 + len)?.to_vec());
+        rest = rest.get(3 + len..)?;
+    }
+    Some(certs)
+}
+
+fn escape(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes.iter().take(64) {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s
+}
+
+fn malformed(detail: impl Into<String>) -> LegacyOutcome {
+    LegacyOutcome::Malformed {
+        detail: detail.into(),
+    }
+}
+
+enum End {
+    Eof,
+    Timeout,
+    Budget(usize),
+}
+
+/// Pure, incremental parser of the server's first flight, kept apart from I/O so it can be fuzzed.
+#[derive(Default)]
+struct Reader {
+    buf: Vec<u8>,
+    handshake: Vec<u8>,
+    alert: Vec<u8>,
+    seen_record: bool,
+    hello: Option<(u16, u16)>,
+    certificates: Option<Vec<Vec<u8>>>,
+    warning: Option<u8>,
+}
+
+impl Reader {
+    fn accepted(&self) -> Option<LegacyOutcome> {
+        self.hello.map(|(v, s)| LegacyOutcome::Accepted {
+            version: version_label(v),
+            cipher_suite: s,
+            cipher_name: cipher_name(s),
+        })
+    }
+
+    fn end(&self, why: End) -> LegacyOutcome {
+        if let Some(accepted) = self.accepted() {
+            return accepted;
+        }
+        match why {
+            End::Timeout => LegacyOutcome::Timeout,
+            End::Budget(n) => malformed(format!("no ServerHello within max_bytes ({n} bytes)")),
+            End::Eof if !self.buf.is_empty() || !self.handshake.is_empty() => {
+                malformed("connection closed in the middle of a record or handshake message")
+            }
+            End::Eof => match self.warning {
+                Some(d) => LegacyOutcome::Alert {
+                    description: d,
+                    name: alert_name(d),
+                },
+                None => LegacyOutcome::Closed,
+            },
+        }
+    }
+
+    /// Returns the outcome as soon as the data seen so far settles it.
+    fn feed(&mut self, data: &[u8]) -> Option<LegacyOutcome> {
+        self.buf.extend_from_slice(data);
+        loop {
+            let is_tls_type = |t: u8| (20..=24).contains(&t);
+            if !self.seen_record {
+                // Decide on the first byte or two so a banner like "220 ..." is reported as such.
+                let head_ok = self.buf.first().is_none_or(|&t| is_tls_type(t))
+                    && self.buf.get(1).is_none_or(|&m| m == 3);
+                if !head_ok {
+                    return Some(LegacyOutcome::NotTls {
+                        first_bytes: escape(&self.buf),
+                    });
+                }
+            }
+            let header = self.buf.get(..5)?;
+            let (kind, major) = (header[0], header[1]);
+            let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+            if !is_tls_type(kind) || major != 3 {
+                return Some(malformed(format!("bad record header {header:02x?}")));
+            }
+            if len > MAX_RECORD {
+                return Some(malformed(format!(
+                    "record length {len} exceeds {MAX_RECORD}"
+                )));
+            }
+            if self.buf.len() < 5 + len {
+                return None;
+            }
+            let payload: Vec<u8> = self.buf.drain(..5 + len).skip(5).collect();
+            self.seen_record = true;
+            let done = match kind {
+                22 => {
+                    self.handshake.extend_from_slice(&payload);
+                    self.handshake_messages()
+                }
+                21 => {
+                    self.alert.extend_from_slice(&payload);
+                    self.alerts()
+                }
+                20 => None, // stray ChangeCipherSpec: harmless, nothing to learn
+                _ => Some(malformed(format!(
+                    "record type {kind} before the handshake"
+                ))),
+            };
+            if done.is_some() {
+                return done;
+            }
+        }
+    }
+
+    fn alerts(&mut self) -> Option<LegacyOutcome> {
+        while self.alert.len() >= 2 {
+            let (level, d) = (self.alert[0], self.alert[1]);
+            self.alert.drain(..2);
+            if self.hello.is_some() {
+                return self.accepted();
+            }
+            // Warnings (e.g. unrecognized_name) usually precede a normal ServerHello; keep going but
+            // remember them in case the server then hangs up.
+            if level != 1 || d == 0 {
+                return Some(LegacyOutcome::Alert {
+                    description: d,
+                    name: alert_name(d),
+                });
+            }
+            self.warning = Some(d);
+        }
+        None
+    }
+
+    fn handshake_messages(&mut self) -> Option<LegacyOutcome> {
+        while let Some(len) = self.handshake.get(1..4).and_then(u24) {
+            if self.handshake.len() < 4 + len {
+                return None;
+            }
+            let msg: Vec<u8> = self.handshake.drain(..4 + len).collect();
+            let body = &msg[4..];
+            match (msg[0], self.hello.is_some()) {
+                (0, _) => {} // HelloRequest
+                (2, false) => match parse_server_hello(body) {
+                    Some(h) => self.hello = Some(h),
+                    None => return Some(malformed("truncated ServerHello")),
+                },
+                (11, true) => match parse_certificates(body) {
+                    Some(c) => self.certificates = Some(c),
+                    None => return Some(malformed("inconsistent Certificate message")),
+                },
+                (14, true) => return self.accepted(), // ServerHelloDone: no certificate coming
+                (_, true) => {}                       // ServerKeyExchange, CertificateStatus, ...
+                (t, false) => {
+                    return Some(malformed(format!("handshake type {t} before ServerHello")))
+                }
+            }
+            if self.hello.is_some() && self.certificates.is_some() {
+                return self.accepted();
+            }
+        }
+        None
+    }
+}
+
+fn fresh_random() -> [u8; 32] {
+    use ring::rand::SecureRandom;
+    let mut r = [0u8; 32];
+    if ring::rand::SystemRandom::new().fill(&mut r).is_err() {
+        // The handshake is never completed, so uniqueness is all the random has to provide.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        r[..16].copy_from_slice(&t.map(|d| d.as_nanos()).unwrap_or(0).to_le_bytes());
+    }
+    r
+}
+
+/// Sends one ClientHello for `offered` and reads the server's answer. The whole exchange shares one
+/// deadline, and at most `max_bytes` are read; the stream is left mid-handshake for the caller to drop.
+pub async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    offered: LegacyVersion,
+    sni: Option<&str>,
+    timeout: Duration,
+    max_bytes: usize,
+) -> LegacyHello {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let hello = client_hello(offered, sni, fresh_random());
+    // A failed write is not conclusive: the server may already have said why (a banner, an alert).
+    let _ = tokio::time::timeout_at(deadline, async {
+        stream.write_all(&hello).await?;
+        stream.flush().await
+    })
+    .await;
+
+    let mut reader = Reader::default();
+    let mut bytes_read = 0;
+    let mut chunk = [0u8; 4096];
+    let outcome = loop {
+        let room = max_bytes.saturating_sub(bytes_read).min(chunk.len());
+        if room == 0 {
+            break reader.end(End::Budget(max_bytes));
+        }
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await {
+            Err(_) => break reader.end(End::Timeout),
+            Ok(Err(_)) | Ok(Ok(0)) => break reader.end(End::Eof),
+            Ok(Ok(n)) => {
+                bytes_read += n;
+                if let Some(done) = reader.feed(&chunk[..n]) {
+                    break done;
+                }
+            }
+        }
+    };
+    LegacyHello {
+        offered,
+        outcome,
+        certificates: reader.certificates.unwrap_or_default(),
+        bytes_read,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Instant;
+    use tokio::net::{TcpListener, TcpStream};
+
+    const SECOND: Duration = Duration::from_secs(5);
+
+    /// Minimal ClientHello parser: (record version, client_version, suites, extensions).
+    type Parsed = (u16, u16, Vec<u16>, Vec<(u16, Vec<u8>)>);
+
+    fn parse_hello(b: &[u8]) -> Parsed {
+        assert_eq!(b[0], 22);
+        assert_eq!(u16::from_be_bytes([b[3], b[4]]) as usize, b.len() - 5);
+        assert_eq!(b[5], 1);
+        assert_eq!(u24(&b[6..]).unwrap(), b.len() - 9);
+        let h = &b[9..];
+        let mut at = 2 + 32 + 1 + h[34] as usize;
+        let n = u16::from_be_bytes([h[at], h[at + 1]]) as usize;
+        let suites = h[at + 2..at + 2 + n]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        at += 2 + n;
+        assert_eq!(&h[at..at + 2], &[1, 0]);
+        at += 2;
+        assert_eq!(
+            u16::from_be_bytes([h[at], h[at + 1]]) as usize,
+            h.len() - at - 2
+        );
+        at += 2;
+        let mut exts = Vec::new();
+        while at < h.len() {
+            let len = u16::from_be_bytes([h[at + 2], h[at + 3]]) as usize;
+            exts.push((
+                u16::from_be_bytes([h[at], h[at + 1]]),
+                h[at + 4..at + 4 + len].to_vec(),
+            ));
+            at += 4 + len;
+        }
+        assert_eq!(at, h.len());
+        let rec = u16::from_be_bytes([b[1], b[2]]);
+        (rec, u16::from_be_bytes([h[0], h[1]]), suites, exts)
+    }
+
+    #[test]
+    fn client_hello_is_well_formed() {
+        for v in [
+            LegacyVersion::Tls10,
+            LegacyVersion::Tls11,
+            LegacyVersion::Tls12,
+        ] {
+            let b = client_hello(v, Some("mx.example.test."), [7; 32]);
+            let (rec, cv, suites, exts) = parse_hello(&b);
+            assert_eq!((rec, cv), (0x0301, v.wire()));
+            assert_eq!(&b[11..43], &[7; 32]);
+            for s in [0x00ff, 0x000a, 0xc013, 0x002f] {
+                assert!(suites.contains(&s), "{s:04x}");
+            }
+            assert_eq!(suites.contains(&0xc02f), v == LegacyVersion::Tls12);
+            let kinds: Vec<u16> = exts.iter().map(|e| e.0).collect();
+            assert_eq!(kinds, [0x0000, 0x000a, 0x000b, 0x000d, 0xff01]);
+            assert_eq!(&exts[0].1[5..], b"mx.example.test");
+            assert_eq!(exts[1].1, [0, 6, 0, 0x1d, 0, 0x17, 0, 0x18]);
+        }
+        for ip in ["192.0.2.1", "::1", "[::1]", ""] {
+            let (.., exts) = parse_hello(&client_hello(LegacyVersion::Tls12, Some(ip), [0; 32]));
+            assert!(exts.iter().all(|e| e.0 != 0 && e.0 != 0x002b), "{ip}");
+        }
+        let json = serde_json::to_string(&LegacyVersion::Tls11).unwrap();
+        assert_eq!(json, "\"TLSv1.1\"");
+        let o = serde_json::to_value(LegacyOutcome::Closed).unwrap();
+        assert_eq!(o, serde_json::json!({"result": "closed"}));
+    }
+
+    async fn peer<F, Fut>(f: F) -> SocketAddr
+    where
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { f(l.accept().await.unwrap().0).await });
+        addr
+    }
+
+    async fn run(addr: SocketAddr, v: LegacyVersion, t: Duration, max: usize) -> LegacyHello {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        probe(&mut s, v, Some("mx.example.test"), t, max).await
+    }
+
+    /// Replies with fixed bytes after reading the ClientHello, then keeps the connection open.
+    async fn scripted(reply: Vec<u8>) -> SocketAddr {
+        peer(|mut s| async move {
+            let _ = s.read(&mut [0u8; 1024]).await;
+            let _ = s.write_all(&reply).await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        })
+        .await
+    }
+
+    fn records(kind: u8, payload: &[u8], chunk: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in payload.chunks(chunk) {
+            out.extend_from_slice(&[kind, 3, 1]);
+            push_u16(&mut out, c.len());
+            out.extend_from_slice(c);
+        }
+        out
+    }
+
+    fn hs(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![kind];
+        m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        m.extend_from_slice(body);
+        m
+    }
+
+    fn flight(version: u16, suite: u16, certs: &[&[u8]]) -> Vec<u8> {
+        let mut sh = version.to_be_bytes().to_vec();
+        sh.extend_from_slice(&[9; 32]);
+        sh.extend_from_slice(&[1, 0xaa]);
+        sh.extend_from_slice(&suite.to_be_bytes());
+        sh.push(0);
+        let mut list = Vec::new();
+        for c in certs {
+            list.extend_from_slice(&(c.len() as u32).to_be_bytes()[1..]);
+            list.extend_from_slice(c);
+        }
+        let mut cm = (list.len() as u32).to_be_bytes()[1..].to_vec();
+        cm.extend_from_slice(&list);
+        [hs(2, &sh), hs(11, &cm), hs(14, &[])].concat()
+    }
+
+    fn chain() -> (Vec<rcgen::Certificate>, rcgen::KeyPair) {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["mx.example.test".to_string()]).unwrap();
+        (vec![leaf.signed_by(&key, &issuer).unwrap(), ca_cert], key)
+    }
+
+    async fn rustls_server() -> (SocketAddr, Vec<Vec<u8>>) {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let (certs, key) = chain();
+        let ders: Vec<CertificateDer<'static>> = certs.iter().map(|c| c.der().clone()).collect();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let cfg = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(ders.clone(), key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+        let addr = peer(move |s| async move {
+            let _ = acceptor.accept(s).await;
+        })
+        .await;
+        (addr, ders.iter().map(|d| d.to_vec()).collect())
+    }
+
+    #[tokio::test]
+    async fn rustls_tls12_accepted_with_chain() {
+        let (addr, expected) = rustls_server().await;
+        let r = run(addr, LegacyVersion::Tls12, SECOND, 1 << 20).await;
+        let LegacyOutcome::Accepted {
+            version,
+            cipher_name,
+            ..
+        } = &r.outcome
+        else {
+            panic!("{r:?}")
+        };
+        assert_eq!(version, "TLSv1.2");
+        assert_eq!(
+            cipher_name.as_deref(),
+            Some("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+        );
+        assert_eq!(r.certificates, expected);
+        assert_eq!(expected.len(), 2);
+        assert!(r.bytes_read > 0);
+    }
+
+    #[tokio::test]
+    async fn rustls_refuses_tls10() {
+        let (addr, _) = rustls_server().await;
+        let r = run(addr, LegacyVersion::Tls10, SECOND, 1 << 20).await;
+        let want = LegacyOutcome::Alert {
+            description: 70,
+            name: "protocol_version".into(),
+        };
+        assert_eq!(r.outcome, want);
+        assert!(r.certificates.is_empty());
+    }
+
+    #[tokio::test]
+    async fn immediate_close() {
+        let addr = peer(|s| async move { drop(s) }).await;
+        let r = run(addr, LegacyVersion::Tls12, SECOND, 4096).await;
+        assert_eq!(r.outcome, LegacyOutcome::Closed);
+    }
+
+    #[tokio::test]
+    async fn stall_times_out() {
+        let addr = scripted(Vec::new()).await;
+        let start = Instant::now();
+        let r = run(addr, LegacyVersion::Tls12, Duration::from_millis(300), 4096).await;
+        assert_eq!(r.outcome, LegacyOutcome::Timeout);
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn scripted_replies() {
+        let alert = |description: u8, name: &str| LegacyOutcome::Alert {
+            description,
+            name: name.into(),
+        };
+        let cases: [(&[u8], LegacyOutcome); 5] = [
+            (
+                b"220 smtp ready\r\n",
+                LegacyOutcome::NotTls {
+                    first_bytes: "220 smtp ready\\r\\n".into(),
+                },
+            ),
+            (
+                &[22, 3, 1, 0xea, 0x60],
+                malformed("record length 60000 exceeds 18432"),
+            ),
+            (&[21, 3, 1, 0, 2, 2, 40], alert(40, "handshake_failure")),
+            // A warning alone settles nothing; it only explains a hang-up, so this one waits.
+            (&[21, 3, 1, 0, 2, 1, 112], LegacyOutcome::Timeout),
+            (
+                &[22, 3, 3, 0, 4, 14, 0, 0, 0],
+                malformed("handshake type 14 before ServerHello"),
+            ),
+        ];
+        for (reply, want) in cases {
+            let addr = scripted(reply.to_vec()).await;
+            let r = run(addr, LegacyVersion::Tls12, Duration::from_millis(300), 4096).await;
+            assert_eq!(r.outcome, want, "{reply:02x?}");
+        }
+        // ...and reported once the server hangs up.
+        let addr = peer(|mut s| async move {
+            let _ = s.write_all(&[21, 3, 1, 0, 2, 1, 112]).await;
+        })
+        .await;
+        let r = run(addr, LegacyVersion::Tls12, SECOND, 4096).await;
+        assert_eq!(r.outcome, alert(112, "unrecognized_name"));
+    }
+
+    #[tokio::test]
+    async fn endless_records_bounded_by_max_bytes() {
+        let addr = peer(|mut s| async move {
+            // Each record is a complete, empty HelloRequest: valid, and never a conclusion.
+            while s.write_all(&[22, 3, 1, 0, 4, 0, 0, 0, 0]).await.is_ok() {}
+        })
+        .await;
+        let start = Instant::now();
+        let r = run(addr, LegacyVersion::Tls12, Duration::from_secs(20), 10_000).await;
+        assert!(
+            matches!(&r.outcome, LegacyOutcome::Malformed { detail } if detail.contains("max_bytes"))
+        );
+        assert_eq!(r.bytes_read, 10_000);
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn reassembles_one_byte_records() {
+        let certs: [&[u8]; 2] = [&[0x30; 300], b"second"];
+        // Offered 1.1, server picks 1.0: reported as what the server chose.
+        let addr = scripted(records(22, &flight(0x0301, 0xc014, &certs), 1)).await;
+        let r = run(addr, LegacyVersion::Tls11, SECOND, 1 << 20).await;
+        let want = LegacyOutcome::Accepted {
+            version: "TLSv1.0".into(),
+            cipher_suite: 0xc014,
+            cipher_name: Some("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into()),
+        };
+        assert_eq!(r.outcome, want);
+        assert_eq!(r.certificates, certs.map(|c| c.to_vec()));
+    }
+
+    /// Mutated and truncated flights fed in odd chunk sizes must never panic.
+    #[test]
+    fn parser_survives_garbage() {
+        let base = records(22, &flight(0x0303, 0xc02f, &[&[1; 40], &[2; 9]]), 7);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as usize
+        };
+        for _ in 0..20_000 {
+            let mut data = base.clone();
+            for _ in 0..next() % 4 {
+                let i = next() % data.len();
+                data[i] = next() as u8;
+            }
+            data.truncate(next() % (data.len() + 1));
+            let mut reader = Reader::default();
+            for c in data.chunks(1 + next() % 16) {
+                if reader.feed(c).is_some() {
+                    break;
+                }
+            }
+            let _ = reader.end(End::Eof);
+        }
+    }
+
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[tokio::test]
+    async fn openssl_tls10_server() {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        if Command::new("openssl").arg("version").output().is_err() {
+            eprintln!("skipping openssl_tls10_server: openssl not on PATH");
+            return;
+        }
+        let cert = rcgen::generate_simple_self_signed(vec!["mx.example.test".into()]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+        std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                "127.0.0.1:0",
+                "-tls1",
+                "-naccept",
+                "2",
+            ])
+            .args(["-cipher", "DEFAULT@SECLEVEL=0", "-cert"])
+            .args([&cert_pem, &std::path::PathBuf::from("-key"), &key_pem])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let _guard = Kill(child);
+        let line = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok);
+            let found = lines.by_ref().find(|l| l.starts_with("ACCEPT "));
+            // Keep draining so s_server never dies of SIGPIPE while logging later connections.
+            std::thread::spawn(move || lines.for_each(drop));
+            found
+        });
+        let line = tokio::time::timeout(SECOND, line).await.unwrap().unwrap();
+        let addr: SocketAddr = line.expect("no ACCEPT line")[7..].trim().parse().unwrap();
+        for offered in [LegacyVersion::Tls10, LegacyVersion::Tls12] {
+            let r = run(addr, offered, SECOND, 1 << 20).await;
+            let version = match &r.outcome {
+                LegacyOutcome::Accepted { version, .. } => version.as_str(),
+                other => panic!("{offered:?}: {other:?}"),
+            };
+            // A 1.2 hello to a 1.0-only server is answered with 1.0.
+            assert_eq!(version, "TLSv1.0");
+            assert_eq!(r.certificates, vec![cert.cert.der().to_vec()]);
+        }
+    }
+}
