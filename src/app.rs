@@ -1,0 +1,267 @@
+//! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
+//! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
+
+use crate::cli::{self, Cli, ColorChoice, Command, OutputArgs, ServerArgs};
+use crate::evidence::ProbeSettings;
+use crate::findings::catalogue;
+use crate::probe::{self, dns::Dns, tls::TrustStore, Ctx};
+use crate::render::{self, RenderOptions};
+use crate::report::{self, Body, Report};
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_UNUSABLE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_UNUSABLE
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("mxray: {e:#}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Server(args) => server(args),
+        Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
+        Command::Explain(args) => explain(args.code.as_deref(), args.list),
+    }
+}
+
+fn now_rfc3339() -> (String, i64) {
+    let now = time::OffsetDateTime::now_utc();
+    let text = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    (text, now.unix_timestamp())
+}
+
+fn server(args: ServerArgs) -> anyhow::Result<u8> {
+    let host = cli::validate_host(&args.host).map_err(anyhow::Error::msg)?;
+    let ports = cli::parse_ports(args.ports.as_deref()).map_err(anyhow::Error::msg)?;
+    let net = &args.net;
+    let resolvers = net
+        .resolver
+        .iter()
+        .map(|r| cli::parse_resolver(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    if !(net.timeout.is_finite() && net.timeout > 0.0 && net.timeout <= 600.0) {
+        anyhow::bail!(
+            "--timeout must be between 0 and 600 seconds, got {}",
+            net.timeout
+        );
+    }
+    if !(net.slow.is_finite() && net.slow > 0.0) {
+        anyhow::bail!("--slow must be a positive number of seconds");
+    }
+    if net.per_address == 0 || net.per_address > 64 {
+        anyhow::bail!("--per-address must be between 1 and 64");
+    }
+    if let Some(h) = &net.helo {
+        cli::validate_host(h).map_err(|e| anyhow::anyhow!("--helo: {e}"))?;
+    }
+    if let Some(n) = &net.tls_name {
+        cli::validate_host(n).map_err(|e| anyhow::anyhow!("--tls-name: {e}"))?;
+    }
+    let trust = TrustStore::load(net.ca_file.as_deref(), true)?;
+    let timeout = Duration::from_secs_f64(net.timeout);
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    let tls_name = net
+        .tls_name
+        .clone()
+        .or_else(|| (!is_ip).then(|| host.clone()));
+    let helo = net.helo.clone().or_else(machine_fqdn);
+    let (started_at, now) = now_rfc3339();
+    let settings = ProbeSettings {
+        timeout_ms: timeout.as_millis() as u64,
+        helo: helo.clone().unwrap_or_else(|| "(address literal)".into()),
+        tls_name: tls_name.clone(),
+        resolvers: Vec::new(),
+        ports,
+        families: cli::families(net),
+        legacy_tls: !net.no_legacy_tls,
+        slow_threshold_ms: (net.slow * 1000.0) as u64,
+        expiry_warning_days: net.expiry_warning,
+    };
+    let ctx = Ctx {
+        trust,
+        timeout,
+        helo,
+        tls_name,
+        now,
+        legacy: !net.no_legacy_tls,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let spinner = Spinner::start(&args.output, &host);
+    let evidence = rt.block_on(async {
+        let dns = Dns::new(&resolvers, timeout)?;
+        let mut settings = settings;
+        settings.resolvers = dns.description.clone();
+        let progress = spinner.callback();
+        anyhow::Ok(probe::probe_server(ctx, &dns, &host, settings, net.per_address, progress).await)
+    })?;
+    spinner.finish();
+    let report = Report::new(
+        Body::Server(Box::new(evidence)),
+        host,
+        started_at,
+        started.elapsed().as_millis() as u64,
+    );
+    // The runtime may hold sockets of abandoned probes; do not wait for them.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    emit(report, now, &args.output)
+}
+
+fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not an mxray report: {e}", path.display()))?;
+    if report.schema_version > crate::evidence::SCHEMA_VERSION {
+        anyhow::bail!(
+            "{} uses report schema {}, newer than this mxray understands ({})",
+            path.display(),
+            report.schema_version,
+            crate::evidence::SCHEMA_VERSION
+        );
+    }
+    let now = report
+        .started_unix()
+        .ok_or_else(|| anyhow::anyhow!("{}: started_at is not an RFC 3339 time", path.display()))?;
+    emit(report, now, out)
+}
+
+/// Diagnoses (again), renders, saves, and turns the verdict into the exit status.
+fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
+    let mut findings = crate::diagnose::diagnose(&report.body, now);
+    report.summary = report::finalize(&mut findings, &out.ignore, out.fail_on);
+    report.findings = findings;
+    if let Some(path) = &out.save {
+        std::fs::write(path, render::json::render(&report))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    let opts = RenderOptions {
+        transcript: out.transcript,
+        color: use_color(out.color),
+    };
+    let text = render::render(&report, out.format, &opts);
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not mxray's failure.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    Ok(if report.summary.failed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
+    if list {
+        for c in catalogue::CATALOGUE {
+            println!("{:<34} {:<8} {}", c.code, c.severity.label(), c.title);
+        }
+        return Ok(EXIT_OK);
+    }
+    let code = code.unwrap_or_default();
+    let Some(c) = catalogue::lookup(code) else {
+        let near: Vec<&str> = catalogue::CATALOGUE
+            .iter()
+            .map(|c| c.code)
+            .filter(|k| crate::knowledge::hosts::distance(k, code) <= 3 || k.starts_with(code))
+            .collect();
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", near.join(", "))
+        };
+        anyhow::bail!("unknown finding code {code:?}{hint}; `mxray explain --list` shows them all");
+    };
+    println!("{} — {} [{}]", c.code, c.title, c.severity.label());
+    if let Some(rule) = c.severity_rule {
+        println!("Severity: {rule}");
+    }
+    println!(
+        "\nWhat it means\n  {}\n\nWhy it matters\n  {}\n\nHow to fix it\n  {}",
+        c.what, c.why, c.fix
+    );
+    if !c.references.is_empty() {
+        println!("\nReferences\n  {}", c.references.join("\n  "));
+    }
+    Ok(EXIT_OK)
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// The machine's FQDN when its host name has a dot; otherwise `None` (use the address literal,
+/// never `localhost`, which big receivers reject).
+fn machine_fqdn() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())?;
+    let name = name.trim().trim_end_matches('.').to_string();
+    (name.contains('.') && !name.starts_with("localhost") && cli::validate_host(&name).is_ok())
+        .then_some(name)
+}
+
+/// A spinner on stderr while probes run, only on a terminal and only for human output.
+struct Spinner {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Spinner {
+    fn start(out: &OutputArgs, host: &str) -> Spinner {
+        let tty = std::io::stderr().is_terminal();
+        if !tty || out.format != render::Format::Human {
+            return Spinner { bar: None };
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("probing {host}…"));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Spinner { bar: Some(bar) }
+    }
+    fn callback(&self) -> Option<probe::Progress> {
+        let bar = self.bar.clone()?;
+        Some(std::sync::Arc::new(
+            move |p: &crate::evidence::PortProbe| {
+                bar.set_message(format!("{} done", p.endpoint()));
+            },
+        ))
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

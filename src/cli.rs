@@ -1,0 +1,291 @@
+//! Command-line interface (clap) and its validation into one [`Config`].
+
+use crate::evidence::{Family, PortSpec, Role};
+use crate::render::Format;
+use crate::report::FailOn;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mxray",
+    version,
+    about = "Why won't my mail send? Is this mail server set up securely?"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Probe a mail server: DNS, SMTP/submission/IMAP/POP3 ports, TLS and certificates.
+    Server(ServerArgs),
+    /// Diagnose a saved JSON report (from --save or --format json) again, offline.
+    Diagnose(DiagnoseArgs),
+    /// Explain a finding code and its fix.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// Host name or IP address of the mail server.
+    pub host: String,
+    /// Ports to probe, e.g. `25,587,2525` or `4465/smtps,9993/imaps`. Roles: smtp, submission,
+    /// submissions (smtps), imap, imaps, pop3, pop3s. Unknown ports without a role are sniffed.
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    /// A report saved with --save (or --format json output).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A finding code such as `tls.cert-expired`.
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every code with its severity and title.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// DNS server to use instead of the system resolver, `IP` or `IP:PORT` (repeatable).
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub resolver: Vec<String>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6_only")]
+    pub ipv4_only: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6_only: bool,
+    /// Timeout of each network phase (connect, each reply, the TLS handshake), in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Name to send in EHLO (default: this machine's FQDN, else its address literal).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Name to check the certificate against (and send as SNI) when HOST is an IP address.
+    #[arg(long, value_name = "NAME")]
+    pub tls_name: Option<String>,
+    /// Extra trusted CA certificates (PEM), e.g. a private CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Skip the hand-built TLS 1.0/1.1 probes.
+    #[arg(long)]
+    pub no_legacy_tls: bool,
+    /// Connections at once to any one address.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub per_address: usize,
+    /// A phase slower than this many seconds is reported (net.slow).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub slow: f64,
+    /// Warn when a certificate expires within this many days.
+    #[arg(long, default_value_t = 21, value_name = "DAYS")]
+    pub expiry_warning: u32,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Leave this finding code out of the exit decision (repeatable); it is still reported.
+    #[arg(long, value_name = "CODE")]
+    pub ignore: Vec<String>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Show each port's protocol dialogue.
+    #[arg(short = 'v', long = "transcript")]
+    pub transcript: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Ports probed when none are given.
+pub const DEFAULT_PORTS: &[u16] = &[25, 465, 587, 993, 995];
+
+pub fn known_role(port: u16) -> Option<Role> {
+    Some(match port {
+        25 | 2525 => Role::Smtp,
+        587 | 2587 => Role::Submission,
+        465 | 2465 => Role::Submissions,
+        143 => Role::Imap,
+        993 => Role::Imaps,
+        110 => Role::Pop3,
+        995 => Role::Pop3s,
+        _ => return None,
+    })
+}
+
+fn role_named(s: &str) -> Option<Role> {
+    Some(match s.to_ascii_lowercase().as_str() {
+        "smtp" => Role::Smtp,
+        "submission" => Role::Submission,
+        "submissions" | "smtps" => Role::Submissions,
+        "imap" => Role::Imap,
+        "imaps" => Role::Imaps,
+        "pop3" => Role::Pop3,
+        "pop3s" => Role::Pop3s,
+        _ => return None,
+    })
+}
+
+pub fn parse_ports(list: Option<&str>) -> Result<Vec<PortSpec>, String> {
+    let Some(list) = list else {
+        return Ok(DEFAULT_PORTS
+            .iter()
+            .map(|&port| PortSpec {
+                port,
+                role: known_role(port),
+                explicit: false,
+            })
+            .collect());
+    };
+    let mut out: Vec<PortSpec> = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (num, role) = match item.split_once('/') {
+            Some((n, r)) => (n, Some(role_named(r).ok_or_else(|| format!("unknown port role {r:?} in {item:?} (use smtp, submission, submissions, smtps, imap, imaps, pop3 or pop3s)"))?)),
+            None => (item, None),
+        };
+        let port: u32 = num
+            .parse()
+            .map_err(|_| format!("{num:?} is not a port number"))?;
+        if port == 0 || port > 65535 {
+            return Err(format!("port {port} is out of range (1–65535)"));
+        }
+        let port = port as u16;
+        if out.iter().any(|p| p.port == port) {
+            continue;
+        }
+        out.push(PortSpec {
+            port,
+            role: role.or_else(|| known_role(port)),
+            explicit: true,
+        });
+    }
+    if out.is_empty() {
+        return Err("--ports is empty".into());
+    }
+    Ok(out)
+}
+
+/// Accepts `1.2.3.4`, `1.2.3.4:5300`, `::1`, `[::1]:5300`; port 53 by default.
+pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        if sa.port() == 0 {
+            return Err(format!("resolver {s}: port 0 is out of range"));
+        }
+        return Ok(sa);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("resolver {s:?} is not an IP address or IP:PORT"))
+}
+
+/// RFC 1123 host name or IP literal (optionally in brackets).
+pub fn validate_host(host: &str) -> Result<String, String> {
+    let h = host.trim();
+    let bare = h.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<IpAddr>().is_ok() {
+        return Ok(bare.to_string());
+    }
+    let name = h.trim_end_matches('.');
+    let bad = |why: &str| Err(format!("{host:?} is not a valid host name: {why}"));
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.len() > 253 {
+        return bad("longer than 253 characters");
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return bad("it has an empty label (two dots in a row)");
+        }
+        if label.len() > 63 {
+            return bad("a label is longer than 63 characters");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return bad("a label starts or ends with '-'");
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return bad(&format!("it contains {c:?}"));
+        }
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+pub fn families(net: &NetArgs) -> Vec<Family> {
+    match (net.ipv4_only, net.ipv6_only) {
+        (true, _) => vec![Family::Ipv4],
+        (_, true) => vec![Family::Ipv6],
+        _ => vec![Family::Ipv4, Family::Ipv6],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_with_roles() {
+        let p = parse_ports(Some("25, 4465/smtps,5587/submission,9993/imaps,2525,12345")).unwrap();
+        assert_eq!(p[0].role, Some(Role::Smtp));
+        assert_eq!(p[1].role, Some(Role::Submissions));
+        assert_eq!(p[2].role, Some(Role::Submission));
+        assert_eq!(p[3].role, Some(Role::Imaps));
+        assert_eq!(p[4].role, Some(Role::Smtp));
+        assert_eq!(p[5].role, None);
+        assert!(p.iter().all(|s| s.explicit));
+    }
+
+    #[test]
+    fn bad_ports_are_named() {
+        assert!(parse_ports(Some("0")).unwrap_err().contains("port 0"));
+        assert!(parse_ports(Some("70000")).unwrap_err().contains("70000"));
+        assert!(parse_ports(Some("25/ftp")).unwrap_err().contains("ftp"));
+        assert!(parse_ports(Some("abc")).is_err());
+    }
+
+    #[test]
+    fn hosts_and_resolvers() {
+        assert_eq!(
+            validate_host("Mail.Example.COM.").unwrap(),
+            "mail.example.com"
+        );
+        assert_eq!(validate_host("[::1]").unwrap(), "::1");
+        assert!(validate_host("bad..name").is_err());
+        assert!(validate_host("-x.com").is_err());
+        assert!(validate_host("a b").is_err());
+        assert_eq!(parse_resolver("127.0.0.1:5300").unwrap().port(), 5300);
+        assert_eq!(parse_resolver("::1").unwrap().port(), 53);
+        assert_eq!(parse_resolver("[::1]:5300").unwrap().port(), 5300);
+        assert!(parse_resolver("dns.google").is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! Certificate findings, once per certificate and finding with every port that served it:
+//! validity window, expiry soon, host name, trust, incomplete chain, weak key or signature.
+
+use crate::evidence::{Certificate, PortProbe, ServerEvidence, Verification};
+use crate::findings::Finding;
+use std::collections::BTreeMap;
+
+const DAY: i64 = 86_400;
+
+pub fn all(ev: &ServerEvidence, now: i64, out: &mut Vec<Finding>) {
+    // (code, fingerprint) → finding, so five ports with one expired certificate make one finding.
+    let mut grouped: BTreeMap<(String, String), (Finding, Vec<String>)> = BTreeMap::new();
+    for p in &ev.probes {
+        let (chain, verification, from_legacy) = match served_chain(p) {
+            Some(c) => c,
+            None => continue,
+        };
+        let Some(leaf) = chain.first() else { continue };
+        for f in judge(ev, chain, verification, leaf, now, from_legacy) {
+            let key = (f.code.clone(), leaf.sha256.clone());
+            grouped
+                .entry(key)
+                .or_insert_with(|| (f, Vec::new()))
+                .1
+                .push(p.endpoint());
+        }
+    }
+    for (_, (mut f, endpoints)) in grouped {
+        f.subject = format!(
+            "certificate {} on {}",
+            short(&f.subject),
+            endpoints.join(", ")
+        );
+        out.push(f);
+    }
+}
+
+fn short(cn: &str) -> String {
+    cn.to_string()
+}
+
+/// The chain the server presented: from the modern handshake, or the legacy probe when rustls
+/// could not get that far.
+fn served_chain(p: &PortProbe) -> Option<(&[Certificate], Option<&Verification>, bool)> {
+    if let Some(t) = &p.tls {
+        if !t.chain.is_empty() {
+            return Some((&t.chain, t.verification.as_ref(), false));
+        }
+    }
+    let l = p.legacy_tls.as_ref()?;
+    (!l.chain.is_empty()).then_some((l.chain.as_slice(), None, true))
+}
+
+fn judge(
+    ev: &ServerEvidence,
+    chain: &[Certificate],
+    v: Option<&Verification>,
+    leaf: &Certificate,
+    now: i64,
+    from_legacy: bool,
+) -> Vec<Finding> {
+    let name = leaf
+        .subject_cn
+        .clone()
+        .unwrap_or_else(|| leaf.subject.clone());
+    let fp = format!("SHA-256 {}", leaf.sha256);
+    let mut out = Vec::new();
+    let mk = |code: &str, summary: String| {
+        let mut f = Finding::new(code, name.clone(), summary).evidence(fp.clone());
+        if from_legacy {
+            f = f
+                .evidence("certificate captured by the legacy TLS probe (modern handshake failed)");
+        }
+        f
+    };
+    if leaf.parse_error.is_none() {
+        if now > leaf.not_after_unix {
+            let days = (now - leaf.not_after_unix) / DAY;
+            out.push(
+                mk("tls.cert-expired", format!("the certificate expired on {} ({days} days ago): clients refuse the connection", leaf.not_after))
+                    .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
+            );
+        } else if now < leaf.not_before_unix {
+            out.push(
+                mk(
+                    "tls.cert-not-yet-valid",
+                    format!(
+                        "the certificate is only valid from {}: clients refuse it until then",
+                        leaf.not_before
+                    ),
+                )
+                .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
+            );
+        } else {
+            let left = (leaf.not_after_unix - now) / DAY;
+            if left < i64::from(ev.options.expiry_warning_days) {
+                out.push(
+                    mk(
+                        "tls.cert-expiring-soon",
+                        format!(
+                            "the certificate expires in {left} days, on {}",
+                            leaf.not_after
+                        ),
+                    )
+                    .evidence(format!(
+                        "warning threshold: {} days",
+                        ev.options.expiry_warning_days
+                    )),
+                );
+            }
+        }
+    }
+    if let Some(v) = v {
+        if let (Some(checked), Some(false)) = (&v.checked_name, v.name_matches) {
+            out.push(
+                mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for {checked}: clients connecting to that name reject it"))
+                    .evidence(format!("certificate names: {}", if leaf.sans.is_empty() { "(no subjectAltName)".into() } else { leaf.sans.join(", ") })),
+            );
+        }
+        if !v.trusted {
+            let err = v.trust_error.clone().unwrap_or_default();
+            let incomplete = !leaf.self_signed
+                && chain.len() == 1
+                && leaf.has_ca_issuers_url
+                && err.to_ascii_lowercase().contains("unknownissuer");
+            if incomplete {
+                out.push(
+                    mk("tls.chain-incomplete", "the server sends its certificate without the intermediate certificate that links it to a trusted authority".into())
+                        .evidence(format!("chain sent: 1 certificate, issued by {}", leaf.issuer))
+                        .evidence(format!("verifier: {err}")),
+                );
+            } else {
+                let what = if leaf.self_signed {
+                    "the certificate is self-signed: no client trusts it unless told to".to_string()
+                } else {
+                    format!(
+                        "the certificate is issued by an authority clients do not trust ({})",
+                        leaf.issuer
+                    )
+                };
+                let mut f = mk("tls.cert-untrusted", what).evidence(format!("verifier: {err}"));
+                if !v.custom_roots {
+                    f = f.evidence("checked against the public roots and the system store; a private CA can be given with --ca-file");
+                }
+                out.push(f);
+            }
+        }
+    }
+    let weak_rsa = chain
+        .iter()
+        .find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048));
+    let weak_sig = chain.iter().find(|c| {
+        !c.self_signed && {
+            let s = c.signature_algorithm.to_ascii_lowercase();
+            s.contains("sha1") || s.contains("md5")
+        }
+    });
+    if let Some(c) = weak_rsa {
+        out.push(mk("tls.weak-key", format!("a certificate in the chain uses a {}-bit RSA key; 2048 bits is the minimum today", c.key_bits.unwrap_or(0))).evidence(format!("weak key in: {}", c.subject)));
+    } else if let Some(c) = weak_sig {
+        out.push(
+            mk(
+                "tls.weak-key",
+                format!(
+                    "a certificate in the chain is signed with {}, which is broken",
+                    c.signature_algorithm
+                ),
+            )
+            .evidence(format!("weak signature on: {}", c.subject)),
+        );
+    }
+    out
+}

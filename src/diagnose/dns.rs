@@ -1,0 +1,134 @@
+//! `dns.*` from the host's resolution: NXDOMAIN, NODATA, resolver failure, PTR and FCrDNS.
+
+use crate::evidence::{Lookup, LookupStatus, ServerEvidence};
+use crate::findings::{Finding, Severity};
+use crate::knowledge::hosts;
+
+pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
+    let r = &ev.resolution;
+    let resolvers = ev.options.resolvers.join(", ");
+    if !r.ip_literal {
+        let asked: Vec<&Lookup> = [&r.a, &r.aaaa]
+            .into_iter()
+            .flatten()
+            .filter(|l| l.status != LookupStatus::Skipped)
+            .collect();
+        let host = &ev.host;
+        if !asked.is_empty() && asked.iter().all(|l| l.status == LookupStatus::NxDomain) {
+            let mut f = Finding::new(
+                "dns.no-such-host",
+                host,
+                format!("{host} does not exist in DNS (NXDOMAIN): check the spelling of the server name"),
+            )
+            .evidence(format!("resolver {resolvers} answered NXDOMAIN for {host}"));
+            let near = hosts::near_misses(host);
+            if !near.is_empty() {
+                f = f.evidence(format!("did you mean: {}", near.join(", ")));
+                f.fix = format!(
+                    "Use the correct host name — probably {}. {}",
+                    near[0], f.fix
+                );
+            }
+            out.push(f);
+        } else if !asked.is_empty()
+            && asked
+                .iter()
+                .all(|l| matches!(l.status, LookupStatus::NoRecords | LookupStatus::NxDomain))
+        {
+            out.push(
+                Finding::new(
+                    "dns.no-address",
+                    host,
+                    format!("{host} exists in DNS but has no IPv4 or IPv6 address"),
+                )
+                .evidence(format!(
+                    "A and AAAA answered with no records (resolver {resolvers})"
+                )),
+            );
+        }
+        for l in &asked {
+            if l.status.is_failure() {
+                let mut f = Finding::new(
+                    "dns.lookup-failed",
+                    format!("{} {}", l.name, l.rtype),
+                    format!(
+                        "the DNS lookup of {} ({}) failed: {}",
+                        l.name,
+                        l.rtype,
+                        status_words(l.status)
+                    ),
+                )
+                .evidence(format!(
+                    "resolver {resolvers}: {}",
+                    l.error
+                        .clone()
+                        .unwrap_or_else(|| status_words(l.status).into())
+                ));
+                if !r.addresses.is_empty() {
+                    f.summary
+                        .push_str(" (the other address family resolved, so mxray went on)");
+                }
+                out.push(f);
+            }
+        }
+    }
+    for a in &r.addresses {
+        let ip = a.ip;
+        match a.ptr.status {
+            LookupStatus::NxDomain | LookupStatus::NoRecords => out.push(
+                Finding::new(
+                    "dns.ptr-missing",
+                    ip.to_string(),
+                    format!("{ip} has no reverse DNS (PTR) record"),
+                )
+                .evidence(format!(
+                    "{} PTR: {}",
+                    a.ptr.name,
+                    status_words(a.ptr.status)
+                )),
+            ),
+            s if s.is_failure() => out.push(
+                Finding::new(
+                    "dns.lookup-failed",
+                    format!("{} PTR", a.ptr.name),
+                    format!("the reverse DNS lookup of {ip} failed: {}", status_words(s)),
+                )
+                .severity(Severity::Warning)
+                .evidence(format!(
+                    "resolver {resolvers}: {}",
+                    a.ptr.error.clone().unwrap_or_default()
+                )),
+            ),
+            _ => {}
+        }
+        if a.fcrdns == Some(false) {
+            let mut f = Finding::new(
+                "dns.ptr-mismatch",
+                ip.to_string(),
+                format!("the reverse DNS name of {ip} does not resolve back to {ip}"),
+            );
+            for (name, fwd) in a.ptr.records.iter().zip(&a.forward) {
+                let got = if fwd.records.is_empty() {
+                    status_words(fwd.status).to_string()
+                } else {
+                    fwd.records.join(", ")
+                };
+                f = f.evidence(format!("PTR {ip} → {name}; {name} {} → {got}", fwd.rtype));
+            }
+            out.push(f);
+        }
+    }
+}
+
+pub fn status_words(s: LookupStatus) -> &'static str {
+    match s {
+        LookupStatus::Ok => "ok",
+        LookupStatus::NxDomain => "NXDOMAIN (no such name)",
+        LookupStatus::NoRecords => "no records of this type (NODATA)",
+        LookupStatus::Timeout => "the resolver did not answer in time",
+        LookupStatus::ServFail => "SERVFAIL (the resolver could not get an answer)",
+        LookupStatus::Refused => "REFUSED (the resolver will not answer this query)",
+        LookupStatus::Failed => "resolver error",
+        LookupStatus::Skipped => "not asked",
+    }
+}

@@ -1,0 +1,47 @@
+//! Diagnosis: pure functions from recorded evidence to findings. No I/O, no clock — "now" is
+//! the evidence's own start time, so a saved run diagnoses the same way tomorrow.
+
+mod certs;
+mod dns;
+mod mailbox;
+mod net;
+mod smtp;
+mod tls;
+
+use crate::evidence::ServerEvidence;
+use crate::findings::Finding;
+use crate::report::Body;
+
+pub fn diagnose(body: &Body, now: i64) -> Vec<Finding> {
+    match body {
+        Body::Server(ev) => server(ev, now),
+    }
+}
+
+pub fn server(ev: &ServerEvidence, now: i64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    dns::resolution(ev, &mut out);
+    for p in &ev.probes {
+        net::probe(ev, p, &mut out);
+        smtp::probe(ev, p, &mut out);
+        mailbox::probe(p, &mut out);
+        tls::probe(p, &mut out);
+    }
+    net::ipv6(ev, &mut out);
+    certs::all(ev, now, &mut out);
+    out
+}
+
+/// "127.0.0.1:25 (smtp)" — how findings name a port.
+fn subject(p: &crate::evidence::PortProbe) -> String {
+    match p.role {
+        Some(r) => format!("{} ({})", p.endpoint(), r.name()),
+        None => p.endpoint(),
+    }
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+pub use dns::status_words;

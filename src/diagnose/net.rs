@@ -1,0 +1,220 @@
+//! `net.*`: refused, filtered, reset mid-dialogue, slow phases, IPv6-only failures.
+
+use super::{secs, subject};
+use crate::evidence::{Family, Outcome, PhaseName, PortProbe, ServerEvidence};
+use crate::findings::{Finding, Severity};
+
+pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
+    let Some(connect) = p.phase(PhaseName::Connect) else {
+        return;
+    };
+    if ipv6_only_failure(ev, p) {
+        return; // reported once as net.ipv6-unreachable
+    }
+    let subj = subject(p);
+    match &connect.outcome {
+        Outcome::Ok => {}
+        Outcome::Refused => {
+            let others_answer = ev
+                .probes
+                .iter()
+                .any(|o| o.address == p.address && o.port != p.port && o.connected());
+            let mut f = Finding::new(
+                "net.port-closed",
+                &subj,
+                format!(
+                    "nothing listens on port {} of {} (connection refused)",
+                    p.port, p.address
+                ),
+            )
+            .evidence(format!(
+                "TCP connect refused after {}",
+                secs(connect.duration_ms)
+            ));
+            if !p.explicit && others_answer {
+                f = f.severity(Severity::Info);
+                f.summary
+                    .push_str(" — normal if this server does not offer that service");
+            }
+            out.push(f);
+        }
+        Outcome::Timeout => out.push(filtered(ev, p, connect.duration_ms)),
+        Outcome::Unreachable { detail } => out.push(
+            Finding::new(
+                "net.port-filtered",
+                &subj,
+                format!("{} cannot be reached from here", p.address),
+            )
+            .evidence(format!("connect failed: {detail}")),
+        ),
+        Outcome::Error { detail } => out.push(
+            Finding::new(
+                "net.port-filtered",
+                &subj,
+                format!("connecting to port {} failed", p.port),
+            )
+            .evidence(format!("connect failed: {detail}")),
+        ),
+        Outcome::Reset | Outcome::Closed | Outcome::Violation { .. } | Outcome::Rejected { .. } => {
+        }
+    }
+    if !p.connected() {
+        return;
+    }
+    // A reset after connecting: the dialogue broke. QUIT may end with a close; that is fine.
+    if let Some(ph) = p.phases.iter().find(|ph| {
+        matches!(ph.outcome, Outcome::Reset | Outcome::Closed)
+            && !matches!(
+                ph.phase,
+                PhaseName::Quit | PhaseName::LegacyTls | PhaseName::AlternateMode
+            )
+    }) {
+        let how = if ph.outcome == Outcome::Reset {
+            "reset"
+        } else {
+            "closed"
+        };
+        out.push(
+            Finding::new(
+                "net.connection-reset",
+                &subj,
+                format!(
+                    "the server {how} the connection during the {} phase",
+                    phase_words(ph.phase)
+                ),
+            )
+            .evidence(format!(
+                "{} {how} after {}",
+                phase_words(ph.phase),
+                secs(ph.duration_ms)
+            )),
+        );
+    }
+    let slow_ms = ev.options.slow_threshold_ms;
+    if let Some(ph) = p
+        .phases
+        .iter()
+        .filter(|ph| ph.outcome.is_ok() && ph.duration_ms >= slow_ms)
+        .filter(|ph| {
+            !matches!(
+                ph.phase,
+                PhaseName::LegacyTls | PhaseName::AlternateMode | PhaseName::Sniff
+            )
+        })
+        .max_by_key(|ph| ph.duration_ms)
+    {
+        out.push(
+            Finding::new(
+                "net.slow",
+                &subj,
+                format!(
+                    "the {} took {} (slow threshold {})",
+                    phase_words(ph.phase),
+                    secs(ph.duration_ms),
+                    secs(slow_ms)
+                ),
+            )
+            .evidence(format!(
+                "{} completed after {}",
+                phase_words(ph.phase),
+                secs(ph.duration_ms)
+            )),
+        );
+    }
+}
+
+/// A timeout on 25 while 465 or 587 on the same address connect is the signature of an
+/// outbound port-25 block (ISP, cloud provider); without that control it is only "filtered".
+fn filtered(ev: &ServerEvidence, p: &PortProbe, ms: u64) -> Finding {
+    let control: Vec<u16> = ev
+        .probes
+        .iter()
+        .filter(|o| o.address == p.address && matches!(o.port, 465 | 587) && o.connected())
+        .map(|o| o.port)
+        .collect();
+    let subj = subject(p);
+    let f = Finding::new(
+        "net.port-filtered",
+        &subj,
+        format!(
+            "port {} of {} does not answer: connection attempts time out (packets dropped)",
+            p.port, p.address
+        ),
+    )
+    .evidence(format!("no answer to TCP connect within {}", secs(ms)));
+    if p.port == 25 && !control.is_empty() {
+        let ports: Vec<String> = control.iter().map(|c| c.to_string()).collect();
+        let f = f.evidence(format!(
+            "control: port {} on the same address connected",
+            ports.join(" and ")
+        ));
+        Finding {
+            summary: format!(
+                "port 25 of {} times out while {} answers: your network or ISP most likely blocks outbound port 25",
+                p.address,
+                ports.join("/")
+            ),
+            fix: "Outbound port 25 is blocked on this network (common at ISPs and at AWS, GCP, Azure, DigitalOcean and Oracle Cloud). Mail clients and apps should send through port 587 (STARTTLS) or 465 (SSL/TLS) with a login instead; port 25 is only for server-to-server delivery. If this machine must deliver on port 25, ask the provider to lift the block or relay through a smarthost on 587.".into(),
+            ..f
+        }
+    } else {
+        f
+    }
+}
+
+/// True when this IPv6 probe failed to connect while the same port over IPv4 worked.
+fn ipv6_only_failure(ev: &ServerEvidence, p: &PortProbe) -> bool {
+    Family::of(&p.address) == Family::Ipv6
+        && !p.connected()
+        && !matches!(
+            p.phase(PhaseName::Connect).map(|c| &c.outcome),
+            Some(Outcome::Refused)
+        )
+        && ev
+            .probes
+            .iter()
+            .any(|o| o.port == p.port && Family::of(&o.address) == Family::Ipv4 && o.connected())
+}
+
+pub fn ipv6(ev: &ServerEvidence, out: &mut Vec<Finding>) {
+    let failed: Vec<&PortProbe> = ev
+        .probes
+        .iter()
+        .filter(|p| ipv6_only_failure(ev, p))
+        .collect();
+    let Some(first) = failed.first() else { return };
+    let ports: Vec<String> = failed.iter().map(|p| p.port.to_string()).collect();
+    out.push(
+        Finding::new(
+            "net.ipv6-unreachable",
+            first.address.to_string(),
+            format!(
+                "{} has an IPv6 address but it does not answer, while IPv4 works",
+                ev.host
+            ),
+        )
+        .evidence(format!(
+            "ports {} fail over IPv6 ({}) and connect over IPv4",
+            ports.join(", "),
+            first.address
+        )),
+    );
+}
+
+pub fn phase_words(p: PhaseName) -> &'static str {
+    match p {
+        PhaseName::Sniff => "protocol detection",
+        PhaseName::Connect => "TCP connect",
+        PhaseName::Greeting => "greeting",
+        PhaseName::Ehlo => "EHLO",
+        PhaseName::Helo => "HELO",
+        PhaseName::Capability => "capability query",
+        PhaseName::Starttls => "STARTTLS command",
+        PhaseName::TlsHandshake => "TLS handshake",
+        PhaseName::EhloAfterTls => "EHLO after TLS",
+        PhaseName::CapabilityAfterTls => "capability query after TLS",
+        PhaseName::Quit => "QUIT",
+        PhaseName::AlternateMode => "other-TLS-mode check",
+        PhaseName::LegacyTls => "legacy TLS probe",
+    }
+}

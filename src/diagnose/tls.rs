@@ -1,0 +1,176 @@
+//! `tls.*` about the TLS mode and handshake: mode mix-ups, STARTTLS missing or refused, failed
+//! handshakes, TLS 1.0/1.1. Certificates are judged in `certs`.
+
+use super::{secs, subject};
+use crate::evidence::{Outcome, PhaseName, PortProbe, Protocol, Role};
+use crate::findings::{Finding, Severity};
+
+pub fn probe(p: &PortProbe, out: &mut Vec<Finding>) {
+    let Some(role) = p.role else { return };
+    let subj = subject(p);
+    mode_mixup(p, role, &subj, out);
+    if !role.implicit_tls() {
+        if let Some(c) = &p.capabilities {
+            if !c.starttls && p.phase(PhaseName::Starttls).is_none() {
+                let cmd = match role.protocol() {
+                    Protocol::Smtp => "EHLO",
+                    Protocol::Imap => "CAPABILITY",
+                    Protocol::Pop3 => "CAPA",
+                };
+                let mut f = Finding::new(
+                    "tls.starttls-missing",
+                    &subj,
+                    format!("port {} does not offer STARTTLS: everything, passwords included, would travel unencrypted", p.port),
+                )
+                .evidence(format!("{cmd} keywords: {}", if c.raw.is_empty() { "(none)".into() } else { c.raw.join(", ") }));
+                if role == Role::Smtp {
+                    f = f.severity(Severity::Warning);
+                    f.summary = format!(
+                        "port {} does not offer STARTTLS: mail is delivered here unencrypted",
+                        p.port
+                    );
+                }
+                out.push(f);
+            }
+        }
+        if let Some(Outcome::Rejected { reply }) = p.phase(PhaseName::Starttls).map(|s| &s.outcome)
+        {
+            out.push(
+                Finding::new(
+                    "tls.starttls-refused",
+                    &subj,
+                    "the server advertises STARTTLS but refuses it when asked",
+                )
+                .evidence(format!("STARTTLS answered: {reply}")),
+            );
+        }
+    }
+    handshake(p, &subj, out);
+}
+
+/// The two classic mix-ups, confirmed by trying the other mode on a fresh connection.
+fn mode_mixup(p: &PortProbe, role: Role, subj: &str, out: &mut Vec<Finding>) {
+    let Some(alt) = &p.alternate else { return };
+    if role.implicit_tls() {
+        let plaintext = p.tls.as_ref().is_some_and(|t| t.peer_spoke_plaintext);
+        if plaintext || alt.works {
+            out.push(
+                Finding::new(
+                    "tls.implicit-on-starttls-port",
+                    subj,
+                    format!("port {} speaks plaintext first (STARTTLS), but was used with SSL/TLS from the first byte — clients report OpenSSL \"wrong version number\", Java \"Unrecognized SSL message, plaintext connection?\", Go \"first record does not look like a TLS handshake\"", p.port),
+                )
+                .evidence(format!("TLS handshake: {}", p.tls.as_ref().and_then(|t| t.error.clone()).unwrap_or_default()))
+                .evidence(format!("plaintext on a fresh connection: {}", alt.detail)),
+            );
+        }
+    } else if alt.works {
+        let g = p
+            .phase(PhaseName::Greeting)
+            .map(|g| g.duration_ms)
+            .unwrap_or(0);
+        out.push(
+            Finding::new(
+                "tls.starttls-on-implicit-port",
+                subj,
+                format!("port {} expects TLS from the first byte (SSL/TLS), but was used in plaintext/STARTTLS mode: no greeting ever arrives", p.port),
+            )
+            .evidence(format!("no plaintext greeting within {}", secs(g)))
+            .evidence(format!("implicit TLS on a fresh connection: {}", alt.detail)),
+        );
+    }
+}
+
+fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
+    let Some(hs) = p.phase(PhaseName::TlsHandshake) else {
+        return;
+    };
+    let tls = p.tls.as_ref();
+    let legacy_ok: Vec<&str> = p
+        .legacy_tls
+        .as_ref()
+        .map(|l| l.accepted())
+        .unwrap_or_default();
+    let modern_ok = hs.outcome.is_ok();
+    if modern_ok {
+        let old: Vec<&str> = legacy_ok
+            .iter()
+            .copied()
+            .filter(|v| *v == "TLSv1.0" || *v == "TLSv1.1")
+            .collect();
+        if !old.is_empty() {
+            out.push(
+                Finding::new(
+                    "tls.legacy-accepted",
+                    subj,
+                    format!("besides modern TLS, the server still accepts {}, which are deprecated (RFC 8996)", old.join(" and ")),
+                )
+                .evidence(format!("hand-built ClientHello accepted: {}", old.join(", "))),
+            );
+        }
+        return;
+    }
+    if matches!(hs.outcome, Outcome::Reset | Outcome::Closed) && legacy_ok.is_empty() {
+        return; // net.connection-reset says it
+    }
+    if p.alternate.as_ref().is_some_and(|a| a.works) || tls.is_some_and(|t| t.peer_spoke_plaintext)
+    {
+        return; // a mode mix-up, said by mode_mixup
+    }
+    let err = tls
+        .and_then(|t| t.error.clone())
+        .unwrap_or_else(|| format!("{:?}", hs.outcome));
+    let old_only: Vec<&str> = legacy_ok
+        .iter()
+        .copied()
+        .filter(|v| *v == "TLSv1.0" || *v == "TLSv1.1")
+        .collect();
+    if !old_only.is_empty() && !legacy_ok.contains(&"TLSv1.2") {
+        out.push(
+            Finding::new(
+                "tls.old-protocol",
+                subj,
+                format!(
+                    "the server speaks only {}: current mail clients refuse to connect",
+                    old_only.join(" and ")
+                ),
+            )
+            .evidence(format!("TLS 1.2/1.3 handshake failed: {err}"))
+            .evidence(format!(
+                "hand-built ClientHello accepted: {}",
+                old_only.join(", ")
+            )),
+        );
+        return;
+    }
+    let mut f = Finding::new(
+        "tls.handshake-failed",
+        subj,
+        "the TLS handshake failed, so no client can secure this connection",
+    )
+    .evidence(format!("handshake error: {err}"));
+    if let Some(l) = &p.legacy_tls {
+        if let Some(a) = l
+            .attempts
+            .iter()
+            .find(|a| a.offered == "TLSv1.2" && a.result == "accepted")
+        {
+            f.summary = format!(
+                "the server accepts TLS 1.2 only with a cipher modern clients refuse ({})",
+                a.cipher.clone().unwrap_or_default()
+            );
+        }
+        for a in &l.attempts {
+            f = f.evidence(format!(
+                "legacy {}: {}{}",
+                a.offered,
+                a.result,
+                a.detail
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out.push(f);
+}

@@ -1,0 +1,478 @@
+//! The recorded facts of a run. Pure data (serde), no logic: a timeout or a reset is an
+//! observation recorded here, never an `Err`. Diagnosis reads only this.
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// Bumped when a field changes meaning or disappears; additions keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What `mxray server` observed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServerEvidence {
+    pub host: String,
+    pub options: ProbeSettings,
+    pub resolution: Resolution,
+    pub probes: Vec<PortProbe>,
+}
+
+/// The settings that shaped the probe, so an offline diagnosis knows what was asked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProbeSettings {
+    pub timeout_ms: u64,
+    pub helo: String,
+    pub tls_name: Option<String>,
+    pub resolvers: Vec<String>,
+    pub ports: Vec<PortSpec>,
+    pub families: Vec<Family>,
+    pub legacy_tls: bool,
+    pub slow_threshold_ms: u64,
+    pub expiry_warning_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Ipv4,
+    Ipv6,
+}
+
+impl Family {
+    pub fn of(ip: &IpAddr) -> Family {
+        if ip.is_ipv4() {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        }
+    }
+}
+
+/// A port to probe and the protocol mxray expects there.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct PortSpec {
+    pub port: u16,
+    /// `None`: unknown port, the role is sniffed.
+    pub role: Option<Role>,
+    /// The user named this port (rather than it being a default).
+    pub explicit: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Relay/MX SMTP: plaintext first, STARTTLS optional, no AUTH expected.
+    Smtp,
+    /// Message submission: plaintext first, STARTTLS, AUTH expected (RFC 6409).
+    Submission,
+    /// Submission over implicit TLS (RFC 8314).
+    Submissions,
+    Imap,
+    Imaps,
+    Pop3,
+    Pop3s,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Smtp,
+    Imap,
+    Pop3,
+}
+
+impl Role {
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Role::Smtp | Role::Submission | Role::Submissions => Protocol::Smtp,
+            Role::Imap | Role::Imaps => Protocol::Imap,
+            Role::Pop3 | Role::Pop3s => Protocol::Pop3,
+        }
+    }
+    pub fn implicit_tls(self) -> bool {
+        matches!(self, Role::Submissions | Role::Imaps | Role::Pop3s)
+    }
+    /// Roles where a mail client logs in, so AUTH must be offered.
+    pub fn expects_auth(self) -> bool {
+        matches!(self, Role::Submission | Role::Submissions)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Smtp => "smtp",
+            Role::Submission => "submission",
+            Role::Submissions => "submissions",
+            Role::Imap => "imap",
+            Role::Imaps => "imaps",
+            Role::Pop3 => "pop3",
+            Role::Pop3s => "pop3s",
+        }
+    }
+    /// The same protocol with the other TLS mode, for "what would work" probes.
+    pub fn flipped_tls(self) -> Role {
+        match self {
+            Role::Smtp | Role::Submission => Role::Submissions,
+            Role::Submissions => Role::Submission,
+            Role::Imap => Role::Imaps,
+            Role::Imaps => Role::Imap,
+            Role::Pop3 => Role::Pop3s,
+            Role::Pop3s => Role::Pop3,
+        }
+    }
+}
+
+/// Outcome of one DNS question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lookup {
+    pub name: String,
+    pub rtype: String,
+    pub status: LookupStatus,
+    /// Answers in presentation form (addresses, names).
+    #[serde(default)]
+    pub records: Vec<String>,
+    pub duration_ms: u64,
+    /// Resolver error text, for `Failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupStatus {
+    Ok,
+    /// NXDOMAIN: the name does not exist.
+    NxDomain,
+    /// NOERROR with no answer of this type (NODATA).
+    NoRecords,
+    Timeout,
+    ServFail,
+    Refused,
+    /// Any other resolver failure; see `error`.
+    Failed,
+    /// Not asked (family filtered out, IP literal target).
+    Skipped,
+}
+
+impl LookupStatus {
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            LookupStatus::Timeout
+                | LookupStatus::ServFail
+                | LookupStatus::Refused
+                | LookupStatus::Failed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Resolution {
+    /// The target was an IP literal: no forward lookup was made.
+    pub ip_literal: bool,
+    pub a: Option<Lookup>,
+    pub aaaa: Option<Lookup>,
+    pub addresses: Vec<AddressInfo>,
+}
+
+/// Reverse DNS of one address, and whether it is forward-confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AddressInfo {
+    pub ip: IpAddr,
+    pub family: Family,
+    pub ptr: Lookup,
+    /// Forward lookups of each PTR name.
+    #[serde(default)]
+    pub forward: Vec<Lookup>,
+    /// Some PTR name resolves back to this address. `None` when no PTR was found.
+    pub fcrdns: Option<bool>,
+}
+
+/// How the stream was secured.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    Implicit,
+    Starttls,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseName {
+    Sniff,
+    Connect,
+    Greeting,
+    Ehlo,
+    Helo,
+    Capability,
+    Starttls,
+    TlsHandshake,
+    EhloAfterTls,
+    CapabilityAfterTls,
+    Quit,
+    /// A second connection that tries the other TLS mode, to say what would work.
+    AlternateMode,
+    LegacyTls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    /// No answer within the phase timeout.
+    Timeout,
+    Refused,
+    /// The peer reset or closed the connection.
+    Reset,
+    Closed,
+    Unreachable {
+        detail: String,
+    },
+    /// The server sent something the protocol does not allow.
+    Violation {
+        detail: String,
+    },
+    /// The server answered with a protocol-level refusal (e.g. 454 to STARTTLS).
+    Rejected {
+        reply: String,
+    },
+    Error {
+        detail: String,
+    },
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+}
+
+/// One timed step of a port's dialogue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Phase {
+    pub phase: PhaseName,
+    /// Offset from the start of the port probe.
+    pub start_ms: u64,
+    pub duration_ms: u64,
+    pub outcome: Outcome,
+}
+
+/// A server reply: SMTP code and lines, or the IMAP/POP3 status line(s).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Reply {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        self.lines.join(" | ")
+    }
+}
+
+/// What the server advertised, parsed from EHLO, IMAP CAPABILITY or POP3 CAPA.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Capabilities {
+    /// ehlo, helo, capability, capa
+    pub via: String,
+    /// Keywords as sent, without the code prefix.
+    pub raw: Vec<String>,
+    pub starttls: bool,
+    pub auth: Vec<String>,
+    /// SMTP extension keywords (PIPELINING, 8BITMIME, …), upper case.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_limit: Option<u64>,
+    /// IMAP LOGINDISABLED.
+    #[serde(default)]
+    pub login_disabled: bool,
+    /// POP3 USER (plaintext USER/PASS allowed).
+    #[serde(default)]
+    pub user_pass: bool,
+    /// The EHLO name the server announced in its first 250 line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Certificate {
+    pub subject: String,
+    pub issuer: String,
+    #[serde(default)]
+    pub subject_cn: Option<String>,
+    pub sans: Vec<String>,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Unix seconds, for arithmetic without re-parsing.
+    pub not_before_unix: i64,
+    pub not_after_unix: i64,
+    pub key_type: String,
+    pub key_bits: Option<u32>,
+    pub signature_algorithm: String,
+    pub sha256: String,
+    pub self_signed: bool,
+    pub is_ca: bool,
+    /// Has an Authority Information Access caIssuers URL (public CAs set one).
+    #[serde(default)]
+    pub has_ca_issuers_url: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+}
+
+/// Result of checking the chain against the trust store, independently of the name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Verification {
+    /// The name the certificate was checked against (host name, or `--tls-name`).
+    pub checked_name: Option<String>,
+    /// Any SAN (or, for an IP target, an IP SAN) matches `checked_name`.
+    pub name_matches: Option<bool>,
+    /// The chain reaches a trusted root (judged inside the validity window, so an expired
+    /// certificate from a trusted CA still counts as trusted).
+    pub trusted: bool,
+    /// The verifier's error for the chain, or `None` when trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_error: Option<String>,
+    /// The verifier's verdict as a client would see it (all checks at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_error: Option<String>,
+    /// Extra roots were supplied with `--ca-file`.
+    #[serde(default)]
+    pub custom_roots: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TlsSession {
+    pub mode: TlsMode,
+    pub sni: Option<String>,
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    pub chain: Vec<Certificate>,
+    pub verification: Option<Verification>,
+    /// The handshake error, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The failure looks like the peer answered in plaintext (wrong TLS mode).
+    #[serde(default)]
+    pub peer_spoke_plaintext: bool,
+}
+
+/// One hand-built legacy ClientHello and what the server answered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LegacyAttempt {
+    pub offered: String,
+    /// accepted, alert, closed, timeout, not_tls, malformed, unreachable
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct LegacyTls {
+    pub attempts: Vec<LegacyAttempt>,
+    /// The certificate chain as sent in clear during a legacy handshake.
+    #[serde(default)]
+    pub chain: Vec<Certificate>,
+}
+
+impl LegacyTls {
+    pub fn accepted(&self) -> Vec<&str> {
+        self.attempts
+            .iter()
+            .filter(|a| a.result == "accepted")
+            .filter_map(|a| a.version.as_deref())
+            .collect()
+    }
+}
+
+/// When the configured mode failed, what the other mode showed on a fresh connection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AlternateMode {
+    pub role: Role,
+    pub works: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Direction {
+    #[serde(rename = "C")]
+    Client,
+    #[serde(rename = "S")]
+    Server,
+    /// A note by mxray (TLS started, timeout, …).
+    #[serde(rename = "*")]
+    Note,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TranscriptLine {
+    pub t_ms: u64,
+    pub dir: Direction,
+    pub text: String,
+}
+
+/// Everything observed on one address:port.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PortProbe {
+    pub address: IpAddr,
+    pub port: u16,
+    /// The role probed (after sniffing, for unknown ports).
+    pub role: Option<Role>,
+    pub explicit: bool,
+    /// How an unknown port's role was found, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sniffed: Option<String>,
+    pub phases: Vec<Phase>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<Reply>,
+    /// Capabilities before TLS (plaintext-first ports) or on the implicit-TLS session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls_reply: Option<Reply>,
+    /// Bytes the server sent after its STARTTLS go-ahead and before the handshake.
+    #[serde(default)]
+    pub plaintext_after_starttls: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSession>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities_after_tls: Option<Capabilities>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_tls: Option<LegacyTls>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<AlternateMode>,
+    pub duration_ms: u64,
+    pub transcript: Vec<TranscriptLine>,
+}
+
+impl PortProbe {
+    pub fn phase(&self, name: PhaseName) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.phase == name)
+    }
+    pub fn connected(&self) -> bool {
+        self.phase(PhaseName::Connect)
+            .is_some_and(|p| p.outcome.is_ok())
+    }
+    /// The first phase that did not end well: where the dialogue stopped.
+    pub fn failure(&self) -> Option<&Phase> {
+        self.phases.iter().find(|p| {
+            !p.outcome.is_ok()
+                && !matches!(p.phase, PhaseName::LegacyTls | PhaseName::AlternateMode)
+        })
+    }
+    /// Capabilities after TLS when there were any, else before.
+    pub fn best_capabilities(&self) -> Option<&Capabilities> {
+        self.capabilities_after_tls
+            .as_ref()
+            .or(self.capabilities.as_ref())
+    }
+    pub fn endpoint(&self) -> String {
+        match self.address {
+            IpAddr::V4(a) => format!("{a}:{}", self.port),
+            IpAddr::V6(a) => format!("[{a}]:{}", self.port),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Facts about the mail world, as data.
+
+pub mod hosts;

@@ -1,0 +1,14 @@
+//! mxray: why won't my mail send, and is this mail set up securely?
+//!
+//! Layers: `probe` (I/O that records facts) → `evidence` (the facts, serde) → `diagnose` (pure
+//! rules) → `findings` (codes) → `render` (human, JSON). `app` wires them for the CLI.
+
+pub mod app;
+pub mod cli;
+pub mod diagnose;
+pub mod evidence;
+pub mod findings;
+pub mod knowledge;
+pub mod probe;
+pub mod render;
+pub mod report;

@@ -1,0 +1,391 @@
+//! One probed connection: a plain or TLS stream with bounded, timed line reads and a
+//! recorder of phases and transcript. Every read has a deadline and a size cap, so a hostile
+//! server can only cost `timeout` and a few kilobytes per reply.
+
+use crate::evidence::{Direction, Outcome, Phase, PhaseName, TranscriptLine};
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// Longest reply line accepted. RFC 5321 §4.5.3.1.5 allows 512 octets; real servers stay far below 2 KiB.
+pub const MAX_LINE: usize = 2048;
+/// Longest multi-line reply, in lines: EHLO lists a dozen, IMAP CAPABILITY one.
+pub const MAX_LINES: usize = 100;
+/// Longest transcript line kept.
+const TRANSCRIPT_LINE: usize = 300;
+/// Transcript lines kept per connection; the rest are counted in a note.
+const TRANSCRIPT_MAX: usize = 400;
+
+/// Why a dialogue stopped. Maps one-to-one onto an evidence [`Outcome`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    Timeout,
+    Refused,
+    Unreachable(String),
+    Closed,
+    Reset,
+    Violation(String),
+    Rejected(String),
+    Io(String),
+}
+
+impl Stop {
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Stop::Timeout => Outcome::Timeout,
+            Stop::Refused => Outcome::Refused,
+            Stop::Unreachable(d) => Outcome::Unreachable { detail: d.clone() },
+            Stop::Closed => Outcome::Closed,
+            Stop::Reset => Outcome::Reset,
+            Stop::Violation(d) => Outcome::Violation { detail: d.clone() },
+            Stop::Rejected(r) => Outcome::Rejected { reply: r.clone() },
+            Stop::Io(d) => Outcome::Error { detail: d.clone() },
+        }
+    }
+    pub fn from_io(e: &std::io::Error) -> Stop {
+        match e.kind() {
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+                Stop::Reset
+            }
+            ErrorKind::UnexpectedEof => Stop::Closed,
+            ErrorKind::TimedOut => Stop::Timeout,
+            _ => Stop::Io(e.to_string()),
+        }
+    }
+}
+
+pub type StepResult<T> = Result<T, Stop>;
+
+/// Records phases and the dialogue of one port probe.
+#[derive(Debug)]
+pub struct Recorder {
+    start: Instant,
+    pub phases: Vec<Phase>,
+    pub transcript: Vec<TranscriptLine>,
+    dropped: usize,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder {
+            start: Instant::now(),
+            phases: Vec::new(),
+            transcript: Vec::new(),
+            dropped: 0,
+        }
+    }
+    pub fn elapsed_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+    pub fn begin(&self) -> Instant {
+        Instant::now()
+    }
+    pub fn end(&mut self, phase: PhaseName, began: Instant, outcome: Outcome) {
+        self.phases.push(Phase {
+            phase,
+            start_ms: began.duration_since(self.start).as_millis() as u64,
+            duration_ms: began.elapsed().as_millis() as u64,
+            outcome,
+        });
+    }
+    /// Records a step's result as a phase and passes it on.
+    pub fn record<T>(
+        &mut self,
+        phase: PhaseName,
+        began: Instant,
+        r: StepResult<T>,
+    ) -> StepResult<T> {
+        let outcome = match &r {
+            Ok(_) => Outcome::Ok,
+            Err(s) => s.outcome(),
+        };
+        self.end(phase, began, outcome);
+        r
+    }
+    pub fn line(&mut self, dir: Direction, text: &str) {
+        if self.transcript.len() >= TRANSCRIPT_MAX {
+            self.dropped += 1;
+            return;
+        }
+        let mut kept: String = text.chars().take(TRANSCRIPT_LINE).collect();
+        if text.chars().count() > TRANSCRIPT_LINE {
+            kept.push('…');
+        }
+        self.transcript.push(TranscriptLine {
+            t_ms: self.elapsed_ms(),
+            dir,
+            text: kept,
+        });
+    }
+    pub fn note(&mut self, text: &str) {
+        self.line(Direction::Note, text);
+    }
+    pub fn finish(mut self) -> (Vec<Phase>, Vec<TranscriptLine>, u64) {
+        if self.dropped > 0 {
+            let n = self.dropped;
+            self.dropped = 0;
+            self.transcript.push(TranscriptLine {
+                t_ms: self.elapsed_ms(),
+                dir: Direction::Note,
+                text: format!("({n} more transcript lines not kept)"),
+            });
+        }
+        let d = self.elapsed_ms();
+        (self.phases, self.transcript, d)
+    }
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+/// Plain TCP, or TLS over it after STARTTLS / implicit TLS.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A connection with a read buffer; lines are read with a deadline and a length cap.
+pub struct Conn {
+    pub stream: Stream,
+    /// Our side of the connection, for the EHLO address literal.
+    pub local: Option<SocketAddr>,
+    buf: Vec<u8>,
+    pub timeout: Duration,
+}
+
+/// Connects with a deadline and classifies the failure the way a user needs it told.
+pub async fn connect(addr: SocketAddr, timeout: Duration) -> StepResult<TcpStream> {
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => Err(Stop::Timeout),
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(match e.kind() {
+            ErrorKind::ConnectionRefused => Stop::Refused,
+            ErrorKind::TimedOut => Stop::Timeout,
+            ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::AddrNotAvailable => Stop::Unreachable(e.to_string()),
+            _ => Stop::Io(e.to_string()),
+        }),
+    }
+}
+
+impl Conn {
+    pub fn new(stream: Stream, timeout: Duration) -> Conn {
+        let local = match &stream {
+            Stream::Plain(s) => s.local_addr().ok(),
+            Stream::Tls(s) => s.get_ref().0.local_addr().ok(),
+        };
+        Conn {
+            stream,
+            local,
+            buf: Vec::new(),
+            timeout,
+        }
+    }
+
+    /// The RFC 5321 §4.1.3 address literal of our address: `[192.0.2.1]`, `[IPv6:2001:db8::1]`.
+    pub fn address_literal(&self) -> String {
+        match self.local.map(|a| a.ip()) {
+            Some(std::net::IpAddr::V4(a)) => format!("[{a}]"),
+            Some(std::net::IpAddr::V6(a)) => format!("[IPv6:{a}]"),
+            None => "[127.0.0.1]".into(),
+        }
+    }
+
+    /// Bytes already received but not yet consumed (STARTTLS injection check).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn into_tcp(self) -> Option<TcpStream> {
+        match self.stream {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(_) => None,
+        }
+    }
+
+    /// Reads one line (without CRLF) before `deadline`. Lines must be text: invalid UTF-8,
+    /// NUL and other control bytes are protocol violations, as is a line over [`MAX_LINE`].
+    pub async fn read_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                return decode_line(line);
+            }
+            if self.buf.len() > MAX_LINE {
+                return Err(Stop::Violation(format!(
+                    "reply line longer than {MAX_LINE} bytes"
+                )));
+            }
+            let mut chunk = [0u8; 4096];
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
+            match read {
+                Err(_) => return Err(Stop::Timeout),
+                Ok(Ok(0)) => {
+                    return Err(if self.buf.is_empty() {
+                        Stop::Closed
+                    } else {
+                        Stop::Violation("connection closed in the middle of a line".into())
+                    })
+                }
+                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Err(e)) => return Err(Stop::from_io(&e)),
+            }
+        }
+    }
+
+    pub fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.timeout
+    }
+
+    pub async fn send(&mut self, rec: &mut Recorder, line: &str, shown: &str) -> StepResult<()> {
+        rec.line(Direction::Client, shown);
+        let data = format!("{line}\r\n");
+        let w = async {
+            self.stream.write_all(data.as_bytes()).await?;
+            self.stream.flush().await
+        };
+        match tokio::time::timeout(self.timeout, w).await {
+            Err(_) => Err(Stop::Timeout),
+            Ok(Err(e)) => Err(Stop::from_io(&e)),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    /// Waits briefly for the peer to send anything (used to sniff unknown ports).
+    pub async fn peek_any(&mut self, wait: Duration) -> StepResult<bool> {
+        if !self.buf.is_empty() {
+            return Ok(true);
+        }
+        let mut chunk = [0u8; 4096];
+        match tokio::time::timeout(wait, self.stream.read(&mut chunk)).await {
+            Err(_) => Ok(false),
+            Ok(Ok(0)) => Err(Stop::Closed),
+            Ok(Ok(n)) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(true)
+            }
+            Ok(Err(e)) => Err(Stop::from_io(&e)),
+        }
+    }
+
+    /// Best-effort goodbye: bounded, and its failure changes nothing.
+    pub async fn shutdown(&mut self) {
+        let _ = tokio::time::timeout(Duration::from_millis(500), self.stream.shutdown()).await;
+    }
+}
+
+fn decode_line(line: Vec<u8>) -> StepResult<String> {
+    match String::from_utf8(line) {
+        Err(e) => {
+            let bytes = e.into_bytes();
+            Err(Stop::Violation(format!(
+                "invalid UTF-8 in reply: {}",
+                printable(&bytes, 60)
+            )))
+        }
+        Ok(s) => {
+            if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t') {
+                return Err(Stop::Violation(format!(
+                    "binary data in reply (byte 0x{:02x}): {}",
+                    c as u32,
+                    printable(s.as_bytes(), 60)
+                )));
+            }
+            Ok(s)
+        }
+    }
+}
+
+/// Escapes bytes for evidence: printable ASCII kept, the rest as \xNN.
+pub fn printable(bytes: &[u8], max: usize) -> String {
+    let mut out = String::new();
+    for &b in bytes.iter().take(max) {
+        if (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if bytes.len() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rejects_control_and_bad_utf8() {
+        assert!(decode_line(b"220 ok".to_vec()).is_ok());
+        assert!(matches!(
+            decode_line(vec![0xff, 0xfe]),
+            Err(Stop::Violation(d)) if d.contains("UTF-8")
+        ));
+        assert!(matches!(
+            decode_line(b"220 \x00x".to_vec()),
+            Err(Stop::Violation(d)) if d.contains("binary")
+        ));
+    }
+
+    #[test]
+    fn printable_escapes_and_truncates() {
+        assert_eq!(printable(b"a\x01b", 10), "a\\x01b");
+        assert_eq!(printable(b"abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,280 @@
+//! The one resolver layer: system resolver or `--resolver` servers, per-query timeout, bounded
+//! concurrency, and a run-wide cache so no name is asked twice. hickory's error types stay in
+//! this file (they change between releases); callers see [`Lookup`] with NXDOMAIN, NODATA and
+//! resolver failure kept apart.
+//!
+//! Queries go to hickory's name-server pool directly, not through its `Resolver`: the resolver
+//! answers `localhost` for every PTR under 127.in-addr.arpa and ::1 itself (RFC 6761 special
+//! use), which would hide what the DNS really says, and the raw response also carries the
+//! header bits (AD) that DANE needs.
+
+use crate::evidence::{AddressInfo, Family, Lookup, LookupStatus, Resolution};
+use futures::StreamExt;
+use hickory_resolver::config::{NameServerConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::xfer::DnsHandle;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::{DnsRequestOptions, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Queries in flight at once, whatever the caller asks.
+const MAX_IN_FLIGHT: usize = 16;
+/// PTR names followed for forward confirmation (a host with dozens of PTRs gains nothing more).
+const MAX_PTR_NAMES: usize = 5;
+
+#[derive(Clone)]
+pub struct Dns {
+    pool: NameServerPool<TokioRuntimeProvider>,
+    timeout: Duration,
+    cache: Arc<Mutex<HashMap<(String, RecordType), Lookup>>>,
+    limit: Arc<Semaphore>,
+    pub description: Vec<String>,
+}
+
+impl Dns {
+    /// `servers` empty: the system configuration (/etc/resolv.conf).
+    pub fn new(servers: &[SocketAddr], timeout: Duration) -> anyhow::Result<Dns> {
+        let (configs, mut opts, description) = if servers.is_empty() {
+            let (config, opts) =
+                hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+                    anyhow::anyhow!("cannot read the system resolver configuration: {e}")
+                })?;
+            let configs = config.name_servers().to_vec();
+            if configs.is_empty() {
+                anyhow::bail!(
+                    "the system resolver configuration lists no name server; use --resolver IP"
+                );
+            }
+            let desc = configs.iter().map(|c| c.ip.to_string()).collect();
+            (configs, opts, desc)
+        } else {
+            let configs: Vec<NameServerConfig> = servers
+                .iter()
+                .map(|s| {
+                    let mut c = NameServerConfig::udp_and_tcp(s.ip());
+                    for conn in &mut c.connections {
+                        conn.port = s.port();
+                    }
+                    c
+                })
+                .collect();
+            (
+                configs,
+                ResolverOpts::default(),
+                servers.iter().map(|s| s.to_string()).collect(),
+            )
+        };
+        opts.timeout = timeout.min(Duration::from_secs(5));
+        opts.attempts = 2;
+        let tls = TlsConfig::new().map_err(|e| anyhow::anyhow!("resolver TLS setup: {e}"))?;
+        let cx = Arc::new(PoolContext::new(opts, tls));
+        let pool = NameServerPool::from_config(configs, cx, TokioRuntimeProvider::default());
+        Ok(Dns {
+            pool,
+            timeout,
+            cache: Arc::default(),
+            limit: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            description,
+        })
+    }
+
+    /// One question, with the whole exchange (retries included) bounded by the phase timeout.
+    async fn query(&self, name: Name, rtype: RecordType) -> Result<Vec<RData>, NetError> {
+        let mut options = DnsRequestOptions::default();
+        options.recursion_desired = true;
+        let mut stream = self.pool.lookup(Query::query(name, rtype), options);
+        let first = tokio::time::timeout(self.timeout * 2, stream.next()).await;
+        let response = match first {
+            Err(_) | Ok(None) => return Err(NetError::Timeout),
+            Ok(Some(r)) => r?,
+        };
+        let response = DnsError::from_response(response).map_err(NetError::from)?;
+        let data: Vec<RData> = response
+            .answers
+            .iter()
+            .filter(|r| r.record_type() == rtype)
+            .map(|r| r.data.clone())
+            .collect();
+        if data.is_empty() {
+            let code = response.metadata.response_code;
+            return Err(NetError::from(DnsError::NoRecordsFound(
+                hickory_resolver::net::NoRecords::new(Query::query(Name::root(), rtype), code),
+            )));
+        }
+        Ok(data)
+    }
+
+    pub async fn lookup(&self, name: &str, rtype: RecordType) -> Lookup {
+        let fqdn = if name.ends_with('.') {
+            name.to_string()
+        } else {
+            format!("{name}.")
+        };
+        let key = (fqdn.to_ascii_lowercase(), rtype);
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let _permit = self.limit.acquire().await;
+        let started = Instant::now();
+        let mut out = Lookup {
+            name: name.trim_end_matches('.').to_string(),
+            rtype: rtype.to_string(),
+            status: LookupStatus::Ok,
+            records: Vec::new(),
+            duration_ms: 0,
+            error: None,
+        };
+        let result = match Name::from_ascii(&fqdn) {
+            Ok(n) => self.query(n, rtype).await,
+            Err(e) => {
+                out.status = LookupStatus::Failed;
+                out.error = Some(format!("invalid name: {e}"));
+                return out;
+            }
+        };
+        out.duration_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(data) => out.records = data.iter().map(rdata_text).collect(),
+            Err(e) => {
+                let (status, text) = classify(&e);
+                out.status = status;
+                out.error = text;
+            }
+        }
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, out.clone());
+        }
+        out
+    }
+
+    /// A/AAAA of the host (or the literal), then PTR and forward confirmation per address.
+    pub async fn resolve_host(&self, host: &str, families: &[Family]) -> Resolution {
+        let want4 = families.contains(&Family::Ipv4);
+        let want6 = families.contains(&Family::Ipv6);
+        let mut res = Resolution {
+            ip_literal: false,
+            a: None,
+            aaaa: None,
+            addresses: Vec::new(),
+        };
+        let mut ips: Vec<IpAddr> = Vec::new();
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            res.ip_literal = true;
+            ips.push(ip);
+        } else {
+            let skipped = |t: &str| Lookup {
+                name: host.to_string(),
+                rtype: t.into(),
+                status: LookupStatus::Skipped,
+                records: vec![],
+                duration_ms: 0,
+                error: None,
+            };
+            let (a, aaaa) = tokio::join!(
+                async {
+                    if want4 {
+                        self.lookup(host, RecordType::A).await
+                    } else {
+                        skipped("A")
+                    }
+                },
+                async {
+                    if want6 {
+                        self.lookup(host, RecordType::AAAA).await
+                    } else {
+                        skipped("AAAA")
+                    }
+                },
+            );
+            for l in [&a, &aaaa] {
+                ips.extend(l.records.iter().filter_map(|r| r.parse::<IpAddr>().ok()));
+            }
+            res.a = Some(a);
+            res.aaaa = Some(aaaa);
+        }
+        let infos = ips.into_iter().map(|ip| self.address_info(ip));
+        res.addresses = futures::future::join_all(infos).await;
+        res
+    }
+
+    async fn address_info(&self, ip: IpAddr) -> AddressInfo {
+        let rev = Name::from(ip).to_ascii();
+        let ptr = self.lookup(&rev, RecordType::PTR).await;
+        let rtype = if ip.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
+        };
+        let mut forward = Vec::new();
+        for name in ptr.records.iter().take(MAX_PTR_NAMES) {
+            forward.push(self.lookup(name, rtype).await);
+        }
+        let fcrdns = if ptr.records.is_empty() {
+            None
+        } else {
+            Some(forward.iter().any(|f| {
+                f.records
+                    .iter()
+                    .any(|r| r.parse::<IpAddr>().ok() == Some(ip))
+            }))
+        };
+        AddressInfo {
+            ip,
+            family: Family::of(&ip),
+            ptr,
+            forward,
+            fcrdns,
+        }
+    }
+}
+
+fn rdata_text(d: &RData) -> String {
+    match d {
+        RData::A(a) => a.0.to_string(),
+        RData::AAAA(a) => a.0.to_string(),
+        RData::PTR(p) => p.0.to_ascii().trim_end_matches('.').to_string(),
+        RData::CNAME(c) => c.0.to_ascii().trim_end_matches('.').to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn classify(e: &NetError) -> (LookupStatus, Option<String>) {
+    let text = Some(e.to_string());
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
+            if nr.response_code == ResponseCode::NXDomain {
+                (LookupStatus::NxDomain, None)
+            } else {
+                (LookupStatus::NoRecords, None)
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => {
+            (LookupStatus::ServFail, text)
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
+            (LookupStatus::Refused, text)
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => {
+            (LookupStatus::NxDomain, None)
+        }
+        NetError::Timeout => (LookupStatus::Timeout, text),
+        _ => {
+            let t = e.to_string().to_ascii_lowercase();
+            if t.contains("timed out") || t.contains("timeout") {
+                (LookupStatus::Timeout, text)
+            } else {
+                (LookupStatus::Failed, text)
+            }
+        }
+    }
+}

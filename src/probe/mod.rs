@@ -1,0 +1,133 @@
+//! Probing: I/O that records facts and nothing else. Nothing here judges what it sees.
+
+pub mod alternate;
+pub mod cert;
+pub mod conn;
+pub mod dns;
+pub mod imap;
+pub mod legacy;
+pub mod legacy_tls;
+pub mod pop3;
+pub mod port;
+pub mod prelude;
+pub mod smtp;
+pub mod sniff;
+pub mod tls;
+
+use crate::evidence::{
+    Family, Outcome, Phase, PhaseName, PortProbe, PortSpec, ProbeSettings, ServerEvidence,
+};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// What every probe of a run shares.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub trust: tls::TrustStore,
+    pub timeout: Duration,
+    /// EHLO name; `None`: the address literal of the local end of each connection.
+    pub helo: Option<String>,
+    /// Name for SNI and the certificate check: the host name, or `--tls-name` for an IP target.
+    pub tls_name: Option<String>,
+    /// Unix time of the run, for certificate validity.
+    pub now: i64,
+    pub legacy: bool,
+}
+
+/// Called as each port probe finishes, for progress display.
+pub type Progress = Arc<dyn Fn(&PortProbe) + Send + Sync>;
+
+/// Resolves the host and probes every port on every address, concurrently, with at most
+/// `per_address` connections at a time to any one address.
+pub async fn probe_server(
+    ctx: Ctx,
+    dns: &dns::Dns,
+    host: &str,
+    settings: ProbeSettings,
+    per_address: usize,
+    progress: Option<Progress>,
+) -> ServerEvidence {
+    let resolution = dns.resolve_host(host, &settings.families).await;
+    let addresses: Vec<IpAddr> = resolution
+        .addresses
+        .iter()
+        .map(|a| a.ip)
+        .filter(|ip| settings.families.contains(&Family::of(ip)))
+        .collect();
+    let mut limits: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let ctx = Arc::new(ctx);
+    for ip in &addresses {
+        let sem = limits
+            .entry(*ip)
+            .or_insert_with(|| Arc::new(Semaphore::new(per_address.max(1))))
+            .clone();
+        for (index, spec) in settings.ports.iter().enumerate() {
+            let ctx = ctx.clone();
+            let sem = sem.clone();
+            let progress = progress.clone();
+            let (ip, spec) = (*ip, *spec);
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                // Safety net over the per-phase bounds: a probe can never outlive its budget.
+                let budget = ctx.timeout * port::PORT_BUDGET_PHASES;
+                let probe =
+                    match tokio::time::timeout(budget, port::probe_port(&ctx, ip, spec)).await {
+                        Ok(p) => p,
+                        Err(_) => over_budget(ip, spec, budget),
+                    };
+                if let Some(p) = &progress {
+                    p(&probe);
+                }
+                (index, probe)
+            });
+        }
+    }
+    let mut probes = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(p) = done {
+            probes.push(p);
+        }
+    }
+    // Stable order for people and diffs: by address as resolved, then by port as asked.
+    let order: HashMap<IpAddr, usize> =
+        addresses.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    probes.sort_by_key(|(index, p)| (order.get(&p.address).copied().unwrap_or(usize::MAX), *index));
+    ServerEvidence {
+        host: host.to_string(),
+        options: settings,
+        resolution,
+        probes: probes.into_iter().map(|(_, p)| p).collect(),
+    }
+}
+
+fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
+    PortProbe {
+        address: ip,
+        port: spec.port,
+        role: spec.role,
+        explicit: spec.explicit,
+        sniffed: None,
+        phases: vec![Phase {
+            phase: PhaseName::Connect,
+            start_ms: 0,
+            duration_ms: budget.as_millis() as u64,
+            outcome: Outcome::Error {
+                detail: format!("probe exceeded its budget of {} s", budget.as_secs()),
+            },
+        }],
+        greeting: None,
+        capabilities: None,
+        starttls_reply: None,
+        plaintext_after_starttls: false,
+        tls: None,
+        capabilities_after_tls: None,
+        legacy_tls: None,
+        alternate: None,
+        duration_ms: budget.as_millis() as u64,
+        transcript: Vec::new(),
+    }
+}

@@ -1,0 +1,259 @@
+//! One address:port, end to end: connect, greeting, capabilities, STARTTLS or implicit TLS,
+//! capabilities again, QUIT — then, on fresh connections, the other TLS mode when the configured
+//! one failed, and the legacy TLS versions. Each step is bounded by the phase timeout, so a port
+//! costs at most [`PORT_BUDGET_PHASES`] timeouts.
+
+use super::conn::{connect, Conn, Recorder, StepResult, Stop, Stream};
+use super::{imap, legacy, pop3, smtp, sniff, tls, Ctx};
+use crate::evidence::{
+    Capabilities, Outcome, PhaseName, PortProbe, PortSpec, Protocol, Reply, Role, TlsMode,
+};
+use std::net::{IpAddr, SocketAddr};
+
+/// Upper bound of one port probe, in phase timeouts: main dialogue 8, sniff 3, alternate mode 2,
+/// legacy TLS 3 (each has its own budget).
+pub const PORT_BUDGET_PHASES: u32 = 16;
+
+pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
+    let mut rec = Recorder::new();
+    let mut probe = PortProbe {
+        address: ip,
+        port: spec.port,
+        role: spec.role,
+        explicit: spec.explicit,
+        sniffed: None,
+        phases: Vec::new(),
+        greeting: None,
+        capabilities: None,
+        starttls_reply: None,
+        plaintext_after_starttls: false,
+        tls: None,
+        capabilities_after_tls: None,
+        legacy_tls: None,
+        alternate: None,
+        duration_ms: 0,
+        transcript: Vec::new(),
+    };
+    let addr = SocketAddr::new(ip, spec.port);
+    if spec.role.is_none() {
+        let (role, how) = sniff::sniff(ctx, addr, &mut rec).await;
+        probe.role = role;
+        probe.sniffed = Some(how);
+    }
+    if let Some(role) = probe.role {
+        dialogue(ctx, addr, role, &mut rec, &mut probe).await;
+        if let Some(alt) = super::alternate::check(ctx, addr, role, &probe).await {
+            rec.note(&format!(
+                "the other TLS mode ({}) {}: {}",
+                alt.role.name(),
+                if alt.works {
+                    "works"
+                } else {
+                    "does not work either"
+                },
+                alt.detail
+            ));
+            probe.alternate = Some(alt);
+        }
+        if ctx.legacy && probe.tls.is_some() {
+            let t = rec.begin();
+            let l = legacy::probe_versions(ctx, addr, role, &probe).await;
+            rec.note(&legacy::summary(&l));
+            rec.end(PhaseName::LegacyTls, t, Outcome::Ok);
+            probe.legacy_tls = Some(l);
+        }
+    }
+    let (phases, transcript, duration) = rec.finish();
+    probe.phases = phases;
+    probe.transcript = transcript;
+    probe.duration_ms = duration;
+    probe
+}
+
+/// The plaintext or implicit-TLS conversation a client would have, up to the point it would log in.
+async fn dialogue(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    role: Role,
+    rec: &mut Recorder,
+    probe: &mut PortProbe,
+) {
+    let t = rec.begin();
+    rec.note(&format!("connecting to {addr} ({})", role.name()));
+    let Ok(tcp) = rec.record(PhaseName::Connect, t, connect(addr, ctx.timeout).await) else {
+        return;
+    };
+    let proto = role.protocol();
+    let mut conn = if role.implicit_tls() {
+        match secure(ctx, tcp, TlsMode::Implicit, addr.ip(), rec, probe).await {
+            Some(c) => c,
+            None => return,
+        }
+    } else {
+        Conn::new(Stream::Plain(tcp), ctx.timeout)
+    };
+    let (g, reply) = greeting(proto, &mut conn, rec).await;
+    probe.greeting = reply;
+    match g {
+        Ok(()) => {}
+        Err(Stop::Rejected(_)) => return quit(proto, &mut conn, rec).await,
+        Err(_) => return,
+    }
+    let caps = match capabilities(proto, &mut conn, rec, ctx, false).await {
+        Ok(c) => c,
+        Err(Stop::Rejected(_)) => return quit(proto, &mut conn, rec).await,
+        Err(_) => return,
+    };
+    let offers_starttls = caps.starttls;
+    probe.capabilities = Some(caps);
+    if !role.implicit_tls() && offers_starttls {
+        let (r, reply) = starttls(proto, &mut conn, rec).await;
+        probe.starttls_reply = reply;
+        match r {
+            Ok(()) => {}
+            Err(Stop::Rejected(_)) => return quit(proto, &mut conn, rec).await,
+            Err(_) => return,
+        }
+        if conn.buffered() > 0 {
+            // Bytes sent before our handshake would be read as if protected (CVE-2011-0411 class).
+            probe.plaintext_after_starttls = true;
+            rec.note(&format!(
+                "protocol violation: {} bytes of plaintext after the STARTTLS go-ahead (discarded)",
+                conn.buffered()
+            ));
+        }
+        let Some(tcp) = conn.into_tcp() else { return };
+        conn = match secure(ctx, tcp, TlsMode::Starttls, addr.ip(), rec, probe).await {
+            Some(c) => c,
+            None => return,
+        };
+        match capabilities(proto, &mut conn, rec, ctx, true).await {
+            Ok(c) => probe.capabilities_after_tls = Some(c),
+            Err(Stop::Rejected(_)) => return quit(proto, &mut conn, rec).await,
+            Err(_) => return,
+        }
+    }
+    quit(proto, &mut conn, rec).await;
+}
+
+/// Runs the handshake and records it; `None` when there is no usable TLS stream.
+async fn secure(
+    ctx: &Ctx,
+    tcp: tokio::net::TcpStream,
+    mode: TlsMode,
+    ip: IpAddr,
+    rec: &mut Recorder,
+    probe: &mut PortProbe,
+) -> Option<Conn> {
+    let t = rec.begin();
+    rec.note(&format!(
+        "TLS handshake ({})",
+        if mode == TlsMode::Implicit {
+            "implicit"
+        } else {
+            "after STARTTLS"
+        }
+    ));
+    let hs = tls::handshake(
+        &ctx.trust,
+        tcp,
+        mode,
+        ctx.tls_name.as_deref(),
+        ip,
+        ctx.now,
+        ctx.timeout,
+    )
+    .await;
+    let outcome = if hs.stream.is_some() {
+        Outcome::Ok
+    } else if hs.timed_out {
+        Outcome::Timeout
+    } else {
+        handshake_outcome(
+            hs.session.error.as_deref().unwrap_or(""),
+            hs.session.peer_spoke_plaintext,
+        )
+    };
+    match (&hs.session.version, &hs.session.cipher, &hs.session.error) {
+        (Some(v), Some(c), _) => rec.note(&format!("TLS established: {v}, {c}")),
+        (_, _, Some(e)) => rec.note(&format!("TLS failed: {e}")),
+        _ => {}
+    }
+    if let Some(leaf) = hs.session.chain.first() {
+        rec.note(&format!(
+            "certificate: {} (expires {})",
+            leaf.subject, leaf.not_after
+        ));
+    }
+    rec.end(PhaseName::TlsHandshake, t, outcome);
+    probe.tls = Some(hs.session);
+    hs.stream
+        .map(|s| Conn::new(Stream::Tls(Box::new(s)), ctx.timeout))
+}
+
+/// Classifies a rustls/io handshake error the way the diagnosis needs it.
+pub fn handshake_outcome(err: &str, plaintext: bool) -> Outcome {
+    let e = err.to_ascii_lowercase();
+    if plaintext {
+        Outcome::Violation {
+            detail: format!("the server answered the TLS handshake in plaintext: {err}"),
+        }
+    } else if e.contains("reset") || e.contains("broken pipe") {
+        Outcome::Reset
+    } else if e.contains("eof") || e.contains("end of file") || e.contains("closed") {
+        Outcome::Closed
+    } else {
+        Outcome::Error {
+            detail: err.to_string(),
+        }
+    }
+}
+
+pub async fn greeting(
+    proto: Protocol,
+    conn: &mut Conn,
+    rec: &mut Recorder,
+) -> (StepResult<()>, Option<Reply>) {
+    match proto {
+        Protocol::Smtp => smtp::greeting(conn, rec).await,
+        Protocol::Imap => imap::greeting(conn, rec).await,
+        Protocol::Pop3 => pop3::greeting(conn, rec).await,
+    }
+}
+
+pub async fn capabilities(
+    proto: Protocol,
+    conn: &mut Conn,
+    rec: &mut Recorder,
+    ctx: &Ctx,
+    after_tls: bool,
+) -> StepResult<Capabilities> {
+    match proto {
+        Protocol::Smtp => {
+            let helo = ctx.helo.clone().unwrap_or_else(|| conn.address_literal());
+            smtp::hello(conn, rec, &helo, after_tls).await
+        }
+        Protocol::Imap => imap::capabilities(conn, rec, after_tls).await,
+        Protocol::Pop3 => pop3::capabilities(conn, rec, after_tls).await,
+    }
+}
+
+pub async fn starttls(
+    proto: Protocol,
+    conn: &mut Conn,
+    rec: &mut Recorder,
+) -> (StepResult<()>, Option<Reply>) {
+    match proto {
+        Protocol::Smtp => smtp::starttls(conn, rec).await,
+        Protocol::Imap => imap::starttls(conn, rec).await,
+        Protocol::Pop3 => pop3::starttls(conn, rec).await,
+    }
+}
+
+pub async fn quit(proto: Protocol, conn: &mut Conn, rec: &mut Recorder) {
+    match proto {
+        Protocol::Smtp => smtp::quit(conn, rec).await,
+        Protocol::Imap => imap::quit(conn, rec).await,
+        Protocol::Pop3 => pop3::quit(conn, rec).await,
+    }
+}

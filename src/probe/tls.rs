@@ -1,0 +1,300 @@
+//! TLS with rustls that records instead of refusing: the verifier keeps the chain and lets the
+//! handshake finish, so a bad certificate is reported as a bad certificate, never as "no TLS".
+//! Trust and name are then judged separately (webpki reports only the first error it meets).
+
+use super::cert;
+use crate::evidence::{TlsMode, TlsSession, Verification};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// Roots and the verifier built from them, shared by every probe of a run.
+#[derive(Clone)]
+pub struct TrustStore {
+    provider: Arc<CryptoProvider>,
+    webpki: Arc<WebPkiServerVerifier>,
+    custom_roots: bool,
+}
+
+impl std::fmt::Debug for TrustStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustStore")
+            .field("custom_roots", &self.custom_roots)
+            .finish()
+    }
+}
+
+impl TrustStore {
+    /// webpki roots, the system store, and `--ca-file` certificates.
+    pub fn load(ca_file: Option<&Path>, system: bool) -> anyhow::Result<TrustStore> {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if system {
+            // A broken system store is not fatal: webpki roots still stand.
+            for c in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(c);
+            }
+        }
+        let custom_roots = ca_file.is_some();
+        if let Some(path) = ca_file {
+            let data = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
+            let mut added = 0;
+            for c in rustls_pemfile::certs(&mut data.as_slice()) {
+                let c = c.map_err(|e| {
+                    anyhow::anyhow!("CA file {} is not valid PEM: {e}", path.display())
+                })?;
+                roots.add(c).map_err(|e| {
+                    anyhow::anyhow!(
+                        "CA file {} holds an unusable certificate: {e}",
+                        path.display()
+                    )
+                })?;
+                added += 1;
+            }
+            if added == 0 {
+                anyhow::bail!("CA file {} holds no PEM certificate", path.display());
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the certificate verifier: {e}"))?;
+        Ok(TrustStore {
+            provider,
+            webpki,
+            custom_roots,
+        })
+    }
+
+    fn client_config(&self, recorder: Arc<RecordingVerifier>) -> rustls::ClientConfig {
+        // builder_with_provider: the process-wide default provider may be ambiguous (stack.md pitfall 3).
+        rustls::ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .dangerous()
+            .with_custom_certificate_verifier(recorder)
+            .with_no_client_auth()
+    }
+
+    /// Judges a chain: as a client sees it (`client_error`), for trust alone (name ignored and
+    /// time moved inside the leaf's validity window), and for the name by SAN matching.
+    pub fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        name: Option<&str>,
+        ip: IpAddr,
+        now: i64,
+    ) -> Verification {
+        let mut v = Verification {
+            checked_name: name.map(str::to_string),
+            name_matches: None,
+            trusted: false,
+            trust_error: None,
+            client_error: None,
+            custom_roots: self.custom_roots,
+        };
+        let Some((leaf, rest)) = chain.split_first() else {
+            v.trust_error = Some("the server sent no certificate".into());
+            return v;
+        };
+        let leaf_der = CertificateDer::from(leaf.as_slice());
+        let inter: Vec<CertificateDer> = rest
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let parsed = cert::parse(leaf);
+        let now_ut = UnixTime::since_unix_epoch(Duration::from_secs(now.max(0) as u64));
+        let client_name = match name {
+            Some(n) => ServerName::try_from(n.to_string()).ok(),
+            None => Some(ServerName::IpAddress(ip.into())),
+        };
+        if let Some(sn) = &client_name {
+            if let Err(e) = self
+                .webpki
+                .verify_server_cert(&leaf_der, &inter, sn, &[], now_ut)
+            {
+                v.client_error = Some(e.to_string());
+            }
+        }
+        v.name_matches = Some(match name {
+            Some(n) => cert::name_matches(&parsed.sans, n),
+            None => cert::ip_matches(&parsed.sans, ip),
+        });
+        // Trust alone: a name the leaf is valid for, and a moment inside its validity window.
+        let trust_name = parsed
+            .sans
+            .iter()
+            .find_map(|s| {
+                s.strip_prefix("DNS:")
+                    .map(|d| d.trim_start_matches("*.").to_string())
+            })
+            .and_then(|d| ServerName::try_from(d).ok())
+            .or_else(|| {
+                parsed
+                    .sans
+                    .iter()
+                    .find_map(|s| s.strip_prefix("IP:").and_then(|i| i.parse::<IpAddr>().ok()))
+                    .map(|i| ServerName::IpAddress(i.into()))
+            })
+            .or(client_name);
+        let inside = now.clamp(
+            parsed.not_before_unix + 1,
+            (parsed.not_after_unix - 1).max(parsed.not_before_unix + 1),
+        );
+        let inside = UnixTime::since_unix_epoch(Duration::from_secs(inside.max(0) as u64));
+        match trust_name {
+            None => v.trust_error = Some("no usable name to check the chain with".into()),
+            Some(sn) => match self
+                .webpki
+                .verify_server_cert(&leaf_der, &inter, &sn, &[], inside)
+            {
+                Ok(_) => v.trusted = true,
+                Err(e) => v.trust_error = Some(e.to_string()),
+            },
+        }
+        v
+    }
+}
+
+/// Stores the presented chain and accepts it; handshake signatures are still checked.
+#[derive(Debug)]
+pub struct RecordingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    pub chain: Mutex<Vec<Vec<u8>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.to_vec()];
+        chain.extend(intermediates.iter().map(|c| c.to_vec()));
+        if let Ok(mut slot) = self.chain.lock() {
+            *slot = chain;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Outcome of a handshake: the session facts, and the stream when it succeeded.
+pub struct Handshake {
+    pub session: TlsSession,
+    pub stream: Option<TlsStream<TcpStream>>,
+    pub timed_out: bool,
+}
+
+/// Runs a TLS handshake over `tcp`, recording version, cipher, chain and verification.
+pub async fn handshake(
+    trust: &TrustStore,
+    tcp: TcpStream,
+    mode: TlsMode,
+    name: Option<&str>,
+    ip: IpAddr,
+    now: i64,
+    timeout: Duration,
+) -> Handshake {
+    let recorder = Arc::new(RecordingVerifier {
+        inner: trust.webpki.clone(),
+        chain: Mutex::new(Vec::new()),
+    });
+    let connector = TlsConnector::from(Arc::new(trust.client_config(recorder.clone())));
+    // SNI only for names; an IP literal without --tls-name sends none, as clients do.
+    let server_name = name
+        .and_then(|n| ServerName::try_from(n.to_string()).ok())
+        .unwrap_or(ServerName::IpAddress(ip.into()));
+    let mut session = TlsSession {
+        mode,
+        sni: name.map(str::to_string),
+        version: None,
+        cipher: None,
+        chain: Vec::new(),
+        verification: None,
+        error: None,
+        peer_spoke_plaintext: false,
+    };
+    let result = tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await;
+    let chain = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    let mut timed_out = false;
+    let stream = match result {
+        Err(_) => {
+            timed_out = true;
+            session.error = Some(format!("no TLS handshake within {} s", timeout.as_secs()));
+            None
+        }
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            session.peer_spoke_plaintext = looks_like_plaintext(&text);
+            session.error = Some(text);
+            None
+        }
+        Ok(Ok(s)) => {
+            let conn = s.get_ref().1;
+            session.version = conn.protocol_version().map(version_label);
+            session.cipher = conn
+                .negotiated_cipher_suite()
+                .map(|c| format!("{:?}", c.suite()));
+            Some(s)
+        }
+    };
+    if !chain.is_empty() {
+        session.verification = Some(trust.verify(&chain, name, ip, now));
+        session.chain = chain.iter().map(|c| cert::parse(c)).collect();
+    }
+    Handshake {
+        session,
+        stream,
+        timed_out,
+    }
+}
+
+/// rustls' words when the first bytes are not a TLS record — the peer talks plaintext.
+fn looks_like_plaintext(err: &str) -> bool {
+    let e = err.to_ascii_lowercase();
+    e.contains("invalidcontenttype")
+        || e.contains("corrupt message")
+        || e.contains("invalid content type")
+}
+
+pub fn version_label(v: rustls::ProtocolVersion) -> String {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
+        rustls::ProtocolVersion::TLSv1_1 => "TLSv1.1".into(),
+        rustls::ProtocolVersion::TLSv1_0 => "TLSv1.0".into(),
+        other => format!("{other:?}"),
+    }
+}

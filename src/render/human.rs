@@ -1,0 +1,294 @@
+//! The report for people: header, addresses, the port table, findings by severity with their
+//! fixes, and the protocol transcript on request.
+
+use super::RenderOptions;
+use crate::evidence::{Direction, PhaseName, PortProbe, ServerEvidence};
+use crate::findings::{Finding, Severity};
+use crate::report::{Body, Report};
+use colored::Colorize;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use std::fmt::Write;
+
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
+    colored::control::set_override(opts.color);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {} {} — {} ({} ms)",
+        "mxray".bold(),
+        report.body.command(),
+        report.target.bold(),
+        report.started_at,
+        report.duration_ms
+    );
+    match &report.body {
+        Body::Server(ev) => server(&mut s, ev, opts),
+    }
+    findings(&mut s, report);
+    s
+}
+
+fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) {
+    let r = &ev.resolution;
+    let _ = writeln!(s);
+    if r.addresses.is_empty() {
+        let _ = writeln!(s, "{}", "No address to probe.".yellow());
+    }
+    for a in &r.addresses {
+        let ptr = if a.ptr.records.is_empty() {
+            format!("no PTR ({})", crate::diagnose::status_words(a.ptr.status))
+        } else {
+            a.ptr.records.join(", ")
+        };
+        let fc = match a.fcrdns {
+            Some(true) => "forward-confirmed".green().to_string(),
+            Some(false) => "not forward-confirmed".yellow().to_string(),
+            None => String::new(),
+        };
+        let _ = writeln!(s, "  {:<40} PTR {} {}", a.ip.to_string(), ptr, fc);
+    }
+    if ev.probes.is_empty() {
+        return;
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Endpoint",
+            "Role",
+            "Connect",
+            "Greeting",
+            "TLS",
+            "Certificate",
+            "AUTH",
+        ]);
+    for p in &ev.probes {
+        t.add_row(vec![
+            p.endpoint(),
+            role_cell(p),
+            connect_cell(p),
+            greeting_cell(p),
+            tls_cell(p),
+            cert_cell(p),
+            auth_cell(p),
+        ]);
+    }
+    let _ = writeln!(s, "\n{t}");
+    if opts.transcript {
+        for p in &ev.probes {
+            let _ = writeln!(
+                s,
+                "\n{} {}",
+                "──".dimmed(),
+                format!("{} transcript", p.endpoint()).bold()
+            );
+            for l in &p.transcript {
+                let (mark, text) = match l.dir {
+                    Direction::Client => (" -> ".cyan(), l.text.normal()),
+                    Direction::Server => ("<-  ".green(), l.text.normal()),
+                    Direction::Note => (" == ".dimmed(), l.text.dimmed()),
+                };
+                let _ = writeln!(s, "{:>6} {mark}{text}", format!("{}ms", l.t_ms).dimmed());
+            }
+        }
+    }
+}
+
+fn role_cell(p: &PortProbe) -> String {
+    let r = p.role.map(|r| r.name()).unwrap_or("?");
+    if p.sniffed.is_some() {
+        format!("{r} (sniffed)")
+    } else {
+        r.to_string()
+    }
+}
+
+fn connect_cell(p: &PortProbe) -> String {
+    match p.phase(PhaseName::Connect) {
+        None => "-".into(),
+        Some(c) if c.outcome.is_ok() => format!("{} ms", c.duration_ms),
+        Some(c) => outcome_word(&c.outcome).red().to_string(),
+    }
+}
+
+fn outcome_word(o: &crate::evidence::Outcome) -> String {
+    use crate::evidence::Outcome::*;
+    match o {
+        Ok => "ok".into(),
+        Timeout => "timeout".into(),
+        Refused => "refused".into(),
+        Reset => "reset".into(),
+        Closed => "closed".into(),
+        Unreachable { .. } => "unreachable".into(),
+        Violation { .. } => "protocol error".into(),
+        Rejected { .. } => "rejected".into(),
+        Error { .. } => "error".into(),
+    }
+}
+
+fn greeting_cell(p: &PortProbe) -> String {
+    match (&p.greeting, p.phase(PhaseName::Greeting)) {
+        (Some(g), _) => {
+            let first = g.lines.first().cloned().unwrap_or_default();
+            let short: String = first.chars().take(40).collect();
+            if short.len() < first.len() {
+                format!("{short}…")
+            } else {
+                short
+            }
+        }
+        (None, Some(ph)) => outcome_word(&ph.outcome).red().to_string(),
+        _ => "-".into(),
+    }
+}
+
+fn tls_cell(p: &PortProbe) -> String {
+    let Some(t) = &p.tls else {
+        if p.capabilities.as_ref().is_some_and(|c| !c.starttls)
+            && !p.role.is_some_and(|r| r.implicit_tls())
+        {
+            return "none offered".yellow().to_string();
+        }
+        return "-".into();
+    };
+    let mode = match t.mode {
+        crate::evidence::TlsMode::Implicit => "implicit",
+        crate::evidence::TlsMode::Starttls => "STARTTLS",
+    };
+    match &t.version {
+        Some(v) => {
+            let mut s = format!("{mode} {v}");
+            if let Some(l) = &p.legacy_tls {
+                let old: Vec<&str> = l
+                    .accepted()
+                    .into_iter()
+                    .filter(|v| *v != "TLSv1.2")
+                    .collect();
+                if !old.is_empty() {
+                    s.push_str(&format!("\n+{}", old.join(",")).yellow().to_string());
+                }
+            }
+            s
+        }
+        None => format!("{mode} failed").red().to_string(),
+    }
+}
+
+fn cert_cell(p: &PortProbe) -> String {
+    let chain = p
+        .tls
+        .as_ref()
+        .map(|t| &t.chain)
+        .filter(|c| !c.is_empty())
+        .or(p
+            .legacy_tls
+            .as_ref()
+            .map(|l| &l.chain)
+            .filter(|c| !c.is_empty()));
+    let Some(leaf) = chain.and_then(|c| c.first()) else {
+        return "-".into();
+    };
+    let date = leaf.not_after.split('T').next().unwrap_or("").to_string();
+    let v = p.tls.as_ref().and_then(|t| t.verification.as_ref());
+    let mut marks = Vec::new();
+    if let Some(v) = v {
+        if !v.trusted {
+            marks.push("untrusted");
+        }
+        if v.name_matches == Some(false) {
+            marks.push("wrong name");
+        }
+    }
+    if marks.is_empty() {
+        format!("until {date}")
+    } else {
+        format!("until {date}\n{}", marks.join(", ").red())
+    }
+}
+
+fn auth_cell(p: &PortProbe) -> String {
+    let before = p
+        .capabilities
+        .as_ref()
+        .map(|c| c.auth.join(" "))
+        .unwrap_or_default();
+    let after = p.capabilities_after_tls.as_ref().map(|c| c.auth.join(" "));
+    match after {
+        Some(a) if !before.is_empty() && before != a => format!(
+            "{} (before TLS: {before})",
+            if a.is_empty() { "none" } else { &a }
+        ),
+        Some(a) if a.is_empty() => "none".into(),
+        Some(a) => a,
+        None if before.is_empty() => "-".into(),
+        None => before,
+    }
+}
+
+fn findings(s: &mut String, report: &Report) {
+    let _ = writeln!(s);
+    if report.findings.is_empty() {
+        let _ = writeln!(s, "{}", "No problems found.".green().bold());
+        return;
+    }
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let title = match sev {
+            Severity::Error => format!("Errors ({})", group.len()).red().bold(),
+            Severity::Warning => format!("Warnings ({})", group.len()).yellow().bold(),
+            Severity::Info => format!("Info ({})", group.len()).blue().bold(),
+        };
+        let _ = writeln!(s, "{title}");
+        for f in group {
+            let mark = match sev {
+                Severity::Error => "✖".red(),
+                Severity::Warning => "▲".yellow(),
+                Severity::Info => "●".blue(),
+            };
+            let ignored = if f.ignored {
+                " (ignored)".dimmed().to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "{mark} {} {}{ignored}",
+                f.code.bold(),
+                f.subject.dimmed()
+            );
+            let _ = writeln!(s, "  {}", f.summary);
+            for e in &f.evidence {
+                let _ = writeln!(s, "  {} {}", "seen:".dimmed(), e);
+            }
+            let _ = writeln!(s, "  {} {}", "fix:".green(), f.fix);
+        }
+        let _ = writeln!(s);
+    }
+    let sm = &report.summary;
+    let verdict = if sm.failed {
+        "FAIL".red().bold()
+    } else {
+        "PASS".green().bold()
+    };
+    let _ = writeln!(
+        s,
+        "{verdict} — {} errors, {} warnings, {} info{} (fail on: {})",
+        sm.errors,
+        sm.warnings,
+        sm.infos,
+        if sm.ignored > 0 {
+            format!(", {} ignored", sm.ignored)
+        } else {
+            String::new()
+        },
+        sm.fail_on
+    );
+}

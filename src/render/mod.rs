@@ -1,0 +1,28 @@
+//! Rendering: one match over the output format, one file per format.
+
+pub mod human;
+pub mod json;
+
+use crate::report::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// Tables and coloured findings for people.
+    #[default]
+    Human,
+    /// One JSON document (see schema/report.schema.json).
+    Json,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub transcript: bool,
+    pub color: bool,
+}
+
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => json::render(report),
+    }
+}
