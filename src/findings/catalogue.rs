@@ -742,6 +742,21 @@ pub static CATALOGUE: &[CodeInfo] = &[
             (or `nc HOST 143`) get `* OK` on the server itself?",
         references: &["RFC 9051 §7.1", "RFC 8314 §3.2"],
     },
+    CodeInfo {
+        code: "imap.protocol-violation",
+        severity: Severity::Error,
+        title: "The server broke the IMAP protocol",
+        severity_rule: None,
+        what: "The server's replies did not follow the IMAP rules: a line longer than allowed, \
+            binary data or invalid text, a greeting that is not `* OK`, or plaintext sent right \
+            after its OK to STARTTLS. The evidence says which.",
+        why: "Mail clients abort or misread the session, so mail cannot be fetched reliably; \
+            plaintext after STARTTLS is the STARTTLS command injection class of flaws.",
+        fix: "Find out what really answers on the port (a proxy, load balancer or firewall \
+            inspection may mangle the dialogue) and compare with `openssl s_client -connect \
+            HOST:993` run on the server itself. Update the IMAP server software.",
+        references: &["RFC 9051 §2.2", "RFC 2595 §3.1"],
+    },
     // ---- mta-sts ----
     CodeInfo {
         code: "mta-sts.missing",
@@ -945,6 +960,21 @@ pub static CATALOGUE: &[CodeInfo] = &[
             `client_limit`), what does its log say, and does `openssl s_client -connect HOST:995` \
             (or `nc HOST 110`) get `+OK` on the server itself?",
         references: &["RFC 1939 §4", "RFC 8314 §3.1"],
+    },
+    CodeInfo {
+        code: "pop3.protocol-violation",
+        severity: Severity::Error,
+        title: "The server broke the POP3 protocol",
+        severity_rule: None,
+        what: "The server's replies did not follow the POP3 rules: a line longer than allowed, \
+            binary data or invalid text, a status line that is neither `+OK` nor `-ERR`, or \
+            plaintext sent right after its +OK to STLS. The evidence says which.",
+        why: "Mail clients abort or misread the session, so mail cannot be fetched reliably; \
+            plaintext after STLS is the STARTTLS command injection class of flaws.",
+        fix: "Find out what really answers on the port (a proxy, load balancer or firewall \
+            inspection may mangle the dialogue) and compare with `openssl s_client -connect \
+            HOST:995` run on the server itself. Update the POP3 server software.",
+        references: &["RFC 1939 §3", "RFC 2595 §4"],
     },
     // ---- smtp ----
     CodeInfo {
@@ -1554,6 +1584,8 @@ mod tests {
         ("pop3.login-over-plaintext", 'W'),
         ("imap.no-banner", 'E'),
         ("pop3.no-banner", 'E'),
+        ("imap.protocol-violation", 'E'),
+        ("pop3.protocol-violation", 'E'),
         ("auth.bad-credentials", 'E'),
         ("auth.username-not-address", 'E'),
         ("auth.username-not-local-part", 'E'),
