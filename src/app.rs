@@ -180,7 +180,7 @@ fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
 
 fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
     if list {
-        for c in catalogue::CATALOGUE {
+        for c in catalogue::CATALOGUE.iter() {
             println!("{:<34} {:<8} {}", c.code, c.severity.label(), c.title);
         }
         return Ok(EXIT_OK);
