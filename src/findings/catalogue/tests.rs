@@ -246,7 +246,7 @@ fn texts_stay_short() {
 fn lookup_finds_every_code_and_nothing_else() {
     for info in CATALOGUE.iter() {
         let found = lookup(info.code).expect("every catalogued code is found");
-        assert!(std::ptr::eq(found, info));
+        assert!(std::ptr::eq(found, *info));
     }
     for unknown in [
         "",
