@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Starts the mxray real-server test rig (Knot DNS, Postfix, Dovecot) without systemd,
+# under ${MXRAY_RIG_DIR:-/tmp/mxray-rig}, wiped and recreated on every start.
+# Writes $RIG/rig.env for the end-to-end tests; see README.md for the topology.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+T0=$EPOCHREALTIME
+
+PASSWORD=mxray-rig-alice   # alice@mxray.test (fixed: throwaway data on loopback)
+PASSWORD2=mxray-rig-bob    # bob@mxray.test
+MAILUID=65534              # nobody/nogroup owns all mail (Postfix virtual + Dovecot)
+
+for cmd in knotd kdig dovecot postfix openssl ss; do
+  command -v "$cmd" >/dev/null || { echo "up.sh: $cmd missing: run tests/servers/install.sh" >&2; exit 1; }
+done
+if [[ -d $RIG && -n "$(ls -A "$RIG")" && ! -e $RIG/.mxray-rig ]]; then
+  echo "up.sh: $RIG exists and is not a rig dir; refusing to wipe it" >&2; exit 1
+fi
+
+# --- fresh PKI, made while a previous rig shuts down (Dovecot takes ~1 s) ----
+PKI=$(mktemp -d "$RIG.pki.XXXXXX")
+trap 'rm -rf "$PKI"' EXIT
+"$HERE/certs.sh" "$PKI" 2>"$PKI/certs.log" &
+certs_job=$!
+
+"$HERE/down.sh" >/dev/null
+rm -rf "$RIG"
+mkdir -p "$RIG"/{log,knot/run,knot/db,knot/zones,dovecot/run,dovecot/state,postfix,postfix-queue,mail}
+touch "$RIG/.mxray-rig"
+
+# Every listener the rig must end up with: "daemon proto addr:port".
+# Postfix's are read from master.cf so the two never drift apart.
+EXPECTED=()
+for a in 127.0.0.1 '[::1]'; do EXPECTED+=("knot tcp $a:5300" "knot udp $a:5300"); done
+for a in 127.0.0.10 '[::1]'; do for p in 110 143 993 995; do EXPECTED+=("dovecot tcp $a:$p"); done; done
+while read -r l; do EXPECTED+=("postfix tcp $l"); done \
+  < <(awk '$2 == "inet" {print $1}' "$HERE/conf/master.cf")
+
+# missing: prints the EXPECTED entries that are not listening right now.
+missing() {
+  local -A up=()
+  local s e
+  while read -r s; do up[$s]=1; done < <(ss -Hlnt | awk '{print "tcp " $4}'; ss -Hlnu | awk '{print "udp " $4}')
+  for e in "${EXPECTED[@]}"; do [[ -n ${up[${e#* }]:-} ]] || echo "$e"; done
+}
+
+fail() { # fail DAEMON MESSAGE: report with the daemon's logs, stop everything, exit 1.
+  echo "up.sh: $1: $2" >&2
+  for f in "$RIG/log/$1.log" "$RIG/log/$1.stdio"; do
+    [[ -s $f ]] && { echo "--- tail of $f" >&2; tail -n 15 "$f" >&2; }
+  done
+  wait || true   # let background starts finish, so down.sh sees their pid files
+  "$HERE/down.sh" >/dev/null 2>&1 || true
+  exit 1
+}
+
+# Something else already on our sockets (a rig in another dir, a system daemon)?
+busy=$(missing | sort | comm -13 - <(printf '%s\n' "${EXPECTED[@]}" | sort) | cut -d' ' -f2- | head -4)
+[[ -z $busy ]] || fail rig "already in use by another process (see ss -lntup): $(echo "$busy" | tr "\n" " ")..."
+
+render() { sed "s#@RIG@#$RIG#g" "$HERE/conf/$1" >"$2"; }
+
+# Daemons get stdin from /dev/null and stdout/stderr into files: an inherited
+# stdout would keep the caller's pipe open (hangs `up.sh | tee`, Command::output()).
+start() { local name=$1; shift; "$@" </dev/null >>"$RIG/log/$name.stdio" 2>&1; }
+
+# --- Knot ---------------------------------------------------------------------
+render knot.conf "$RIG/knot/knot.conf"
+cp "$HERE"/conf/zones/*.zone "$RIG/knot/zones/"
+touch "$RIG/log/knot.log"
+chown -R knot:knot "$RIG/knot" "$RIG/log/knot.log"
+start knot knotd -d -c "$RIG/knot/knot.conf" || fail knot "knotd did not start"
+
+# --- Postfix: private instance, config dir $RIG/postfix ---------------------
+# Its master loads no certificate (each smtpd does, per connection), so it
+# starts while the certificates are still being made.
+# `postfix start` runs check-fatal (creates the queue dirs, checks the config)
+# and check-warn (warnings only, ~0.5-1 s of find/postconf on a busy box).
+# The quick-start file is postfix-script's own switch to skip both after we
+# ran check-fatal ourselves.
+render main.cf "$RIG/postfix/main.cf"
+render master.cf "$RIG/postfix/master.cf"
+printf '%s\n' "alice@mxray.test mxray.test/alice/" "bob@mxray.test mxray.test/bob/" >"$RIG/postfix/vmailbox"
+# Postfix sleeps (300 ms steps) until a config or texthash file it reads is at
+# least a second old, against half-written files: backdate ours.
+touch -d "@$((EPOCHSECONDS - 5))" "$RIG"/postfix/{main.cf,master.cf,vmailbox}
+( start postfix postfix -c "$RIG/postfix" check-fatal &&
+  touch "$RIG/postfix-queue/quick-start" &&
+  start postfix postfix -c "$RIG/postfix" start ) &
+postfix_job=$!
+
+# --- mailboxes: alice and bob, Maildirs owned by the uid both servers use ----
+printf '%s:{PLAIN}%s:%s:%s::\n' alice@mxray.test "$PASSWORD" $MAILUID $MAILUID \
+  bob@mxray.test "$PASSWORD2" $MAILUID $MAILUID >"$RIG/dovecot/users"
+chown root:dovecot "$RIG/dovecot/users"; chmod 640 "$RIG/dovecot/users"
+for u in alice bob; do mkdir -p "$RIG/mail/mxray.test/$u"/{cur,new,tmp}; done
+chown -R $MAILUID:$MAILUID "$RIG/mail"; chmod -R u=rwX,g=rX,o= "$RIG/mail"
+
+# --- certificates in place, then Dovecot (it loads its certificate at start) --
+wait "$certs_job" || { mv "$PKI/certs.log" "$RIG/log/certs.log"; fail certs "certificate generation failed"; }
+mv "$PKI/ca" "$PKI/certs" "$RIG/"
+mv "$PKI/certs.log" "$RIG/log/certs.log"
+render dovecot.conf "$RIG/dovecot/dovecot.conf"
+start dovecot dovecot -c "$RIG/dovecot/dovecot.conf" || fail dovecot "dovecot did not start"
+wait "$postfix_job" || fail postfix "postfix start failed"
+
+# --- readiness (bounded) ------------------------------------------------------
+deadline=$((SECONDS + 15))
+while gone=$(missing) && [[ -n $gone ]]; do
+  if ((SECONDS >= deadline)); then
+    read -r daemon proto addr <<<"$gone"
+    fail "$daemon" "nothing listens on $proto $addr after 15 s"
+  fi
+  sleep 0.05
+done
+
+# Listening is not answering: a bad per-listener option only shows when smtpd
+# starts. Read the greeting of every plaintext listener and query Knot on each
+# socket, all in parallel. (Implicit-TLS ports were checked as listening above;
+# their certificates are the ones the same host's plaintext ports load.)
+greet() { # greet ADDR PORT EXPECTED_PREFIX
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" && IFS= read -r -t 4 l <&3 && [[ $l == "$2"* ]]' \
+    "${1//[\[\]]/}" "$2" "$3"
+}
+dns() { kdig +time=1 +retry=2 "$1" @"$2" -p 5300 mxray.test SOA | grep -q 'status: NOERROR'; }
+declare -A jobs=()
+for e in "${EXPECTED[@]}"; do
+  read -r daemon proto addr <<<"$e"
+  port=${addr##*:}; host=${addr%:*}; host=${host//[\[\]]/}
+  case $daemon:$proto:$port in
+    knot:udp:*) dns +notcp "$host" & ;;
+    knot:tcp:*) dns +tcp "$host" & ;;
+    *:465|*:993|*:995) continue ;;
+    *:143) greet "$host" "$port" '* OK' & ;;
+    *:110) greet "$host" "$port" '+OK' & ;;
+    *) greet "$host" "$port" '220 ' & ;;
+  esac
+  jobs[$!]="$daemon $proto $addr"
+done
+for pid in "${!jobs[@]}"; do
+  wait "$pid" || fail "${jobs[$pid]%% *}" "no proper greeting/answer on ${jobs[$pid]#* }"
+done
+
+# Some mistakes only warn: e.g. smtpd with an unreadable certificate still
+# greets but answers STARTTLS with "454 TLS not available". Any warning is a bug here.
+for d in postfix dovecot knot; do
+  if bad=$(grep -iE 'warning|error|fatal|panic|critical' "$RIG/log/$d.log"); then
+    fail "$d" "problems logged at start:"$'\n'"$(head -5 <<<"$bad")"
+  fi
+done
+
+# --- hand-over ------------------------------------------------------------------
+printf 'export %s=%q\n' \
+  MXRAY_RIG_DIR "$RIG" \
+  MXRAY_RIG_DNS 127.0.0.1:5300 \
+  MXRAY_RIG_CA "$RIG/ca/ca.pem" \
+  MXRAY_RIG_USER alice@mxray.test \
+  MXRAY_RIG_PASSWORD "$PASSWORD" \
+  MXRAY_RIG_MAILDIR "$RIG/mail/mxray.test/alice" \
+  MXRAY_RIG_USER2 bob@mxray.test \
+  MXRAY_RIG_PASSWORD2 "$PASSWORD2" >"$RIG/rig.env"
+
+cat <<SUMMARY
+mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s — state $RIG; env: source $RIG/rig.env
+  DNS (Knot)  127.0.0.1:5300 [::1]:5300 udp+tcp  mxray.test, 0.0.127.in-addr.arpa, ::/64 ip6.arpa
+  mail        127.0.0.10 [::1]  smtp 25/587/465, imap 143/993, pop3 110/995 (clean)
+  expired     127.0.0.11        smtp 25/587/465, expired certificate
+  wrongname   127.0.0.12        smtp 25/587/465, certificate for other.mxray.test
+  selfsigned  127.0.0.13        smtp 25/587/465, self-signed certificate
+  notls       127.0.0.14        smtp 25/587, no STARTTLS, AUTH in clear on 587
+  plainauth   127.0.0.15        smtp 25/587/465, 587 offers AUTH before STARTTLS
+  closed      127.0.0.16        smtp 25 only
+  legacy      127.0.0.17        smtp 25, STARTTLS also accepts TLS 1.0/1.1
+  noptr .18, badptr .19 (PTR -> elsewhere .20): nothing listens
+  users       alice@mxray.test / $PASSWORD, bob@mxray.test / $PASSWORD2
+SUMMARY
