@@ -42,6 +42,8 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
     }
     if let Some(role) = probe.role {
         dialogue(ctx, addr, role, &mut rec, &mut probe).await;
+        // The follow-up checks read where the dialogue stopped.
+        probe.phases = rec.phases.clone();
         if let Some(alt) = super::alternate::check(ctx, addr, role, &probe).await {
             rec.note(&format!(
                 "the other TLS mode ({}) {}: {}",
@@ -55,7 +57,8 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
             ));
             probe.alternate = Some(alt);
         }
-        if ctx.legacy && probe.tls.is_some() {
+        let plaintext_peer = probe.tls.as_ref().is_some_and(|t| t.peer_spoke_plaintext);
+        if ctx.legacy && probe.tls.is_some() && !plaintext_peer {
             let t = rec.begin();
             let l = legacy::probe_versions(ctx, addr, role, &probe).await;
             rec.note(&legacy::summary(&l));

@@ -229,8 +229,7 @@ fn auth_cell(p: &PortProbe) -> String {
 fn findings(s: &mut String, report: &Report) {
     let _ = writeln!(s);
     if report.findings.is_empty() {
-        let _ = writeln!(s, "{}", "No problems found.".green().bold());
-        return;
+        let _ = writeln!(s, "{}\n", "No problems found.".green().bold());
     }
     for sev in [Severity::Error, Severity::Warning, Severity::Info] {
         let group: Vec<&Finding> = report

@@ -130,7 +130,7 @@ for e in "${EXPECTED[@]}"; do
   case $daemon:$proto:$port in
     knot:udp:*) dns +notcp "$host" & ;;
     knot:tcp:*) dns +tcp "$host" & ;;
-    *:465|*:993|*:995) continue ;;
+    *:465|*:10465|*:993|*:995) continue ;;
     *:143) greet "$host" "$port" '* OK' & ;;
     *:110) greet "$host" "$port" '+OK' & ;;
     *) greet "$host" "$port" '220 ' & ;;

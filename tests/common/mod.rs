@@ -1,0 +1,2 @@
+pub mod rig;
+pub mod schema;

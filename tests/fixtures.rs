@@ -1,0 +1,87 @@
+//! Diagnosis from recorded evidence: every report in fixtures/server/ (real `--save` runs
+//! against the rig, re-recorded by fixtures/regenerate.sh) is diagnosed again, offline, and
+//! must give exactly the expected codes. The expectations are written here by hand.
+
+mod common;
+
+use mxray::report::Report;
+use std::collections::BTreeSet;
+
+/// fixture name → the codes its diagnosis must produce (ignoring none).
+const EXPECTED: &[(&str, &[&str])] = &[
+    ("clean", &[]),
+    ("expired", &["tls.cert-expired"]),
+    ("wrongname", &["tls.cert-hostname-mismatch"]),
+    ("selfsigned", &["tls.cert-untrusted"]),
+    (
+        "notls",
+        &["smtp.auth-over-plaintext", "tls.starttls-missing"],
+    ),
+    ("plainauth", &["smtp.auth-over-plaintext"]),
+    ("closed", &["net.port-closed"]),
+    ("closed-default", &["net.port-closed"]),
+    ("legacy", &["tls.legacy-accepted"]),
+    ("noptr", &["dns.ptr-missing", "net.port-closed"]),
+    ("badptr", &["dns.ptr-mismatch", "net.port-closed"]),
+    ("nosuch", &["dns.no-such-host"]),
+    ("noaddr", &["dns.no-address"]),
+    ("mailbox-plain", &[]),
+];
+
+fn load(name: &str) -> (serde_json::Value, Report) {
+    let path = format!("{}/fixtures/server/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let report: Report = serde_json::from_value(value.clone()).unwrap();
+    (value, report)
+}
+
+#[test]
+fn every_fixture_diagnoses_to_its_expected_codes() {
+    for (name, want) in EXPECTED {
+        let (value, report) = load(name);
+        common::schema::assert_valid(&value);
+        let now = report.started_unix().expect("started_at");
+        let got: BTreeSet<String> = mxray::diagnose::diagnose(&report.body, now)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, want, "fixture {name}");
+    }
+}
+
+#[test]
+fn every_fixture_file_has_an_expectation() {
+    let dir = format!("{}/fixtures/server", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_string();
+        assert!(
+            EXPECTED.iter().any(|(n, _)| *n == name),
+            "fixtures/server/{name}.json has no expectation"
+        );
+    }
+}
+
+#[test]
+fn saved_findings_match_a_fresh_diagnosis() {
+    // A diagnosis that drifted from what the fixture recorded means the rules changed:
+    // regenerate the fixtures on purpose, or fix the rule.
+    for (name, _) in EXPECTED {
+        let (_, report) = load(name);
+        let now = report.started_unix().unwrap();
+        let mut fresh = mxray::diagnose::diagnose(&report.body, now);
+        mxray::report::finalize(&mut fresh, &[], mxray::report::FailOn::Error);
+        let codes = |v: &[mxray::findings::Finding]| {
+            v.iter()
+                .map(|f| (f.code.clone(), f.subject.clone(), f.severity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&fresh), codes(&report.findings), "fixture {name}");
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the real-server rig's packages if needed, starts Postfix,
+# Dovecot and Knot on loopback, runs format and lint checks and every test (the rig's
+# end-to-end tests included), and stops the servers again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tests/servers/install.sh
+tests/servers/up.sh
+trap 'tests/servers/down.sh' EXIT
+
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets -- --include-ignored
