@@ -456,3 +456,26 @@ fn human_report_and_transcript() {
         run.stderr
     );
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn broken_ipv6_is_named_while_ipv4_works() {
+    let (r, _) = server_json(
+        &rig(),
+        "v6broken.mxray.test",
+        &["--ports", "25,587", "--tls-name", "mail.mxray.test"],
+    );
+    let c = codes(&r);
+    assert!(c.contains(&"net.ipv6-unreachable".to_string()), "{c:?}");
+    assert!(!c.contains(&"net.port-filtered".to_string()), "{c:?}");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "net.ipv6-unreachable")
+        .unwrap();
+    assert!(
+        f.evidence.iter().any(|e| e.contains("25, 587")),
+        "{:?}",
+        f.evidence
+    );
+}
