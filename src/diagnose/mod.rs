@@ -28,6 +28,7 @@ pub fn server(ev: &ServerEvidence, now: i64) -> Vec<Finding> {
         tls::probe(p, &mut out);
     }
     net::ipv6(ev, &mut out);
+    net::unoffered(ev, &mut out);
     certs::all(ev, now, &mut out);
     out
 }

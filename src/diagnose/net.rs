@@ -14,12 +14,8 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
     let subj = subject(p);
     match &connect.outcome {
         Outcome::Ok => {}
-        Outcome::Refused => {
-            let others_answer = ev
-                .probes
-                .iter()
-                .any(|o| o.address == p.address && o.port != p.port && o.connected());
-            let mut f = Finding::new(
+        Outcome::Refused if !closed_is_expected(ev, p) => out.push(
+            Finding::new(
                 "net.port-closed",
                 &subj,
                 format!(
@@ -30,14 +26,9 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             .evidence(format!(
                 "TCP connect refused after {}",
                 secs(connect.duration_ms)
-            ));
-            if !p.explicit && others_answer {
-                f = f.severity(Severity::Info);
-                f.summary
-                    .push_str(" — normal if this server does not offer that service");
-            }
-            out.push(f);
-        }
+            )),
+        ),
+        Outcome::Refused => {} // grouped per address by `unoffered`
         Outcome::Timeout => out.push(filtered(ev, p, connect.duration_ms)),
         Outcome::Unreachable { detail } => out.push(
             Finding::new(
@@ -90,6 +81,35 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             )),
         );
     }
+    // Greeted, then silence: the dialogue stalled (TLS handshake timeouts are said by tls.*).
+    if let Some(ph) = p.phases.iter().find(|ph| {
+        ph.outcome == Outcome::Timeout
+            && matches!(
+                ph.phase,
+                PhaseName::Ehlo
+                    | PhaseName::Helo
+                    | PhaseName::Capability
+                    | PhaseName::Starttls
+                    | PhaseName::EhloAfterTls
+                    | PhaseName::CapabilityAfterTls
+            )
+    }) {
+        out.push(
+            Finding::new(
+                "net.stalled",
+                &subj,
+                format!(
+                    "the server greeted, then stopped answering at the {}",
+                    phase_words(ph.phase)
+                ),
+            )
+            .evidence(format!(
+                "no answer to the {} within {}",
+                phase_words(ph.phase),
+                secs(ph.duration_ms)
+            )),
+        );
+    }
     let slow_ms = ev.options.slow_threshold_ms;
     if let Some(ph) = p
         .phases
@@ -119,6 +139,60 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
                 phase_words(ph.phase),
                 secs(ph.duration_ms)
             )),
+        );
+    }
+}
+
+/// A default port (not asked for) refused while other ports of the host answer: the server
+/// simply does not offer that service — worth knowing, not an error.
+fn closed_is_expected(ev: &ServerEvidence, p: &PortProbe) -> bool {
+    !p.explicit
+        && ev
+            .probes
+            .iter()
+            .any(|o| o.address == p.address && o.port != p.port && o.connected())
+}
+
+/// One informational finding per address for the default ports it does not offer.
+pub fn unoffered(ev: &ServerEvidence, out: &mut Vec<Finding>) {
+    let mut seen: Vec<std::net::IpAddr> = Vec::new();
+    for p in &ev.probes {
+        if seen.contains(&p.address) {
+            continue;
+        }
+        let closed: Vec<&PortProbe> = ev
+            .probes
+            .iter()
+            .filter(|o| o.address == p.address)
+            .filter(|o| {
+                matches!(
+                    o.phase(PhaseName::Connect).map(|c| &c.outcome),
+                    Some(Outcome::Refused)
+                )
+            })
+            .filter(|o| closed_is_expected(ev, o))
+            .collect();
+        if closed.is_empty() {
+            continue;
+        }
+        seen.push(p.address);
+        let list: Vec<String> = closed
+            .iter()
+            .map(|o| format!("{} ({})", o.port, o.role.map(|r| r.name()).unwrap_or("?")))
+            .collect();
+        out.push(
+            Finding::new(
+                "net.port-closed",
+                format!("{} ports {}", p.address, closed.iter().map(|o| o.port.to_string()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "{} does not offer {} (connection refused) — normal when the server does not provide that service",
+                    p.address,
+                    list.join(", ")
+                ),
+            )
+            .severity(Severity::Info)
+            .evidence(format!("refused: {}; other ports of this address answer", list.join(", ")))
+            .fix("Nothing to do if this server is not meant to offer these services. Otherwise enable them: Postfix `submission`/`submissions` in `master.cf`, Dovecot `imaps`/`pop3s` listeners, and open the firewall. Mail clients should use the ports the server does offer."),
         );
     }
 }

@@ -17,7 +17,30 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         return;
     }
     let subj = subject(p);
-    if p.phase(PhaseName::Helo).is_some() {
+    let refused_hello = [PhaseName::Ehlo, PhaseName::Helo, PhaseName::EhloAfterTls]
+        .iter()
+        .filter_map(|n| p.phase(*n))
+        .filter_map(|ph| match &ph.outcome {
+            Outcome::Rejected { reply } => Some(reply.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    // EHLO refused and no HELO rescued the session (4xx, or HELO refused too).
+    let session_ended = !refused_hello.is_empty() && p.capabilities.is_none()
+        || p.phase(PhaseName::EhloAfterTls)
+            .is_some_and(|e| matches!(e.outcome, Outcome::Rejected { .. }));
+    if session_ended {
+        let mut f = Finding::new(
+            "smtp.ehlo-rejected",
+            &subj,
+            "the server refused mxray's EHLO/HELO introduction, so the session ends before TLS or login",
+        );
+        for r in &refused_hello {
+            f = f.evidence(format!("answered: {r}"));
+        }
+        out.push(f);
+    }
+    if p.phase(PhaseName::Helo).is_some_and(|h| h.outcome.is_ok()) {
         let ehlo = p
             .phase(PhaseName::Ehlo)
             .or(p.phase(PhaseName::EhloAfterTls));

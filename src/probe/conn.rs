@@ -258,6 +258,12 @@ impl Conn {
     pub async fn read_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                if pos > MAX_LINE {
+                    return Err(Stop::Violation(format!(
+                        "reply line longer than {MAX_LINE} bytes ({} bytes)",
+                        pos + 1
+                    )));
+                }
                 let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
                 line.pop();
                 if line.last() == Some(&b'\r') {
@@ -273,6 +279,14 @@ impl Conn {
             let mut chunk = [0u8; 4096];
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
             match read {
+                // Bytes that never became a line are garbage, not silence.
+                Err(_) if !self.buf.is_empty() => {
+                    return Err(Stop::Violation(format!(
+                        "{} bytes without a line end, then silence: {}",
+                        self.buf.len(),
+                        printable(&self.buf, 60)
+                    )))
+                }
                 Err(_) => return Err(Stop::Timeout),
                 Ok(Ok(0)) => {
                     return Err(if self.buf.is_empty() {

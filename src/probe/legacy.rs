@@ -39,7 +39,7 @@ pub async fn probe_versions(
             cipher: None,
             detail: Some(format!(
                 "legacy probe budget of {} s exhausted",
-                budget.as_secs()
+                budget.as_secs_f64()
             )),
         });
     }

@@ -116,7 +116,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
             start_ms: 0,
             duration_ms: budget.as_millis() as u64,
             outcome: Outcome::Error {
-                detail: format!("probe exceeded its budget of {} s", budget.as_secs()),
+                detail: format!("probe exceeded its budget of {:.1} s", budget.as_secs_f64()),
             },
         }],
         greeting: None,

@@ -165,19 +165,26 @@ pub async fn hello(
             .await?;
         read_reply(conn, rec).await
     }
-    .await?;
+    .await;
+    let r = rec.record(phase, t, r)?;
     if r.code == Some(250) {
-        rec.end(phase, t, crate::evidence::Outcome::Ok);
         return Ok(parse_ehlo(&r));
     }
+    // The reply arrived but refuses: the phase is a rejection, not the Ok recorded above.
     let refused = Stop::Rejected(r.text());
-    let _ = rec.record::<()>(phase, t, Err(refused.clone()));
+    if let Some(last) = rec.phases.last_mut() {
+        last.outcome = refused.outcome();
+    }
     if !r.code.is_some_and(|c| (500..600).contains(&c)) {
         return Err(refused);
     }
     let helo_reply = command(conn, rec, PhaseName::Helo, &format!("HELO {helo}")).await?;
     if helo_reply.code != Some(250) {
-        return Err(Stop::Rejected(helo_reply.text()));
+        let refused = Stop::Rejected(helo_reply.text());
+        if let Some(last) = rec.phases.last_mut() {
+            last.outcome = refused.outcome();
+        }
+        return Err(refused);
     }
     let server_name = texts(&helo_reply)
         .next()

@@ -75,7 +75,7 @@ pub async fn sniff(ctx: &Ctx, addr: SocketAddr, rec: &mut Recorder) -> (Option<R
             None,
             format!(
                 "silent for {} s in plaintext, and TLS failed: {}",
-                wait.as_secs(),
+                wait.as_secs_f64(),
                 hs.session.error.unwrap_or_default()
             ),
         );

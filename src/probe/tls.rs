@@ -252,7 +252,10 @@ pub async fn handshake(
     let stream = match result {
         Err(_) => {
             timed_out = true;
-            session.error = Some(format!("no TLS handshake within {} s", timeout.as_secs()));
+            session.error = Some(format!(
+                "no TLS handshake within {:.1} s",
+                timeout.as_secs_f64()
+            ));
             None
         }
         Ok(Err(e)) => {

@@ -78,6 +78,23 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 6409 §3.1", "RFC 8314 §3.3", "RFC 5068"],
     },
     CodeInfo {
+        code: "net.stalled",
+        severity: Severity::Error,
+        title: "The server stopped answering mid-dialogue",
+        severity_rule: None,
+        what: "The connection opened and the server greeted, but then it did not answer a later \
+            command (EHLO, CAPABILITY, STARTTLS) within the timeout. The evidence names the \
+            command it stopped at.",
+        why: "Clients hang and then give up with a timeout, so mail is neither sent nor fetched. \
+            Typical causes are an overloaded server, slow DNS lookups on the server side, a \
+            tarpit, or a middlebox that swallows some commands.",
+        fix: "Server admin: check the mail server's log for the client's connection, its load and \
+            process limits, and its own DNS resolver (Postfix waits on reverse lookups of the \
+            client). Look for firewalls with SMTP inspection between client and server. Try \
+            again with a longer `--timeout` to tell slow from stuck.",
+        references: &["RFC 5321 §4.5.3.2"],
+    },
+    CodeInfo {
         code: "net.slow",
         severity: Severity::Warning,
         title: "The server is slow to respond",

@@ -58,6 +58,25 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 5321 §3.1", "RFC 1912 §2.1"],
     },
     CodeInfo {
+        code: "smtp.ehlo-rejected",
+        severity: Severity::Error,
+        title: "The server refused the EHLO/HELO introduction",
+        severity_rule: None,
+        what: "After greeting, the server answered the client's EHLO (and the HELO fallback) with \
+            an error such as `421 4.7.0 Try again later, closing connection. (EHLO)` or \
+            `501 5.5.4 Empty HELO/EHLO argument not allowed`, so the session ends before TLS or \
+            login.",
+        why: "Nothing can be sent: the client never gets to STARTTLS, AUTH or MAIL. Big providers \
+            refuse an EHLO name of `localhost` or a bare word, and some refuse clients by \
+            reputation at this point.",
+        fix: "Make the client introduce itself with a real fully qualified name (the machine's \
+            FQDN, or an address literal like `[192.0.2.1]`), never `localhost`: e.g. \
+            nodemailer `name`, PHPMailer `Helo`, Python `smtplib.SMTP(local_hostname=...)`. \
+            With mxray, `--helo NAME` tries another name. If the reply mentions rate limits or \
+            blocks, wait or contact the provider.",
+        references: &["RFC 5321 §4.1.1.1", "RFC 5321 §4.1.3"],
+    },
+    CodeInfo {
         code: "smtp.no-banner",
         severity: Severity::Error,
         title: "The SMTP server sent no greeting",
