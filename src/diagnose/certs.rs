@@ -26,17 +26,9 @@ pub fn all(ev: &ServerEvidence, now: i64, out: &mut Vec<Finding>) {
         }
     }
     for (_, (mut f, endpoints)) in grouped {
-        f.subject = format!(
-            "certificate {} on {}",
-            short(&f.subject),
-            endpoints.join(", ")
-        );
+        f.subject = format!("certificate {} on {}", f.subject, endpoints.join(", "));
         out.push(f);
     }
-}
-
-fn short(cn: &str) -> String {
-    cn.to_string()
 }
 
 /// The chain the server presented: from the modern handshake, or the legacy probe when rustls

@@ -215,10 +215,13 @@ impl Dns {
         } else {
             RecordType::AAAA
         };
-        let mut forward = Vec::new();
-        for name in ptr.records.iter().take(MAX_PTR_NAMES) {
-            forward.push(self.lookup(name, rtype).await);
-        }
+        let forward = futures::future::join_all(
+            ptr.records
+                .iter()
+                .take(MAX_PTR_NAMES)
+                .map(|name| self.lookup(name, rtype)),
+        )
+        .await;
         let fcrdns = if ptr.records.is_empty() {
             None
         } else {
