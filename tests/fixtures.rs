@@ -26,6 +26,17 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("nosuch", &["dns.no-such-host"]),
     ("noaddr", &["dns.no-address"]),
     ("mailbox-plain", &[]),
+    ("soon", &["tls.cert-expiring-soon"]),
+    ("future", &["tls.cert-not-yet-valid"]),
+    ("weakkey", &["tls.handshake-failed", "tls.weak-key"]),
+    ("chain", &["tls.chain-incomplete"]),
+    ("fullchain", &[]),
+    ("banner", &["smtp.banner-name-mismatch"]),
+    ("oldtls", &["tls.old-protocol"]),
+    (
+        "mailbox-plain-v6",
+        &["imap.login-over-plaintext", "pop3.login-over-plaintext"],
+    ),
 ];
 
 fn load(name: &str) -> (serde_json::Value, Report) {

@@ -1,46 +1,63 @@
 #!/usr/bin/env bash
 # Generates the rig's test PKI under $1 (the rig state dir), fresh on every start:
 #   ca/ca.pem, ca/ca.key          test CA (the trust anchor the tests pin)
+#   ca/intermediate.pem, .key     intermediate CA signed by the test CA (EC P-256)
 #   certs/NAME.key, certs/NAME.pem  leaf key and certificate
-#   certs/NAME.chain.pem            key + certificate, the form Postfix's
+#   certs/NAME.chain.pem            key + certificate(s), the form Postfix's
 #                                   smtpd_tls_chain_files takes
-# Leaves: mail, plainauth, closed, legacy (valid, CA-signed for NAME.mxray.test;
-# one key shared by these four "well-run" hosts); expired (CA-signed, validity
-# entirely in the past); wrongname (CA-signed, but for other.mxray.test only);
-# selfsigned (self-signed). All RSA 2048 / SHA-256 / serverAuth.
+# Leaves: mail, plainauth, closed, legacy, soon, future, banner, oldtls, chain,
+# fullchain (CA-signed for NAME.mxray.test; one key shared by these "well-run"
+# hosts); expired (CA-signed, validity entirely in the past); wrongname
+# (CA-signed, but for other.mxray.test only); selfsigned (self-signed).
+# All RSA 2048 / SHA-256 / serverAuth, except:
+#   soon       valid, but expires 10 days (and 12 hours) after the rig starts
+#   future     valid only from 30 days after the rig starts
+#   weakkey    RSA 1024 key
+#   chain      issued by the intermediate, with an AIA caIssuers URL;
+#              chain.chain.pem holds the leaf only (the intermediate is left out)
+#   fullchain  the same kind of leaf; fullchain.chain.pem holds leaf + intermediate
 set -euo pipefail
 
 RIG=$1
 CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/conf/openssl-ca.cnf"
-export RIG_CA_DIR="$RIG/ca" RIG_SAN=unused OPENSSL_CONF=/dev/null
-mkdir -p "$RIG_CA_DIR/issued" "$RIG/certs"
-: >"$RIG_CA_DIR/index.txt"
+export RIG_CA_DIR="$RIG/ca" RIG_CA_DB=index.txt RIG_SAN=unused OPENSSL_CONF=/dev/null
+mkdir -p "$RIG_CA_DIR/issued" "$RIG_CA_DIR/db" "$RIG/certs"
+: >"$RIG_CA_DIR/db/index.txt"
 C=$RIG/certs
 
-newkey() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
+newkey() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"${2:-2048}" -out "$1" 2>/dev/null; }
 
 # Key generation is the slow part (~0.2 s CPU per RSA-2048 key, on a 2-core box
 # often shared with compilers): as few keys as possible, made in parallel.
+# The intermediate's EC key and the 1024-bit key cost next to nothing.
 pids=()
 newkey "$RIG_CA_DIR/ca.key" & pids+=($!)
 for n in mail expired wrongname selfsigned; do
   newkey "$C/$n.key" & pids+=($!)
 done
+newkey "$C/weakkey.key" 1024 & pids+=($!)
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RIG_CA_DIR/intermediate.key" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
-for n in plainauth closed legacy; do cp "$C/mail.key" "$C/$n.key"; done
+SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain)
+for n in "${SHARED[@]}"; do cp "$C/mail.key" "$C/$n.key"; done
 
 stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 # Valid leaves start a day back so small clock differences never matter.
 NOW_START=$(stamp '-1 day') NOW_END=$(stamp '+1 year')
 
-# sign CERTNAME SAN [STARTDATE ENDDATE] — CA-signed leaf for SAN.
-sign() {
-  local n=$1 san=$2 start=${3:-$NOW_START} end=${4:-$NOW_END}
+# issue ISSUER EXTENSIONS CERTNAME SAN STARTDATE ENDDATE — leaf for SAN, signed by
+# ca/ISSUER.{pem,key}. Its own `openssl ca` database, so several can run at once.
+issue() {
+  local ca=$1 ext=$2 n=$3 san=$4 start=$5 end=$6
+  : >"$RIG_CA_DIR/db/index.$n.txt"
   openssl req -new -config "$CONF" -key "$C/$n.key" -subj "/CN=$san" -out "$C/$n.csr"
-  RIG_SAN=$san openssl ca -batch -notext -config "$CONF" -extensions leaf_ext \
+  RIG_SAN=$san RIG_CA_DB=index.$n.txt openssl ca -batch -notext -config "$CONF" -extensions "$ext" \
+    -cert "$RIG_CA_DIR/$ca.pem" -keyfile "$RIG_CA_DIR/$ca.key" \
     -startdate "$start" -enddate "$end" -in "$C/$n.csr" -out "$C/$n.pem" 2>/dev/null
   rm -f "$C/$n.csr"
 }
+# sign CERTNAME SAN [STARTDATE ENDDATE] — leaf signed by the root CA.
+sign() { issue ca leaf_ext "$1" "$2" "${3:-$NOW_START}" "${4:-$NOW_END}"; }
 
 # CA: backdated so that the expired leaf was issued inside the CA's validity
 # (a realistic "expired", not "issued before its issuer existed").
@@ -52,12 +69,29 @@ openssl ca -batch -notext -selfsign -config "$CONF" -keyfile "$RIG_CA_DIR/ca.key
   -in "$RIG_CA_DIR/ca.csr" -out "$RIG_CA_DIR/ca.pem" 2>/dev/null
 rm -f "$RIG_CA_DIR/ca.csr"
 
-sign mail mail.mxray.test
-sign plainauth plainauth.mxray.test
-sign closed closed.mxray.test
-sign legacy legacy.mxray.test
-sign wrongname other.mxray.test
-sign expired expired.mxray.test 20210101000000Z 20220101000000Z
+openssl req -new -config "$CONF" -key "$RIG_CA_DIR/intermediate.key" \
+  -subj "/CN=mxray rig intermediate CA" -out "$RIG_CA_DIR/intermediate.csr"
+openssl ca -batch -notext -config "$CONF" -extensions intermediate_ext \
+  -startdate 20200101000000Z -enddate "$(stamp '+5 years')" \
+  -in "$RIG_CA_DIR/intermediate.csr" -out "$RIG_CA_DIR/intermediate.pem" 2>/dev/null
+rm -f "$RIG_CA_DIR/intermediate.csr"
+
+# Leaves are signed in parallel (each openssl run is short, but there are many).
+pids=()
+sign mail mail.mxray.test & pids+=($!)
+sign plainauth plainauth.mxray.test & pids+=($!)
+sign closed closed.mxray.test & pids+=($!)
+sign legacy legacy.mxray.test & pids+=($!)
+sign wrongname other.mxray.test & pids+=($!)
+sign expired expired.mxray.test 20210101000000Z 20220101000000Z & pids+=($!)
+# 10 days and 12 hours: mxray floors the days left, so a fresh rig reads "10 days".
+sign soon soon.mxray.test "$NOW_START" "$(stamp '+10 days 12 hours')" & pids+=($!)
+sign future future.mxray.test "$(stamp '+30 days')" "$(stamp '+395 days')" & pids+=($!)
+sign weakkey weakkey.mxray.test & pids+=($!)
+sign banner banner.mxray.test & pids+=($!)
+sign oldtls oldtls.mxray.test & pids+=($!)
+issue intermediate leaf_aia_ext chain chain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)
+issue intermediate leaf_aia_ext fullchain fullchain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)
 
 openssl req -x509 -config "$CONF" -key "$C/selfsigned.key" -sha256 -days 365 \
   -subj "/CN=selfsigned.mxray.test" \
@@ -66,9 +100,11 @@ openssl req -x509 -config "$CONF" -key "$C/selfsigned.key" -sha256 -days 365 \
   -addext "extendedKeyUsage=serverAuth" \
   -addext "subjectAltName=DNS:selfsigned.mxray.test" \
   -out "$C/selfsigned.pem"
+for p in "${pids[@]}"; do wait "$p"; done
 
-for n in mail expired wrongname selfsigned plainauth closed legacy; do
+for n in mail expired wrongname selfsigned weakkey "${SHARED[@]}"; do
   cat "$C/$n.key" "$C/$n.pem" >"$C/$n.chain.pem"
 done
-chmod 644 "$RIG_CA_DIR/ca.pem" "$C"/*.pem
-chmod 600 "$RIG_CA_DIR/ca.key" "$C"/*.key "$C"/*.chain.pem
+cat "$RIG_CA_DIR/intermediate.pem" >>"$C/fullchain.chain.pem"
+chmod 644 "$RIG_CA_DIR/ca.pem" "$RIG_CA_DIR/intermediate.pem" "$C"/*.pem
+chmod 600 "$RIG_CA_DIR/ca.key" "$RIG_CA_DIR/intermediate.key" "$C"/*.key "$C"/*.chain.pem

@@ -3,6 +3,7 @@
 # after a bounded wait. Never kills by process name. Idempotent: a rig that is
 # not running (or a missing state dir) is a no-op. Leaves the state dir for post-mortems.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 declare -A victims=()

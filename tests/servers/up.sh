@@ -3,6 +3,7 @@
 # under ${MXRAY_RIG_DIR:-/tmp/mxray-rig}, wiped and recreated on every start.
 # Writes $RIG/rig.env for the end-to-end tests; see README.md for the topology.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T0=$EPOCHREALTIME
 
@@ -119,6 +120,7 @@ done
 # socket, all in parallel. (Implicit-TLS ports were checked as listening above;
 # their certificates are the ones the same host's plaintext ports load.)
 greet() { # greet ADDR PORT EXPECTED_PREFIX
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
   timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" && IFS= read -r -t 4 l <&3 && [[ $l == "$2"* ]]' \
     "${1//[\[\]]/}" "$2" "$3"
 }
@@ -172,5 +174,12 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   closed      127.0.0.16        smtp 25 only
   legacy      127.0.0.17        smtp 25, STARTTLS also accepts TLS 1.0/1.1
   noptr .18, badptr .19 (PTR -> elsewhere .20): nothing listens
+  soon        127.0.0.21        smtp 25, certificate expires in 10 days
+  future      127.0.0.22        smtp 25, certificate valid only from 30 days ahead
+  weakkey     127.0.0.23        smtp 25, RSA-1024 certificate
+  chain       127.0.0.24        smtp 25, leaf from an intermediate CA, sent without it
+  fullchain   127.0.0.25        smtp 25, the same, sent with the intermediate (clean)
+  banner      127.0.0.26        smtp 25, greets as relay.internal.example
+  oldtls      127.0.0.27        smtp 25, STARTTLS with only TLS 1.0/1.1
   users       alice@mxray.test / $PASSWORD, bob@mxray.test / $PASSWORD2
 SUMMARY
