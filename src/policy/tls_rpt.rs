@@ -1,1 +1,291 @@
-//! (being written)
+//! SMTP TLS Reporting records (RFC 8460 §3): the `_smtp._tls` TXT record that says where sending
+//! MTAs deliver their daily TLS reports.
+//!
+//! Choices where the RFC leaves room: `v=TLSRPTv1` must come first, tag names and the version are
+//! case-sensitive (`%s` in the ABNF); whitespace around `=` and `;` is accepted (the ABNF allows it
+//! only around `;`); empty segments are skipped; duplicate tags are an error; unknown tags are kept
+//! in `extensions`. Each `rua` URI must be `mailto:` (with an address) or `https:` (with a host):
+//! the only schemes RFC 8460 defines, so anything else is an error naming the URI.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What is wrong with a record, and which tag, when one is to blame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntaxError {
+    pub tag: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.tag {
+            Some(tag) => write!(f, "{tag}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+fn err(tag: &str, message: impl Into<String>) -> SyntaxError {
+    SyntaxError {
+        tag: Some(tag.to_string()),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    Mailto,
+    Https,
+}
+
+/// One `rua` destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportUri {
+    /// The URI as written.
+    pub uri: String,
+    pub scheme: Scheme,
+    /// `mailto:` only: the address (percent-decoded, query part dropped).
+    pub address: Option<String>,
+    /// The lower-cased domain of the `mailto:` address, or the `https:` host.
+    pub host: String,
+}
+
+/// A tag this parser does not know, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownTag {
+    pub name: String,
+    pub value: String,
+}
+
+/// A parsed TLS-RPT record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsRpt {
+    /// At least one.
+    pub rua: Vec<ReportUri>,
+    pub extensions: Vec<UnknownTag>,
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// At most 40 characters of `s`, for error messages.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// RFC 8460 extension names: `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`.
+fn is_ext_name(name: &str) -> bool {
+    name.len() <= 32
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Whether `txt` starts with `v=TLSRPTv1` (the test for picking the record out of a TXT set).
+pub fn is_tls_rpt(txt: &str) -> bool {
+    let first = txt.split(';').next().unwrap_or("");
+    match first.split_once('=') {
+        Some((name, value)) => {
+            name.trim_matches(is_ws) == "v" && value.trim_matches(is_ws) == "TLSRPTv1"
+        }
+        None => false,
+    }
+}
+
+/// Parses the `_smtp._tls.{domain}` TXT record.
+pub fn parse(txt: &str) -> Result<TlsRpt, SyntaxError> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut record = TlsRpt {
+        rua: Vec::new(),
+        extensions: Vec::new(),
+    };
+    let mut have_rua = false;
+    for segment in txt.split(';') {
+        let segment = segment.trim_matches(is_ws);
+        if segment.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = segment.split_once('=') else {
+            let message = format!("'{}' is not a tag=value pair", excerpt(segment));
+            return Err(SyntaxError { tag: None, message });
+        };
+        let (name, value) = (name.trim_matches(is_ws), value.trim_matches(is_ws));
+        if seen.is_empty() {
+            if name != "v" {
+                return Err(err("v", "the record must start with v=TLSRPTv1"));
+            }
+            if value != "TLSRPTv1" {
+                return Err(err(
+                    "v",
+                    format!("version is '{}', expected TLSRPTv1", excerpt(value)),
+                ));
+            }
+        } else if seen.contains(&name) {
+            return Err(err(name, "duplicate tag"));
+        }
+        seen.push(name);
+        match name {
+            "v" => {}
+            "rua" => {
+                for item in value.split(',') {
+                    let item = item.trim_matches(is_ws);
+                    if item.is_empty() {
+                        return Err(err("rua", "empty URI in comma-separated list"));
+                    }
+                    record.rua.push(report_uri(item)?);
+                }
+                have_rua = true;
+            }
+            _ => {
+                if !is_ext_name(name) {
+                    let message = format!("'{}' is not a valid tag name", excerpt(name));
+                    return Err(SyntaxError { tag: None, message });
+                }
+                if value.is_empty() {
+                    return Err(err(name, "empty value"));
+                }
+                record.extensions.push(UnknownTag {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                });
+            }
+        }
+    }
+    if seen.is_empty() {
+        return Err(err("v", "the record must start with v=TLSRPTv1"));
+    }
+    if !have_rua {
+        let hint = if seen.iter().any(|n| n.eq_ignore_ascii_case("rua")) {
+            " (tag names are case-sensitive)"
+        } else {
+            ""
+        };
+        return Err(err("rua", format!("required tag rua is missing{hint}")));
+    }
+    Ok(record)
+}
+
+fn report_uri(item: &str) -> Result<ReportUri, SyntaxError> {
+    let Some((scheme, rest)) = item.split_once(':') else {
+        let hint = if item.contains('@') {
+            " (did you mean mailto:...?)"
+        } else {
+            ""
+        };
+        return Err(err(
+            "rua",
+            format!("'{}' is not a URI: no scheme{hint}", excerpt(item)),
+        ));
+    };
+    let uri = item.to_string();
+    if scheme.eq_ignore_ascii_case("mailto") {
+        let address = percent_decode(rest.split('?').next().unwrap_or(""));
+        let valid = match address.rsplit_once('@') {
+            Some((local, domain)) => !local.is_empty() && is_host(domain),
+            None => false,
+        };
+        if !valid {
+            return Err(err(
+                "rua",
+                format!("'{}' does not hold a valid mail address", excerpt(item)),
+            ));
+        }
+        let host = address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        Ok(ReportUri {
+            uri,
+            scheme: Scheme::Mailto,
+            address: Some(address),
+            host,
+        })
+    } else if scheme.eq_ignore_ascii_case("https") {
+        let Some(authority) = rest.strip_prefix("//") else {
+            return Err(err("rua", format!("'{}' has no //host", excerpt(item))));
+        };
+        let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
+        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = match (
+            hostport.starts_with('['),
+            hostport.find(']'),
+            hostport.find(':'),
+        ) {
+            (true, Some(end), _) => hostport.split_at(end + 1),
+            (false, _, Some(colon)) => hostport.split_at(colon),
+            _ => (hostport, ""),
+        };
+        if !port.is_empty()
+            && !port
+                .strip_prefix(':')
+                .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(err("rua", format!("'{}' has a bad port", excerpt(item))));
+        }
+        let ip_literal = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
+        if !ip_literal && !is_host(host) {
+            return Err(err("rua", format!("'{}' has no valid host", excerpt(item))));
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        Ok(ReportUri {
+            uri,
+            scheme: Scheme::Https,
+            address: None,
+            host,
+        })
+    } else {
+        let message = format!(
+            "'{}': unsupported scheme (TLS-RPT defines mailto: and https:)",
+            excerpt(item)
+        );
+        Err(err("rua", message))
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A plausible host name: dot-separated non-empty labels of letters, digits, `-` and `_`
+/// (non-ASCII letters allowed for internationalized names), optional trailing dot.
+fn is_host(d: &str) -> bool {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+#[cfg(test)]
+#[path = "tls_rpt_tests.rs"]
+mod tests;

@@ -1,0 +1,254 @@
+//! Tests for the TLS-RPT record parser.
+
+use super::*;
+
+#[test]
+fn records() {
+    let r = parse("v=TLSRPTv1; rua=mailto:tlsrpt@example.com").unwrap();
+    assert_eq!(r.rua.len(), 1);
+    assert_eq!(r.rua[0].scheme, Scheme::Mailto);
+    assert_eq!(r.rua[0].address.as_deref(), Some("tlsrpt@example.com"));
+    assert_eq!(r.rua[0].host, "example.com");
+    let r = parse(
+        "v=TLSRPTv1;rua=mailto:a%2Bb@Reports.Example.NET?subject=x , https://reporting.example.com:8443/v1/tlsrpt;",
+    )
+    .unwrap();
+    assert_eq!(r.rua[0].address.as_deref(), Some("a+b@Reports.Example.NET"));
+    assert_eq!(r.rua[0].host, "reports.example.net");
+    assert_eq!(
+        (r.rua[1].scheme, r.rua[1].address.clone()),
+        (Scheme::Https, None)
+    );
+    assert_eq!(r.rua[1].host, "reporting.example.com");
+    assert_eq!(r.rua[1].uri, "https://reporting.example.com:8443/v1/tlsrpt");
+    let r = parse("v=TLSRPTv1; rua=HTTPS://[2001:db8::1]:443/r, MAILTO:x@example.org.").unwrap();
+    assert_eq!(
+        (r.rua[0].host.as_str(), r.rua[1].host.as_str()),
+        ("[2001:db8::1]", "example.org")
+    );
+}
+
+#[test]
+fn whitespace_and_separators() {
+    for txt in [
+        "v=TLSRPTv1;rua=mailto:a@example.com",
+        "v=TLSRPTv1; rua=mailto:a@example.com;",
+        " v = TLSRPTv1 ;\trua = mailto:a@example.com ;; ",
+        "v=TLSRPTv1;\r\n rua=mailto:a@example.com",
+    ] {
+        assert_eq!(parse(txt).unwrap().rua[0].host, "example.com", "{txt:?}");
+    }
+}
+
+#[test]
+fn extensions_kept() {
+    let r = parse("v=TLSRPTv1; rua=mailto:a@example.com; x-ext.1=foo").unwrap();
+    assert_eq!(
+        r.extensions,
+        vec![UnknownTag {
+            name: "x-ext.1".into(),
+            value: "foo".into()
+        }]
+    );
+}
+
+#[test]
+fn errors_name_the_problem() {
+    for (txt, tag, needle) in [
+        ("", Some("v"), "start with"),
+        (
+            "rua=mailto:a@example.com; v=TLSRPTv1",
+            Some("v"),
+            "start with",
+        ),
+        (
+            "v=TLSRPTv2; rua=mailto:a@example.com",
+            Some("v"),
+            "TLSRPTv2",
+        ),
+        (
+            "v=tlsrptv1; rua=mailto:a@example.com",
+            Some("v"),
+            "expected",
+        ),
+        (
+            "V=TLSRPTv1; rua=mailto:a@example.com",
+            Some("v"),
+            "start with",
+        ),
+        ("v=TLSRPTv1", Some("rua"), "missing"),
+        (
+            "v=TLSRPTv1; RUA=mailto:a@example.com",
+            Some("rua"),
+            "case-sensitive",
+        ),
+        ("v=TLSRPTv1; rua=", Some("rua"), "empty"),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com,",
+            Some("rua"),
+            "empty",
+        ),
+        ("v=TLSRPTv1; rua=a@example.com", Some("rua"), "mailto:"),
+        (
+            "v=TLSRPTv1; rua=http://example.com/r",
+            Some("rua"),
+            "unsupported scheme",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:example.com",
+            Some("rua"),
+            "mail address",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:@example.com",
+            Some("rua"),
+            "mail address",
+        ),
+        ("v=TLSRPTv1; rua=mailto:a@", Some("rua"), "mail address"),
+        ("v=TLSRPTv1; rua=https:example.com", Some("rua"), "//host"),
+        ("v=TLSRPTv1; rua=https:///path", Some("rua"), "host"),
+        ("v=TLSRPTv1; rua=https://exa mple.com/", Some("rua"), "host"),
+        (
+            "v=TLSRPTv1; rua=https://example.com:x/",
+            Some("rua"),
+            "port",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com",
+            Some("rua"),
+            "duplicate",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com; v=TLSRPTv1",
+            Some("v"),
+            "duplicate",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com; ext=",
+            Some("ext"),
+            "empty",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com; junk",
+            None,
+            "tag=value",
+        ),
+        (
+            "v=TLSRPTv1; rua=mailto:a@example.com; _x=1",
+            None,
+            "tag name",
+        ),
+    ] {
+        let e = parse(txt).expect_err(txt);
+        assert_eq!(e.tag.as_deref(), tag, "{txt}: {e}");
+        assert!(e.message.contains(needle), "{txt}: {e}");
+    }
+}
+
+#[test]
+fn detection() {
+    assert!(is_tls_rpt("v=TLSRPTv1; rua=mailto:a@example.com"));
+    assert!(is_tls_rpt("v=TLSRPTv1"));
+    assert!(!is_tls_rpt("v=TLSRPTv10; rua=mailto:a@example.com"));
+    assert!(!is_tls_rpt("rua=mailto:a@example.com; v=TLSRPTv1"));
+    assert!(!is_tls_rpt("v=STSv1; id=1"));
+}
+
+#[test]
+fn serde_round_trip() {
+    let r = parse("v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/").unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(
+        json.contains("\"scheme\":\"mailto\"") && json.contains("\"scheme\":\"https\""),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<TlsRpt>(&json).unwrap(), r);
+}
+
+/// Deterministic xorshift64* generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(rng: &mut Rng, s: &mut Vec<char>, corpus: &[&str]) {
+    const ALPHABET: &[char] = &[
+        ';', '=', ',', ':', '/', '@', '%', '[', ']', '?', '#', '.', ' ', '\t', '\r', '\n', 'v',
+        'x', '0', '9', 'é', '€', '🦀', '\u{0}',
+    ];
+    let random_char = |rng: &mut Rng| {
+        if rng.below(4) == 0 {
+            char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('x')
+        } else {
+            ALPHABET[rng.below(ALPHABET.len())]
+        }
+    };
+    match rng.below(7) {
+        0 if !s.is_empty() => {
+            let i = rng.below(s.len());
+            s.remove(i);
+        }
+        1 => {
+            let i = rng.below(s.len() + 1);
+            let c = random_char(rng);
+            s.insert(i, c);
+        }
+        2 if !s.is_empty() => {
+            let i = rng.below(s.len());
+            s[i] = random_char(rng);
+        }
+        3 if !s.is_empty() => {
+            let a = rng.below(s.len());
+            let b = (a + rng.below(12)).min(s.len());
+            let piece: Vec<char> = s[a..b].to_vec();
+            let at = rng.below(s.len() + 1);
+            s.splice(at..at, piece);
+        }
+        4 => s.truncate(rng.below(s.len() + 1)),
+        5 if s.len() > 1 => {
+            let (a, b) = (rng.below(s.len()), rng.below(s.len()));
+            s.swap(a, b);
+        }
+        _ => {
+            let other: Vec<char> = corpus[rng.below(corpus.len())].chars().collect();
+            let at = rng.below(s.len() + 1);
+            let from = rng.below(other.len() + 1);
+            s.splice(at..at, other[from..].iter().copied());
+        }
+    }
+}
+
+#[test]
+fn random_mutations_never_panic() {
+    let corpus = [
+        "v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
+        "v=TLSRPTv1;rua=mailto:a%2Bb@example.net?subject=x,https://r.example.com:8443/x;ext=1",
+        "v=TLSRPTv1; rua=https://[2001:db8::1]:443/r",
+    ];
+    let mut rng = Rng(0x7157_a7c0_ffee_0101);
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let mut s: Vec<char> = corpus[rng.below(corpus.len())].chars().collect();
+        for _ in 0..1 + rng.below(4) {
+            mutate(&mut rng, &mut s, &corpus);
+        }
+        let txt: String = s.into_iter().collect();
+        let _ = is_tls_rpt(&txt);
+        match parse(&txt) {
+            Ok(_) => parsed += 1,
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+    assert!(parsed > 1000, "too few valid mutants: {parsed}");
+}
