@@ -1,7 +1,7 @@
 //! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
 
-use crate::cli::{self, Cli, ColorChoice, Command, OutputArgs, ServerArgs};
+use crate::cli::{self, Cli, ColorChoice, Command, DomainArgs, OutputArgs, ServerArgs};
 use crate::evidence::ProbeSettings;
 use crate::findings::catalogue;
 use crate::probe::{self, dns::Dns, tls::TrustStore, Ctx};
@@ -41,6 +41,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Server(args) => server(args),
+        Command::Domain(args) => domain(args),
         Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
         Command::Explain(args) => explain(args.code.as_deref(), args.list),
     }
@@ -54,83 +55,176 @@ fn now_rfc3339() -> (String, i64) {
     (text, now.unix_timestamp())
 }
 
-fn server(args: ServerArgs) -> anyhow::Result<u8> {
-    let host = cli::validate_host(&args.host).map_err(anyhow::Error::msg)?;
-    let ports = cli::parse_ports(args.ports.as_deref()).map_err(anyhow::Error::msg)?;
-    let net = &args.net;
-    let resolvers = net
-        .resolver
-        .iter()
-        .map(|r| cli::parse_resolver(r))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    if !(net.timeout.is_finite() && net.timeout > 0.0 && net.timeout <= 600.0) {
-        anyhow::bail!(
-            "--timeout must be between 0 and 600 seconds, got {}",
-            net.timeout
-        );
+/// The validated network options shared by every probing command.
+struct Net {
+    resolvers: Vec<std::net::SocketAddr>,
+    timeout: Duration,
+    helo: Option<String>,
+    trust: TrustStore,
+}
+
+impl Net {
+    fn from_args(net: &cli::NetArgs) -> anyhow::Result<Net> {
+        let resolvers = net
+            .resolver
+            .iter()
+            .map(|r| cli::parse_resolver(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        if !(net.timeout.is_finite() && net.timeout > 0.0 && net.timeout <= 600.0) {
+            anyhow::bail!(
+                "--timeout must be between 0 and 600 seconds, got {}",
+                net.timeout
+            );
+        }
+        if !(net.slow.is_finite() && net.slow > 0.0) {
+            anyhow::bail!("--slow must be a positive number of seconds");
+        }
+        if net.per_address == 0 || net.per_address > 64 {
+            anyhow::bail!("--per-address must be between 1 and 64");
+        }
+        if let Some(h) = &net.helo {
+            cli::validate_host(h).map_err(|e| anyhow::anyhow!("--helo: {e}"))?;
+        }
+        if let Some(n) = &net.tls_name {
+            cli::validate_host(n).map_err(|e| anyhow::anyhow!("--tls-name: {e}"))?;
+        }
+        let trust = TrustStore::load(net.ca_file.as_deref(), true)?;
+        Ok(Net {
+            resolvers,
+            timeout: Duration::from_secs_f64(net.timeout),
+            helo: net.helo.clone().or_else(machine_fqdn),
+            trust,
+        })
     }
-    if !(net.slow.is_finite() && net.slow > 0.0) {
-        anyhow::bail!("--slow must be a positive number of seconds");
+
+    fn settings(
+        &self,
+        net: &cli::NetArgs,
+        ports: Vec<crate::evidence::PortSpec>,
+        tls_name: Option<String>,
+    ) -> ProbeSettings {
+        ProbeSettings {
+            timeout_ms: self.timeout.as_millis() as u64,
+            helo: self
+                .helo
+                .clone()
+                .unwrap_or_else(|| "(address literal)".into()),
+            tls_name,
+            resolvers: Vec::new(),
+            ports,
+            families: cli::families(net),
+            legacy_tls: !net.no_legacy_tls,
+            slow_threshold_ms: (net.slow * 1000.0) as u64,
+            expiry_warning_days: net.expiry_warning,
+        }
     }
-    if net.per_address == 0 || net.per_address > 64 {
-        anyhow::bail!("--per-address must be between 1 and 64");
+
+    fn ctx(&self, net: &cli::NetArgs, tls_name: Option<String>, now: i64) -> Ctx {
+        Ctx {
+            trust: self.trust.clone(),
+            timeout: self.timeout,
+            helo: self.helo.clone(),
+            tls_name,
+            now,
+            legacy: !net.no_legacy_tls,
+        }
     }
-    if let Some(h) = &net.helo {
-        cli::validate_host(h).map_err(|e| anyhow::anyhow!("--helo: {e}"))?;
-    }
-    if let Some(n) = &net.tls_name {
-        cli::validate_host(n).map_err(|e| anyhow::anyhow!("--tls-name: {e}"))?;
-    }
-    let trust = TrustStore::load(net.ca_file.as_deref(), true)?;
-    let timeout = Duration::from_secs_f64(net.timeout);
-    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
-    let tls_name = net
-        .tls_name
-        .clone()
-        .or_else(|| (!is_ip).then(|| host.clone()));
-    let helo = net.helo.clone().or_else(machine_fqdn);
-    let (started_at, now) = now_rfc3339();
-    let settings = ProbeSettings {
-        timeout_ms: timeout.as_millis() as u64,
-        helo: helo.clone().unwrap_or_else(|| "(address literal)".into()),
-        tls_name: tls_name.clone(),
-        resolvers: Vec::new(),
-        ports,
-        families: cli::families(net),
-        legacy_tls: !net.no_legacy_tls,
-        slow_threshold_ms: (net.slow * 1000.0) as u64,
-        expiry_warning_days: net.expiry_warning,
-    };
-    let ctx = Ctx {
-        trust,
-        timeout,
-        helo,
-        tls_name,
-        now,
-        legacy: !net.no_legacy_tls,
-    };
+}
+
+/// Runs probing work on a fresh runtime with the spinner, then drops the runtime without
+/// waiting for sockets of abandoned probes.
+fn run_probe<T>(
+    output: &OutputArgs,
+    label: &str,
+    work: impl FnOnce(
+        Option<probe::Progress>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<T>>>>,
+) -> anyhow::Result<T> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let started = Instant::now();
-    let spinner = Spinner::start(&args.output, &host);
-    let evidence = rt.block_on(async {
-        let dns = Dns::new(&resolvers, timeout)?;
-        let mut settings = settings;
-        settings.resolvers = dns.description.clone();
-        let progress = spinner.callback();
-        anyhow::Ok(probe::probe_server(ctx, &dns, &host, settings, net.per_address, progress).await)
-    })?;
+    let spinner = Spinner::start(output, label);
+    let result = rt.block_on(work(spinner.callback()));
     spinner.finish();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+fn server(args: ServerArgs) -> anyhow::Result<u8> {
+    let host = cli::validate_host(&args.host).map_err(anyhow::Error::msg)?;
+    let ports = cli::parse_ports(args.ports.as_deref()).map_err(anyhow::Error::msg)?;
+    let net = Net::from_args(&args.net)?;
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    let tls_name = args
+        .net
+        .tls_name
+        .clone()
+        .or_else(|| (!is_ip).then(|| host.clone()));
+    let (started_at, now) = now_rfc3339();
+    let mut settings = net.settings(&args.net, ports, tls_name.clone());
+    let ctx = net.ctx(&args.net, tls_name, now);
+    let per_address = args.net.per_address;
+    let started = Instant::now();
+    let target = host.clone();
+    let evidence = run_probe(&args.output, &host, |progress| {
+        Box::pin(async move {
+            let dns = Dns::new(&net.resolvers, net.timeout)?;
+            settings.resolvers = dns.description.clone();
+            anyhow::Ok(
+                probe::probe_server(ctx, &dns, &target, settings, per_address, progress).await,
+            )
+        })
+    })?;
     let report = Report::new(
         Body::Server(Box::new(evidence)),
         host,
         started_at,
         started.elapsed().as_millis() as u64,
     );
-    // The runtime may hold sockets of abandoned probes; do not wait for them.
-    rt.shutdown_timeout(Duration::from_millis(100));
+    emit(report, now, &args.output)
+}
+
+fn domain(args: DomainArgs) -> anyhow::Result<u8> {
+    let domain = cli::validate_host(&args.domain).map_err(anyhow::Error::msg)?;
+    if domain.parse::<std::net::IpAddr>().is_ok() {
+        anyhow::bail!("{domain} is an IP address, not a mail domain (use `mxray server {domain}`)");
+    }
+    let ports = cli::parse_ports_or(args.ports.as_deref(), &[25]).map_err(anyhow::Error::msg)?;
+    for s in &args.dkim_selectors {
+        cli::validate_host(s).map_err(|e| anyhow::anyhow!("--dkim-selector: {e}"))?;
+    }
+    let net = Net::from_args(&args.net)?;
+    let (started_at, now) = now_rfc3339();
+    let mut settings = net.settings(&args.net, ports, None);
+    let ctx = net.ctx(&args.net, None, now);
+    let started = Instant::now();
+    let req_domain = domain.clone();
+    let (probe, selectors, per_address) = (
+        !args.no_probe,
+        args.dkim_selectors.clone(),
+        args.net.per_address,
+    );
+    let evidence = run_probe(&args.output, &domain, |progress| {
+        Box::pin(async move {
+            let dns = Dns::new(&net.resolvers, net.timeout)?;
+            settings.resolvers = dns.description.clone();
+            let req = probe::domain::DomainRequest {
+                domain: req_domain,
+                probe,
+                selectors,
+                settings,
+                per_address,
+            };
+            anyhow::Ok(probe::domain::probe_domain(ctx, &dns, req, progress).await)
+        })
+    })?;
+    let report = Report::new(
+        Body::Domain(Box::new(evidence)),
+        domain,
+        started_at,
+        started.elapsed().as_millis() as u64,
+    );
     emit(report, now, &args.output)
 }
 

@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Probe a mail server: DNS, SMTP/submission/IMAP/POP3 ports, TLS and certificates.
     Server(ServerArgs),
+    /// Audit a domain's mail setup: MX hosts (probed on port 25), SPF, DKIM, DMARC, MTA-STS, TLS-RPT.
+    Domain(DomainArgs),
     /// Diagnose a saved JSON report (from --save or --format json) again, offline.
     Diagnose(DiagnoseArgs),
     /// Explain a finding code and its fix.
@@ -36,6 +38,25 @@ pub struct ServerArgs {
     /// submissions (smtps), imap, imaps, pop3, pop3s. Unknown ports without a role are sniffed.
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DomainArgs {
+    /// The mail domain, e.g. `example.com`.
+    pub domain: String,
+    /// Ports to probe on each MX host (default 25), as for `mxray server`.
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    /// DNS only: do not connect to the MX hosts.
+    #[arg(long)]
+    pub no_probe: bool,
+    /// DKIM selector to check (repeatable); without it, selectors are guessed.
+    #[arg(long = "dkim-selector", value_name = "SELECTOR")]
+    pub dkim_selectors: Vec<String>,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]
@@ -154,8 +175,13 @@ fn role_named(s: &str) -> Option<Role> {
 }
 
 pub fn parse_ports(list: Option<&str>) -> Result<Vec<PortSpec>, String> {
+    parse_ports_or(list, DEFAULT_PORTS)
+}
+
+/// `--ports`, or `defaults` (not explicit) when absent.
+pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSpec>, String> {
     let Some(list) = list else {
-        return Ok(DEFAULT_PORTS
+        return Ok(defaults
             .iter()
             .map(|&port| PortSpec {
                 port,

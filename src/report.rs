@@ -1,6 +1,7 @@
 //! The JSON envelope shared by every command: schema version, command, target, timing, the
 //! command's evidence, and the findings. `--save` writes it; `mxray diagnose` reads it back.
 
+use crate::evidence::domain::DomainEvidence;
 use crate::evidence::{ServerEvidence, SCHEMA_VERSION};
 use crate::findings::{Finding, Severity};
 use serde::{Deserialize, Serialize};
@@ -39,12 +40,14 @@ impl Default for Tool {
 #[serde(tag = "command", content = "evidence", rename_all = "lowercase")]
 pub enum Body {
     Server(Box<ServerEvidence>),
+    Domain(Box<DomainEvidence>),
 }
 
 impl Body {
     pub fn command(&self) -> &'static str {
         match self {
             Body::Server(_) => "server",
+            Body::Domain(_) => "domain",
         }
     }
 }

@@ -23,7 +23,9 @@ fn clean_host_has_no_problems_on_any_port_or_family() {
         "clean host must have no error or warning: {:#?}",
         r.findings
     );
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     // IPv4 and IPv6, five default ports each.
     assert_eq!(ev.probes.len(), 10);
     for a in &ev.resolution.addresses {
@@ -116,7 +118,9 @@ fn clean_plaintext_mailbox_ports_use_starttls_and_hide_login() {
     let (r, code) = server_json(&rig(), "mail.mxray.test", &["--ports", "143,110", "-4"]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     assert!(codes(&r).is_empty(), "{:?}", codes(&r));
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     let imap = &ev.probes[0];
     assert_eq!(imap.role, Some(Role::Imap));
     assert!(imap.capabilities.as_ref().unwrap().login_disabled);
@@ -140,7 +144,9 @@ fn ip_literal_with_tls_name_is_checked_against_that_name() {
         &["--tls-name", "mail.mxray.test", "--ports", "25,465"],
     );
     assert_eq!(code, 0, "{:#?}", r.findings);
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     assert!(ev.resolution.ip_literal);
     let v = ev.probes[0]
         .tls
@@ -166,7 +172,9 @@ fn expired_certificate_is_one_finding_naming_every_port() {
     }
     assert!(f.evidence.iter().any(|e| e.starts_with("SHA-256 ")));
     // The certificate is still recorded and the TLS session established: bad cert ≠ no TLS.
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     assert!(ev
         .probes
         .iter()
@@ -285,7 +293,9 @@ fn legacy_tls_versions_are_found_by_the_hand_built_hello() {
         "{:?}",
         codes(&r)
     );
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     let accepted = ev.probes[0].legacy_tls.as_ref().unwrap().accepted();
     assert!(
         accepted.contains(&"TLSv1.0") && accepted.contains(&"TLSv1.1"),
@@ -335,7 +345,9 @@ fn dns_problems_are_findings_not_failures() {
 fn unknown_ports_are_sniffed() {
     let (r, code) = server_json(&rig(), "mail.mxray.test", &["--ports", "10025,10465", "-4"]);
     assert_eq!(code, 0, "{:#?}", r.findings);
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     assert_eq!(
         ev.probes[0].role,
         Some(Role::Smtp),
@@ -388,7 +400,9 @@ fn wrong_tls_mode_is_named_with_what_would_work() {
         "{c:?}"
     );
     assert!(!c.contains(&"smtp.no-banner".to_string()), "{c:?}");
-    let mxray::report::Body::Server(ev) = &r.body;
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
     assert!(ev
         .probes
         .iter()

@@ -192,6 +192,7 @@ fn full_probe(address: IpAddr) -> PortProbe {
                 },
             ],
             chain: legacy_chain,
+            verification: None,
         }),
         alternate: Some(AlternateMode {
             role: Role::Submissions,

@@ -40,7 +40,7 @@ fn served_chain(p: &PortProbe) -> Option<(&[Certificate], Option<&Verification>,
         }
     }
     let l = p.legacy_tls.as_ref()?;
-    (!l.chain.is_empty()).then_some((l.chain.as_slice(), None, true))
+    (!l.chain.is_empty()).then_some((l.chain.as_slice(), l.verification.as_ref(), true))
 }
 
 fn judge(

@@ -3,6 +3,7 @@
 
 mod certs;
 mod dns;
+pub mod domain;
 mod mailbox;
 mod net;
 mod smtp;
@@ -15,6 +16,7 @@ use crate::report::Body;
 pub fn diagnose(body: &Body, now: i64) -> Vec<Finding> {
     match body {
         Body::Server(ev) => server(ev, now),
+        Body::Domain(ev) => domain::domain(ev, now),
     }
 }
 

@@ -155,10 +155,23 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
             .iter()
             .find(|a| a.offered == "TLSv1.2" && a.result == "accepted")
         {
-            f.summary = format!(
-                "the server accepts TLS 1.2 only with a cipher modern clients refuse ({})",
-                a.cipher.clone().unwrap_or_default()
-            );
+            let weak_key = p
+                .legacy_tls
+                .iter()
+                .flat_map(|l| &l.chain)
+                .chain(tls.iter().flat_map(|t| &t.chain))
+                .find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048));
+            f.summary = match weak_key {
+                // rustls refuses signatures by RSA keys under 2048 bits: the key, not the cipher.
+                Some(c) if err.contains("BadSignature") || err.to_ascii_lowercase().contains("signature") => format!(
+                    "clients that verify certificates refuse the server's {}-bit RSA key, so the handshake fails (see tls.weak-key)",
+                    c.key_bits.unwrap_or(0)
+                ),
+                _ => format!(
+                    "the server accepts TLS 1.2 only with a cipher modern clients refuse ({})",
+                    a.cipher.clone().unwrap_or_default()
+                ),
+            };
         }
         for a in &l.attempts {
             f = f.evidence(format!(

@@ -1,3 +1,4 @@
 //! Facts about the mail world, as data.
 
 pub mod hosts;
+pub mod providers;

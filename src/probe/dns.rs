@@ -110,6 +110,11 @@ impl Dns {
         Ok(data)
     }
 
+    /// [`Dns::lookup`] for a name built on the fly (keeps borrowck simple in `join_all`).
+    pub async fn lookup_owned(&self, name: String, rtype: RecordType) -> Lookup {
+        self.lookup(&name, rtype).await
+    }
+
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Lookup {
         let fqdn = if name.ends_with('.') {
             name.to_string()
@@ -247,6 +252,21 @@ fn rdata_text(d: &RData) -> String {
         RData::AAAA(a) => a.0.to_string(),
         RData::PTR(p) => p.0.to_ascii().trim_end_matches('.').to_string(),
         RData::CNAME(c) => c.0.to_ascii().trim_end_matches('.').to_string(),
+        // TXT character-strings are joined with nothing between them (RFC 7208 §3.3).
+        RData::TXT(t) => t
+            .txt_data
+            .iter()
+            .map(|part| String::from_utf8_lossy(part).into_owned())
+            .collect(),
+        RData::MX(m) => {
+            let target = m.exchange.to_ascii();
+            let target = if target == "." {
+                "."
+            } else {
+                target.trim_end_matches('.')
+            };
+            format!("{} {target}", m.preference)
+        }
         other => other.to_string(),
     }
 }

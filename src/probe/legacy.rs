@@ -28,6 +28,8 @@ pub async fn probe_versions(
             out.attempts.push(attempt.0);
             if out.chain.is_empty() && !attempt.1.is_empty() {
                 out.chain = attempt.1.iter().map(|c| cert::parse(c)).collect();
+                let name = ctx.tls_name.as_deref();
+                out.verification = Some(ctx.trust.verify(&attempt.1, name, addr.ip(), ctx.now));
             }
         }
     };

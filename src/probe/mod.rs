@@ -4,6 +4,7 @@ pub mod alternate;
 pub mod cert;
 pub mod conn;
 pub mod dns;
+pub mod domain;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
@@ -12,6 +13,7 @@ pub mod port;
 pub mod prelude;
 pub mod smtp;
 pub mod sniff;
+pub mod spf_walk;
 pub mod tls;
 
 use crate::evidence::{

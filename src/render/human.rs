@@ -24,12 +24,13 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     );
     match &report.body {
         Body::Server(ev) => server(&mut s, ev, opts),
+        Body::Domain(ev) => super::human_domain::domain(&mut s, ev, report, opts),
     }
     findings(&mut s, report);
     s
 }
 
-fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) {
+pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) {
     let r = &ev.resolution;
     let _ = writeln!(s);
     if r.addresses.is_empty() {

@@ -376,15 +376,23 @@ pub struct LegacyTls {
     /// The certificate chain as sent in clear during a legacy handshake.
     #[serde(default)]
     pub chain: Vec<Certificate>,
+    /// Trust and name of that chain, judged as for a modern handshake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 impl LegacyTls {
+    /// Versions the server agreed to, each once (a TLS 1.2 hello answered with 1.1 is 1.1).
     pub fn accepted(&self) -> Vec<&str> {
-        self.attempts
+        let mut v: Vec<&str> = self
+            .attempts
             .iter()
             .filter(|a| a.result == "accepted")
             .filter_map(|a| a.version.as_deref())
-            .collect()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
@@ -476,3 +484,5 @@ impl PortProbe {
         }
     }
 }
+
+pub mod domain;

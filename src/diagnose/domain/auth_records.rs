@@ -1,0 +1,221 @@
+//! `dkim.*` and `dmarc.*`: keys at the given or guessed selectors, and the DMARC policy with
+//! its reporting addresses.
+
+use crate::evidence::domain::{DkimEvidence, DmarcEvidence};
+use crate::findings::{Finding, Severity};
+use crate::policy::dkim::{self, KeyType};
+use crate::policy::dmarc::{self, Policy};
+
+pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
+    let mut valid = 0;
+    let mut revoked = Vec::new();
+    let mut found_any = false;
+    for s in &ev.selectors {
+        let name = format!("{}._domainkey.{domain}", s.selector);
+        if s.lookup.records.is_empty() {
+            if ev.given {
+                out.push(
+                    Finding::new(
+                        "dkim.not-found",
+                        &name,
+                        format!("no DKIM key is published at selector `{}`", s.selector),
+                    )
+                    .severity(Severity::Error)
+                    .evidence(format!(
+                        "{name} TXT: {}",
+                        crate::diagnose::status_words(s.lookup.status)
+                    )),
+                );
+            }
+            continue;
+        }
+        found_any = true;
+        let text = s.lookup.records.join("");
+        match dkim::parse(&text) {
+            Err(e) => out.push(
+                Finding::new(
+                    "dkim.syntax",
+                    &name,
+                    format!(
+                        "the DKIM key record at selector `{}` does not parse: {}",
+                        s.selector, e.message
+                    ),
+                )
+                .evidence(text.chars().take(200).collect::<String>()),
+            ),
+            Ok(k) => {
+                if let Some(err) = &k.key_error {
+                    out.push(Finding::new(
+                        "dkim.syntax",
+                        &name,
+                        format!(
+                            "the key in the DKIM record at `{}` is unusable: {err}",
+                            s.selector
+                        ),
+                    ));
+                    continue;
+                }
+                if k.revoked {
+                    revoked.push(name.clone());
+                    continue;
+                }
+                valid += 1;
+                if k.testing {
+                    out.push(
+                        Finding::new("dkim.testing", &name, format!("the DKIM key at `{}` is flagged as testing (t=y): receivers may treat failures leniently", s.selector))
+                            .evidence(text.chars().take(120).collect::<String>()),
+                    );
+                }
+                if let (KeyType::Rsa, Some(bits)) = (&k.key_type, k.key_bits) {
+                    if bits < 2048 {
+                        let f = Finding::new("dkim.key-weak", &name, format!("the DKIM key at `{}` is RSA {bits}-bit; 2048 bits is today's minimum", s.selector))
+                            .evidence(format!("RSA modulus: {bits} bits"));
+                        out.push(if bits < 1024 {
+                            f.severity(Severity::Error)
+                        } else {
+                            f
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for name in revoked {
+        let f = Finding::new(
+            "dkim.revoked",
+            &name,
+            "this DKIM selector holds a revoked key (empty p=): signatures with it fail",
+        )
+        .evidence(format!("{name}: p= is empty"));
+        out.push(if valid > 0 {
+            f.severity(Severity::Info)
+        } else {
+            f
+        });
+    }
+    if !found_any && !ev.given {
+        let tried: Vec<&str> = ev.selectors.iter().map(|s| s.selector.as_str()).collect();
+        out.push(
+            Finding::new("dkim.not-found", domain, "no DKIM key found at the usual selectors; the domain may still sign with a selector mxray cannot guess")
+                .evidence(format!("selectors tried: {}", tried.join(", ")))
+                .fix("Look up the selector in a received message's DKIM-Signature header (`s=`) and run again with `--dkim-selector SELECTOR`. If the domain does not sign, enable DKIM at the mail provider and publish its key."),
+        );
+    }
+}
+
+pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
+    let hit = ev
+        .lookups
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.records.iter().any(|r| dmarc::is_dmarc(r)));
+    let Some((index, lookup)) = hit else {
+        if let Some(failed) = ev.lookups.iter().find(|l| l.status.is_failure()) {
+            out.push(
+                Finding::new(
+                    "dns.lookup-failed",
+                    format!("{} TXT", failed.name),
+                    format!("the DMARC lookup {} failed", failed.name),
+                )
+                .evidence(failed.error.clone().unwrap_or_default()),
+            );
+            return;
+        }
+        let asked: Vec<&str> = ev.lookups.iter().map(|l| l.name.as_str()).collect();
+        out.push(
+            Finding::new("dmarc.missing", format!("_dmarc.{domain}"), format!("{domain} has no DMARC policy: receivers get no instruction for mail that fails SPF and DKIM, and you get no reports"))
+                .evidence(format!("no v=DMARC1 record at {}", asked.join(", "))),
+        );
+        return;
+    };
+    let records: Vec<&String> = lookup
+        .records
+        .iter()
+        .filter(|r| dmarc::is_dmarc(r))
+        .collect();
+    let subj = lookup.name.clone();
+    if index > 0 {
+        out.push(
+            Finding::new(
+                "dmarc.missing",
+                format!("_dmarc.{domain}"),
+                format!(
+                    "{domain} has no DMARC record of its own; the policy of {} applies",
+                    lookup.name.trim_start_matches("_dmarc.")
+                ),
+            )
+            .severity(Severity::Info)
+            .evidence(format!("found at {}", lookup.name)),
+        );
+    }
+    if records.len() > 1 {
+        let mut f = Finding::new(
+            "dmarc.multiple-records",
+            &subj,
+            format!(
+                "{} holds {} DMARC records; receivers then ignore DMARC entirely",
+                lookup.name,
+                records.len()
+            ),
+        );
+        for r in &records {
+            f = f.evidence((*r).clone());
+        }
+        out.push(f);
+        return;
+    }
+    let text = records[0];
+    let d = match dmarc::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.push(
+                Finding::new(
+                    "dmarc.syntax",
+                    &subj,
+                    format!("the DMARC record does not parse: {}", e.message),
+                )
+                .evidence(text.clone()),
+            );
+            return;
+        }
+    };
+    if d.p == Policy::None {
+        out.push(
+            Finding::new("dmarc.policy-none", &subj, "DMARC is p=none: monitoring only, mail that fails authentication is still delivered")
+                .evidence(text.clone()),
+        );
+    }
+    if d.pct < 100 {
+        out.push(
+            Finding::new(
+                "dmarc.partial-pct",
+                &subj,
+                format!(
+                    "the DMARC policy applies to only {}% of failing mail (pct={})",
+                    d.pct, d.pct
+                ),
+            )
+            .evidence(text.clone()),
+        );
+    } else if d.t {
+        out.push(
+            Finding::new(
+                "dmarc.partial-pct",
+                &subj,
+                "the DMARC policy is in testing mode (t=y): receivers apply a weaker policy",
+            )
+            .evidence(text.clone()),
+        );
+    }
+    if d.rua.is_empty() {
+        out.push(Finding::new("dmarc.no-reports", &subj, "the DMARC record asks for no aggregate reports (no rua=), so you never learn who sends as your domain").evidence(text.clone()));
+    }
+    for auth in &ev.report_auth {
+        if !auth.records.iter().any(|r| dmarc::is_dmarc(r)) {
+            out.push(
+                Finding::new("dmarc.report-auth-missing", &subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
+                    .evidence(format!("{} TXT: {}", auth.name, crate::diagnose::status_words(auth.status))),
+            );
+        }
+    }
+}

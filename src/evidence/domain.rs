@@ -1,0 +1,104 @@
+//! What `mxray domain` observed: the domain's MX hosts (each a full server probe), and the raw
+//! policy records (SPF tree, DMARC, DKIM keys, MTA-STS, TLS-RPT). Records are kept as text;
+//! diagnosis parses them.
+
+use super::{Lookup, ServerEvidence};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DomainEvidence {
+    pub domain: String,
+    pub options: DomainSettings,
+    pub mx: MxEvidence,
+    /// One server probe per MX host (or the domain itself when it has no MX), port 25 by default.
+    pub servers: Vec<ServerEvidence>,
+    pub spf: SpfEvidence,
+    pub dmarc: DmarcEvidence,
+    pub dkim: DkimEvidence,
+    pub mta_sts: Lookup,
+    pub tls_rpt: Lookup,
+    /// Who runs the domain's mail, as recognised from MX and SPF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DomainSettings {
+    pub probe: bool,
+    pub resolvers: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MxEvidence {
+    pub lookup: Lookup,
+    /// In preference order.
+    pub hosts: Vec<MxHost>,
+    /// `0 .` (RFC 7505).
+    pub null_mx: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MxHost {
+    pub preference: u16,
+    pub exchange: String,
+    /// The exchange is an alias (RFC 5321 §5.1 forbids it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    /// The exchange is written as an IP address, which is not a host name.
+    pub ip_literal: bool,
+}
+
+/// One SPF record and, recursively, the records its `include:` and `redirect=` name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpfNode {
+    pub domain: String,
+    /// root, include, redirect
+    pub via: String,
+    pub lookup: Lookup,
+    /// The TXT strings that start with `v=spf1`.
+    pub records: Vec<String>,
+    /// DNS lookups made for this record's `a`, `mx`, `ptr` and `exists` terms.
+    #[serde(default)]
+    pub term_lookups: Vec<TermLookup>,
+    #[serde(default)]
+    pub children: Vec<SpfNode>,
+    /// Why the walk stopped here (depth, loop, macro).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TermLookup {
+    pub term: String,
+    pub lookups: Vec<Lookup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpfEvidence {
+    pub tree: SpfNode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DmarcEvidence {
+    /// `_dmarc.DOMAIN`, then the parents of the RFC 9989 tree walk until a record is found.
+    pub lookups: Vec<Lookup>,
+    /// `DOMAIN._report._dmarc.RUA-DOMAIN` for report addresses in other domains.
+    #[serde(default)]
+    pub report_auth: Vec<Lookup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DkimEvidence {
+    /// The user named the selectors (`--dkim-selector`); otherwise they were guessed.
+    pub given: bool,
+    pub selectors: Vec<DkimSelector>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DkimSelector {
+    pub selector: String,
+    /// Why this selector was tried: given, provider NAME, common.
+    pub source: String,
+    pub lookup: Lookup,
+}

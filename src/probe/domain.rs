@@ -1,0 +1,292 @@
+//! `mxray domain`: MX hosts (each probed with the server engine, certificate checked against
+//! the MX name), the SPF tree, DMARC (with the RFC 9989 walk up the tree), DKIM selectors,
+//! MTA-STS and TLS-RPT records. Independent lookups run concurrently through the one cached
+//! resolver.
+
+use super::dns::Dns;
+use super::{probe_server, spf_walk, Ctx, Progress};
+use crate::evidence::domain::{
+    DkimEvidence, DkimSelector, DmarcEvidence, DomainEvidence, DomainSettings, MxEvidence, MxHost,
+    SpfEvidence, SpfNode,
+};
+use crate::evidence::{LookupStatus, ProbeSettings, ServerEvidence};
+use crate::knowledge::providers;
+use hickory_resolver::proto::rr::RecordType;
+use std::net::IpAddr;
+
+/// MX hosts probed at most; a domain with more is exotic and the rest add nothing.
+const MAX_MX_HOSTS: usize = 10;
+
+pub struct DomainRequest {
+    pub domain: String,
+    pub probe: bool,
+    pub selectors: Vec<String>,
+    /// Template for each MX host's server probe (ports, families, thresholds).
+    pub settings: ProbeSettings,
+    pub per_address: usize,
+}
+
+pub async fn probe_domain(
+    ctx: Ctx,
+    dns: &Dns,
+    req: DomainRequest,
+    progress: Option<Progress>,
+) -> DomainEvidence {
+    let domain = req.domain.as_str();
+    let (mx, spf) = tokio::join!(mx(dns, domain), spf_walk::walk(dns, domain));
+    let exchanges: Vec<String> = mx.hosts.iter().map(|h| h.exchange.clone()).collect();
+    let provider = providers::detect(&exchanges, &includes(&spf));
+    let servers_to_probe: Vec<String> = if mx.null_mx {
+        Vec::new()
+    } else if mx.hosts.is_empty() && matches!(mx.lookup.status, LookupStatus::NoRecords) {
+        vec![domain.to_string()] // RFC 5321 §5.1: no MX, the domain's own address
+    } else {
+        let mut v: Vec<String> = Vec::new();
+        for h in mx.hosts.iter().filter(|h| !h.ip_literal) {
+            if !v.contains(&h.exchange) && v.len() < MAX_MX_HOSTS {
+                v.push(h.exchange.clone());
+            }
+        }
+        v
+    };
+    let servers = async {
+        let runs = servers_to_probe.iter().map(|host| {
+            let mut c = ctx.clone();
+            c.tls_name = Some(host.clone());
+            let mut settings = req.settings.clone();
+            settings.tls_name = Some(host.clone());
+            if !req.probe {
+                settings.ports.clear();
+            }
+            let progress = progress.clone();
+            async move { probe_server(c, dns, host, settings, req.per_address, progress).await }
+        });
+        futures::future::join_all(runs).await
+    };
+    let selectors = selector_list(&req.selectors, provider);
+    let sts_name = format!("_mta-sts.{domain}");
+    let rpt_name = format!("_smtp._tls.{domain}");
+    let (servers, dmarc, dkim, mta_sts, tls_rpt): (Vec<ServerEvidence>, _, _, _, _) = tokio::join!(
+        servers,
+        dmarc(dns, domain),
+        dkim(dns, domain, selectors, !req.selectors.is_empty()),
+        dns.lookup(&sts_name, RecordType::TXT),
+        dns.lookup(&rpt_name, RecordType::TXT),
+    );
+    DomainEvidence {
+        domain: domain.to_string(),
+        options: DomainSettings {
+            probe: req.probe,
+            resolvers: dns.description.clone(),
+            timeout_ms: req.settings.timeout_ms,
+        },
+        mx,
+        servers,
+        spf: SpfEvidence { tree: spf },
+        dmarc,
+        dkim,
+        mta_sts,
+        tls_rpt,
+        provider: provider.map(|p| p.name.to_string()),
+    }
+}
+
+async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
+    let lookup = dns.lookup(domain, RecordType::MX).await;
+    let mut hosts: Vec<MxHost> = lookup
+        .records
+        .iter()
+        .filter_map(|r| {
+            let (pref, exchange) = r.split_once(' ')?;
+            Some(MxHost {
+                preference: pref.parse().ok()?,
+                exchange: exchange.trim_end_matches('.').to_ascii_lowercase(),
+                cname: None,
+                ip_literal: exchange.trim_matches(['[', ']']).parse::<IpAddr>().is_ok(),
+            })
+        })
+        .collect();
+    hosts.sort_by(|a, b| {
+        a.preference
+            .cmp(&b.preference)
+            .then_with(|| a.exchange.cmp(&b.exchange))
+    });
+    let null_mx = hosts.len() == 1 && hosts[0].exchange == ".";
+    if !null_mx {
+        let cnames = futures::future::join_all(
+            hosts
+                .iter()
+                .map(|h| dns.lookup(&h.exchange, RecordType::CNAME)),
+        )
+        .await;
+        for (h, c) in hosts.iter_mut().zip(cnames) {
+            h.cname = c.records.first().cloned();
+        }
+    }
+    MxEvidence {
+        lookup,
+        hosts,
+        null_mx,
+    }
+}
+
+fn includes(tree: &SpfNode) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &tree.children {
+        out.push(c.domain.clone());
+        out.extend(includes(c));
+    }
+    out
+}
+
+/// Given selectors only, when there are any; otherwise the provider's, then common ones.
+fn selector_list(
+    given: &[String],
+    provider: Option<&providers::Provider>,
+) -> Vec<(String, String)> {
+    if !given.is_empty() {
+        return given
+            .iter()
+            .map(|s| (s.clone(), "given".to_string()))
+            .collect();
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Some(p) = provider {
+        for s in p.dkim_selectors {
+            out.push((s.to_string(), format!("provider {}", p.name)));
+        }
+    }
+    for s in providers::COMMON_SELECTORS {
+        if !out.iter().any(|(x, _)| x == s) {
+            out.push((s.to_string(), "common".to_string()));
+        }
+    }
+    out
+}
+
+async fn dkim(
+    dns: &Dns,
+    domain: &str,
+    selectors: Vec<(String, String)>,
+    given: bool,
+) -> DkimEvidence {
+    let lookups = futures::future::join_all(
+        selectors
+            .iter()
+            .map(|(s, _)| dns.lookup_owned(format!("{s}._domainkey.{domain}"), RecordType::TXT)),
+    )
+    .await;
+    DkimEvidence {
+        given,
+        selectors: selectors
+            .into_iter()
+            .zip(lookups)
+            .map(|((selector, source), lookup)| DkimSelector {
+                selector,
+                source,
+                lookup,
+            })
+            .collect(),
+    }
+}
+
+/// `_dmarc.DOMAIN`; when it holds no DMARC record, each parent up to the organizational level
+/// (RFC 9989 §4.10 tree walk, bounded at 8 labels), stopping at the first record found.
+async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let mut names = vec![domain.to_string()];
+    // After the domain itself, start at most 7 labels deep and climb to two labels.
+    let first_parent = labels.len().saturating_sub(7).max(1);
+    for i in first_parent..labels.len().saturating_sub(1) {
+        names.push(labels[i..].join("."));
+    }
+    let mut lookups = Vec::new();
+    for name in names {
+        let l = dns.lookup(&format!("_dmarc.{name}"), RecordType::TXT).await;
+        let found = l.records.iter().any(|r| is_dmarc(r));
+        lookups.push(l);
+        if found {
+            break;
+        }
+    }
+    let mut report_auth = Vec::new();
+    if let Some(record) = lookups
+        .iter()
+        .flat_map(|l| l.records.iter())
+        .find(|r| is_dmarc(r))
+    {
+        for rua_domain in rua_domains(record) {
+            if !same_org(&rua_domain, domain) {
+                let name = format!("{domain}._report._dmarc.{rua_domain}");
+                report_auth.push(dns.lookup(&name, RecordType::TXT).await);
+            }
+        }
+    }
+    DmarcEvidence {
+        lookups,
+        report_auth,
+    }
+}
+
+fn is_dmarc(txt: &str) -> bool {
+    let t = txt.trim();
+    let Some(rest) = t
+        .get(..8)
+        .filter(|v| v.eq_ignore_ascii_case("v=DMARC1"))
+        .map(|_| &t[8..])
+    else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.is_empty() || rest.starts_with(';')
+}
+
+/// Domains of the `mailto:` addresses in `rua=`.
+fn rua_domains(record: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in record.split(';') {
+        let Some((k, v)) = tag.split_once('=') else {
+            continue;
+        };
+        if !k.trim().eq_ignore_ascii_case("rua") {
+            continue;
+        }
+        for uri in v.split(',') {
+            let uri = uri.trim();
+            let addr = uri
+                .strip_prefix("mailto:")
+                .or_else(|| uri.strip_prefix("MAILTO:"))
+                .unwrap_or("");
+            let addr = addr.split('!').next().unwrap_or("");
+            if let Some((_, d)) = addr.rsplit_once('@') {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                if !d.is_empty() && !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Same domain or one under the other: no external authorization needed.
+fn same_org(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rua_domains_and_org() {
+        let r = "v=DMARC1; p=none; rua=mailto:d@rua.example.net!10m, mailto:x@example.com";
+        assert_eq!(rua_domains(r), vec!["rua.example.net", "example.com"]);
+        assert!(same_org("example.com", "mail.example.com"));
+        assert!(!same_org("example.net", "example.com"));
+        assert!(is_dmarc("v=DMARC1; p=reject"));
+        assert!(is_dmarc("v=DMARC1"));
+        assert!(!is_dmarc("v=DMARC10; p=none"));
+    }
+}

@@ -1,0 +1,181 @@
+//! Walks a domain's SPF policy through DNS: the record, every `include:` and `redirect=`
+//! target, and the lookups of `a`, `mx`, `ptr` and `exists` terms — recorded as a tree so
+//! diagnosis can count lookups (RFC 7208 §4.6.4) and show the whole tree, even past the limit.
+//! The walk itself is bounded: depth, nodes, and names per `mx`.
+
+use super::dns::Dns;
+use crate::evidence::domain::{SpfNode, TermLookup};
+use crate::evidence::{Lookup, LookupStatus};
+use crate::policy::spf::{self, MechKind, Modifier, TermKind};
+use hickory_resolver::proto::rr::RecordType;
+
+/// Deeper than any sane policy; RFC 7208's 10-lookup limit is judged by diagnosis.
+const MAX_DEPTH: usize = 12;
+/// Records fetched in one walk: past the limit the tree is already wrong, keep it bounded.
+const MAX_NODES: usize = 40;
+/// RFC 7208 §4.6.4: an `mx` term may look up at most 10 names; one more shows the excess.
+const MAX_MX_NAMES: usize = 11;
+
+pub async fn walk(dns: &Dns, domain: &str) -> SpfNode {
+    let mut budget = MAX_NODES;
+    let mut seen = Vec::new();
+    node(dns, domain, "root", 0, &mut budget, &mut seen).await
+}
+
+fn node<'a>(
+    dns: &'a Dns,
+    domain: &'a str,
+    via: &'a str,
+    depth: usize,
+    budget: &'a mut usize,
+    seen: &'a mut Vec<String>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = SpfNode> + Send + 'a>> {
+    Box::pin(async move {
+        let lookup = dns.lookup(domain, RecordType::TXT).await;
+        let records: Vec<String> = lookup
+            .records
+            .iter()
+            .filter(|r| spf::is_spf(r))
+            .cloned()
+            .collect();
+        let mut n = SpfNode {
+            domain: domain.to_string(),
+            via: via.to_string(),
+            lookup,
+            records,
+            term_lookups: Vec::new(),
+            children: Vec::new(),
+            stopped: None,
+        };
+        *budget = budget.saturating_sub(1);
+        let key = domain.to_ascii_lowercase();
+        if seen.contains(&key) {
+            n.stopped = Some("loop: this domain's record is already in the tree".into());
+            return n;
+        }
+        seen.push(key);
+        // Several records are a PermError: nothing to follow.
+        let [text] = n.records.as_slice() else {
+            return n;
+        };
+        let Ok(record) = spf::parse(text) else {
+            return n;
+        };
+        for term in &record.terms {
+            let (target, how) = match &term.kind {
+                TermKind::Mechanism(m) => match &m.kind {
+                    MechKind::Include { domain } => (Some(domain), "include"),
+                    MechKind::A { domain: d, .. } => {
+                        n.term_lookups.push(
+                            addresses(dns, term_domain(d.as_ref(), domain), &term.text).await,
+                        );
+                        continue;
+                    }
+                    MechKind::Mx { domain: d, .. } => {
+                        n.term_lookups
+                            .push(mx_names(dns, term_domain(d.as_ref(), domain), &term.text).await);
+                        continue;
+                    }
+                    MechKind::Exists { domain: d } if !d.has_macros => {
+                        let l = dns.lookup(&d.text, RecordType::A).await;
+                        n.term_lookups.push(TermLookup {
+                            term: term.text.clone(),
+                            lookups: vec![l],
+                        });
+                        continue;
+                    }
+                    _ => continue,
+                },
+                TermKind::Modifier(Modifier::Redirect { domain }) => (Some(domain), "redirect"),
+                TermKind::Modifier(_) => continue,
+            };
+            let Some(spec) = target else { continue };
+            if spec.has_macros {
+                n.children.push(stub(
+                    &spec.text,
+                    how,
+                    "the target uses macros, which depend on the sender: not followed",
+                ));
+                continue;
+            }
+            if depth + 1 >= MAX_DEPTH || *budget == 0 {
+                n.children.push(stub(
+                    &spec.text,
+                    how,
+                    "walk bounded: too deep or too many records",
+                ));
+                continue;
+            }
+            let child = node(dns, &spec.text, how, depth + 1, budget, seen).await;
+            n.children.push(child);
+        }
+        n
+    })
+}
+
+fn term_domain<'a>(spec: Option<&'a spf::DomainSpec>, current: &'a str) -> Option<&'a str> {
+    match spec {
+        None => Some(current),
+        Some(s) if s.has_macros => None,
+        Some(s) => Some(s.text.as_str()),
+    }
+}
+
+fn stub(domain: &str, via: &str, why: &str) -> SpfNode {
+    SpfNode {
+        domain: domain.to_string(),
+        via: via.to_string(),
+        lookup: Lookup {
+            name: domain.to_string(),
+            rtype: "TXT".into(),
+            status: LookupStatus::Skipped,
+            records: Vec::new(),
+            duration_ms: 0,
+            error: None,
+        },
+        records: Vec::new(),
+        term_lookups: Vec::new(),
+        children: Vec::new(),
+        stopped: Some(why.to_string()),
+    }
+}
+
+async fn addresses(dns: &Dns, domain: Option<&str>, term: &str) -> TermLookup {
+    let mut lookups = Vec::new();
+    if let Some(d) = domain {
+        let (a, aaaa) = tokio::join!(
+            dns.lookup(d, RecordType::A),
+            dns.lookup(d, RecordType::AAAA)
+        );
+        lookups.push(a);
+        lookups.push(aaaa);
+    }
+    TermLookup {
+        term: term.to_string(),
+        lookups,
+    }
+}
+
+/// The MX lookup, then the addresses of each name (at most [`MAX_MX_NAMES`]).
+async fn mx_names(dns: &Dns, domain: Option<&str>, term: &str) -> TermLookup {
+    let mut lookups = Vec::new();
+    if let Some(d) = domain {
+        let mx = dns.lookup(d, RecordType::MX).await;
+        let names: Vec<String> = mx
+            .records
+            .iter()
+            .filter_map(|r| r.split_whitespace().nth(1))
+            .filter(|n| *n != ".")
+            .take(MAX_MX_NAMES)
+            .map(str::to_string)
+            .collect();
+        lookups.push(mx);
+        let found =
+            futures::future::join_all(names.iter().map(|n| dns.lookup(n, RecordType::A))).await;
+        lookups.extend(found);
+    }
+    TermLookup {
+        term: term.to_string(),
+        lookups,
+    }
+}

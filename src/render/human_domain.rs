@@ -1,0 +1,153 @@
+//! The human report of `mxray domain`: a one-screen verdict per area, then the MX hosts
+//! (each with its server table), the SPF tree with lookup counts, and the records found.
+
+use super::RenderOptions;
+use crate::diagnose::domain::spf;
+use crate::evidence::domain::{DomainEvidence, SpfNode};
+use crate::findings::Severity;
+use crate::report::Report;
+use colored::Colorize;
+use std::fmt::Write;
+
+/// The areas of the summary and the finding codes that belong to each.
+const AREAS: &[(&str, &[&str])] = &[
+    ("MX", &["dns.", "net."]),
+    ("STARTTLS", &["tls.", "smtp."]),
+    ("SPF", &["spf."]),
+    ("DKIM", &["dkim."]),
+    ("DMARC", &["dmarc."]),
+    ("MTA-STS", &["mta-sts."]),
+    ("TLS-RPT", &["tls-rpt."]),
+    ("DANE", &["dane."]),
+    ("Blocklists", &["dnsbl."]),
+];
+
+/// Areas this version does not check yet: shown as such, never as a pass.
+const NOT_CHECKED: &[&str] = &["DANE", "Blocklists"];
+
+pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &RenderOptions) {
+    let _ = writeln!(s);
+    if let Some(p) = &ev.provider {
+        let _ = writeln!(s, "  Mail provider: {}", p.bold());
+    }
+    for (area, prefixes) in AREAS {
+        let worst = report
+            .findings
+            .iter()
+            .filter(|f| !f.ignored && prefixes.iter().any(|p| f.code.starts_with(p)))
+            .map(|f| f.severity)
+            .max();
+        let verdict = if NOT_CHECKED.contains(area) {
+            "not checked".dimmed().to_string()
+        } else if *area == "STARTTLS" && !ev.options.probe {
+            "not checked (--no-probe)".dimmed().to_string()
+        } else {
+            match worst {
+                Some(Severity::Error) => "FAIL".red().bold().to_string(),
+                Some(Severity::Warning) => "WARN".yellow().bold().to_string(),
+                Some(Severity::Info) => "INFO".blue().bold().to_string(),
+                None => "PASS".green().bold().to_string(),
+            }
+        };
+        let _ = writeln!(s, "  {:<11} {verdict}", area);
+    }
+    let _ = writeln!(s, "\n{}", "MX".bold());
+    if ev.mx.hosts.is_empty() {
+        let _ = writeln!(
+            s,
+            "  (none: {})",
+            crate::diagnose::status_words(ev.mx.lookup.status)
+        );
+    }
+    for h in &ev.mx.hosts {
+        let alias = h
+            .cname
+            .as_ref()
+            .map(|c| format!(" (CNAME → {c})"))
+            .unwrap_or_default();
+        let _ = writeln!(s, "  {:>5}  {}{alias}", h.preference, h.exchange);
+    }
+    for server in &ev.servers {
+        let _ = writeln!(s, "\n{} {}", "Host".bold(), server.host.bold());
+        super::human::server(s, server, opts);
+    }
+    let _ = writeln!(s, "\n{}", "SPF".bold());
+    spf_tree(s, &ev.spf.tree, "  ", true);
+    if !ev.spf.tree.records.is_empty() {
+        let c = spf::count(&ev.spf.tree);
+        let over = |n: usize, max: usize| {
+            if n > max {
+                format!("{n}/{max}").red().bold().to_string()
+            } else {
+                format!("{n}/{max}")
+            }
+        };
+        let _ = writeln!(
+            s,
+            "  total: {} DNS lookups, {} void lookups",
+            over(c.lookups, spf::MAX_LOOKUPS),
+            over(c.voids.len(), spf::MAX_VOIDS)
+        );
+    }
+    let _ = writeln!(s, "\n{}", "DMARC".bold());
+    match ev.dmarc.lookups.iter().find(|l| !l.records.is_empty()) {
+        Some(l) => {
+            let _ = writeln!(s, "  {}: {}", l.name, l.records.join(" | "));
+        }
+        None => {
+            let _ = writeln!(s, "  (no record)");
+        }
+    }
+    let _ = writeln!(s, "\n{}", "DKIM".bold());
+    let found: Vec<_> = ev
+        .dkim
+        .selectors
+        .iter()
+        .filter(|d| !d.lookup.records.is_empty())
+        .collect();
+    if found.is_empty() {
+        let _ = writeln!(
+            s,
+            "  no key at {} selector(s) tried",
+            ev.dkim.selectors.len()
+        );
+    }
+    for d in found {
+        let text: String = d.lookup.records.join("").chars().take(90).collect();
+        let _ = writeln!(s, "  {} ({}): {text}…", d.selector, d.source);
+    }
+}
+
+fn spf_tree(s: &mut String, n: &SpfNode, indent: &str, root: bool) {
+    let label = if root {
+        n.domain.clone()
+    } else {
+        format!("{}:{}", n.via, n.domain)
+    };
+    let record = match n.records.as_slice() {
+        [] => format!(
+            "(no SPF record: {})",
+            crate::diagnose::status_words(n.lookup.status)
+        ),
+        [r] => r.clone(),
+        many => format!("({} SPF records)", many.len()),
+    };
+    let stopped = n
+        .stopped
+        .as_ref()
+        .map(|w| format!(" [{w}]"))
+        .unwrap_or_default();
+    let own = spf::own_lookups(n)
+        .map(|l| format!(" ({l} lookups)"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{indent}{}{own} {}{stopped}",
+        label.bold(),
+        record.dimmed()
+    );
+    let child_indent = format!("{indent}  ");
+    for c in &n.children {
+        spf_tree(s, c, &child_indent, false);
+    }
+}
