@@ -12,6 +12,10 @@ use crate::findings::Finding;
 pub fn domain(ev: &DomainEvidence, now: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     mx::rules(ev, &mut out);
+    // A domain that does not exist has no policy to judge: one finding says it all.
+    if ev.mx.lookup.status == crate::evidence::LookupStatus::NxDomain {
+        return out;
+    }
     for s in &ev.servers {
         out.extend(mx::server_findings(ev, s, now));
     }
