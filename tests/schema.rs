@@ -1,10 +1,15 @@
-//! The report document against its JSON Schema, `schema/report.schema.json`: a report built
-//! from every evidence type must validate, broken copies of it must not, and so must every
-//! saved report under `fixtures/`.
+//! The report document against its JSON Schema, `schema/report.schema.json`: a `server` and a
+//! `domain` report built from every evidence type (findings from the real diagnosis) must
+//! validate and read back unchanged, broken copies of them must not validate, and every saved
+//! report under `fixtures/` (recursively) must.
 
 mod common;
 
 use common::schema::{assert_valid, errors, schema, schema_path};
+use mxray::evidence::domain::{
+    DkimEvidence, DkimSelector, DmarcEvidence, DomainEvidence, DomainSettings, MxEvidence, MxHost,
+    SpfEvidence, SpfNode, TermLookup,
+};
 use mxray::evidence::{
     AddressInfo, AlternateMode, Capabilities, Direction, Family, LegacyAttempt, LegacyTls, Lookup,
     LookupStatus, Outcome, Phase, PhaseName, PortProbe, PortSpec, ProbeSettings, Reply, Resolution,
@@ -47,15 +52,15 @@ fn line(t_ms: u64, dir: Direction, text: &str) -> TranscriptLine {
     }
 }
 
-/// A CA and a leaf it signed, DER, leaf first.
-fn chain() -> Vec<Vec<u8>> {
+/// A CA and a leaf for `host` it signed, DER, leaf first.
+fn chain(host: &str) -> Vec<Vec<u8>> {
     let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let issuer = rcgen::Issuer::new(ca, ca_key);
     let key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["mx.example.test".to_string()]).unwrap();
+    let leaf = rcgen::CertificateParams::new(vec![host.to_string()]).unwrap();
     let leaf = leaf.signed_by(&key, &issuer).unwrap();
     vec![leaf.der().to_vec(), ca_cert.der().to_vec()]
 }
@@ -64,7 +69,7 @@ fn ehlo_capabilities(server_name: &str) -> Capabilities {
     Capabilities {
         via: "ehlo".into(),
         raw: vec![
-            "mx.example.test".into(),
+            server_name.into(),
             "PIPELINING".into(),
             "SIZE 52428800".into(),
             "STARTTLS".into(),
@@ -87,9 +92,9 @@ fn ehlo_capabilities(server_name: &str) -> Capabilities {
     }
 }
 
-/// Port 25 with every optional field set and every kind of phase outcome.
-fn full_probe(address: IpAddr) -> PortProbe {
-    let ders = chain();
+/// Port 25 of `host` with every optional field set and every kind of phase outcome.
+fn full_probe(host: &str, address: IpAddr) -> PortProbe {
+    let ders = chain(host);
     let tls_chain: Vec<_> = ders.iter().map(|d| cert::parse(d)).collect();
     let mut legacy_chain = tls_chain.clone();
     legacy_chain.push(cert::parse(b"not a certificate"));
@@ -141,9 +146,9 @@ fn full_probe(address: IpAddr) -> PortProbe {
         ],
         greeting: Some(Reply {
             code: Some(220),
-            lines: vec!["mx.example.test ESMTP Postfix".into()],
+            lines: vec![format!("{host} ESMTP Postfix")],
         }),
-        capabilities: Some(ehlo_capabilities("mx.example.test")),
+        capabilities: Some(ehlo_capabilities(host)),
         starttls_reply: Some(Reply {
             code: Some(220),
             lines: vec!["2.0.0 Ready to start TLS".into()],
@@ -151,12 +156,12 @@ fn full_probe(address: IpAddr) -> PortProbe {
         plaintext_after_starttls: true,
         tls: Some(TlsSession {
             mode: TlsMode::Starttls,
-            sni: Some("mx.example.test".into()),
+            sni: Some(host.into()),
             version: Some("TLSv1.3".into()),
             cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
             chain: tls_chain,
             verification: Some(Verification {
-                checked_name: Some("mx.example.test".into()),
+                checked_name: Some(host.into()),
                 name_matches: Some(true),
                 trusted: false,
                 trust_error: Some("invalid peer certificate: UnknownIssuer".into()),
@@ -166,7 +171,7 @@ fn full_probe(address: IpAddr) -> PortProbe {
             error: Some("received fatal alert: HandshakeFailure".into()),
             peer_spoke_plaintext: true,
         }),
-        capabilities_after_tls: Some(ehlo_capabilities("mx.example.test")),
+        capabilities_after_tls: Some(ehlo_capabilities(host)),
         legacy_tls: Some(LegacyTls {
             attempts: vec![
                 LegacyAttempt {
@@ -201,10 +206,10 @@ fn full_probe(address: IpAddr) -> PortProbe {
         }),
         duration_ms: 95,
         transcript: vec![
-            line(0, Direction::Note, "connected to 192.0.2.25:25"),
-            line(7, Direction::Server, "220 mx.example.test ESMTP Postfix"),
+            line(0, Direction::Note, &format!("connected to {address}:25")),
+            line(7, Direction::Server, &format!("220 {host} ESMTP Postfix")),
             line(8, Direction::Client, "EHLO client.example.test"),
-            line(14, Direction::Server, "250-mx.example.test"),
+            line(14, Direction::Server, &format!("250-{host}")),
             line(14, Direction::Server, "250 STARTTLS"),
             line(15, Direction::Client, "STARTTLS"),
             line(21, Direction::Server, "220 2.0.0 Ready to start TLS"),
@@ -235,16 +240,25 @@ fn bare_probe(address: IpAddr) -> PortProbe {
     }
 }
 
-fn evidence() -> ServerEvidence {
-    let ip: IpAddr = "192.0.2.25".parse().unwrap();
-    let mut aaaa = lookup("mx.example.test", "AAAA", LookupStatus::Failed, &[]);
+/// What `mxray server HOST` records when HOST resolves to `ip` alone: port 25 in full
+/// ([`full_probe`]) and port 465 refused ([`bare_probe`]).
+fn server_evidence(host: &str, ip: &str) -> ServerEvidence {
+    let ip: IpAddr = ip.parse().unwrap();
+    let reverse = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(_) => unreachable!("the builder is for IPv4 addresses"),
+    };
+    let mut aaaa = lookup(host, "AAAA", LookupStatus::Failed, &[]);
     aaaa.error = Some("io error: network unreachable".into());
     ServerEvidence {
-        host: "mx.example.test".into(),
+        host: host.into(),
         options: ProbeSettings {
             timeout_ms: 5000,
             helo: "client.example.test".into(),
-            tls_name: Some("mx.example.test".into()),
+            tls_name: Some(host.into()),
             resolvers: vec!["system (127.0.0.53:53)".into()],
             ports: vec![
                 PortSpec {
@@ -265,33 +279,22 @@ fn evidence() -> ServerEvidence {
         },
         resolution: Resolution {
             ip_literal: false,
-            a: Some(lookup(
-                "mx.example.test",
-                "A",
-                LookupStatus::Ok,
-                &["192.0.2.25"],
-            )),
+            a: Some(lookup(host, "A", LookupStatus::Ok, &[&ip.to_string()])),
             aaaa: Some(aaaa),
             addresses: vec![AddressInfo {
                 ip,
                 family: Family::Ipv4,
-                ptr: lookup(
-                    "25.2.0.192.in-addr.arpa",
-                    "PTR",
-                    LookupStatus::Ok,
-                    &["mx.example.test."],
-                ),
-                forward: vec![lookup(
-                    "mx.example.test.",
-                    "A",
-                    LookupStatus::Ok,
-                    &["192.0.2.25"],
-                )],
+                ptr: lookup(&reverse, "PTR", LookupStatus::Ok, &[host]),
+                forward: vec![lookup(host, "A", LookupStatus::Ok, &[&ip.to_string()])],
                 fcrdns: Some(true),
             }],
         },
-        probes: vec![full_probe(ip), bare_probe(ip)],
+        probes: vec![full_probe(host, ip), bare_probe(ip)],
     }
+}
+
+fn evidence() -> ServerEvidence {
+    server_evidence("mx.example.test", "192.0.2.25")
 }
 
 fn report() -> Report {
@@ -543,11 +546,614 @@ fn saved_fixtures_are_valid() {
         if !errs.is_empty() {
             failures.push(format!("{}:\n    {}", path.display(), errs.join("\n    ")));
         }
+        // fixtures/server/ holds `server` reports, fixtures/domain/ `domain` ones.
+        let dir = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str());
+        if let Some(command) = dir.filter(|d| ["server", "domain"].contains(d)) {
+            if doc["command"] != command {
+                failures.push(format!(
+                    "{}: command {} under fixtures/{command}/",
+                    path.display(),
+                    doc["command"]
+                ));
+            }
+        }
     }
     println!(
         "validated {} saved report(s) under {}",
         files.len(),
         root.display()
     );
+    assert!(
+        !files.is_empty(),
+        "no saved report under {}",
+        root.display()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// `mxray domain`
+
+const DOMAIN: &str = "eu.example.test";
+
+/// A 1024-bit RSA public key (SubjectPublicKeyInfo, base64), as a DKIM `p=`.
+const RSA_1024_SPKI: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQD2v2NwbHnceZ8EKjs8iBCJLstZTUmh8yiA7fUvViVbhvjBu0l5o7Wj9//DaduhW3WNxLTgOMaFkn0MvDUnOw8lCtGaywlwCGM3vYvD+4Mw+0oAQ+PQYBWWtjYkGhJ6oHAWxh3aQ3gDMaZ0OeC42ivDVs+wTuT9o3eLXykDXOkZlQIDAQAB";
+
+/// A raw ed25519 public key (RFC 8463), base64.
+const ED25519_RAW: &str = "wwfXLP/zmHZgXBO6pZVPO5W5b+/wCEZfMw7sprfqb00=";
+
+/// An SPF node as the walk records it: the TXT lookup of `domain`, and its `v=spf1` strings.
+fn spf_node(domain: &str, via: &str, status: LookupStatus, txt: &[&str]) -> SpfNode {
+    SpfNode {
+        domain: domain.into(),
+        via: via.into(),
+        lookup: lookup(domain, "TXT", status, txt),
+        records: txt
+            .iter()
+            .filter(|t| t.to_ascii_lowercase().starts_with("v=spf1"))
+            .map(|t| t.to_string())
+            .collect(),
+        term_lookups: vec![],
+        children: vec![],
+        stopped: None,
+    }
+}
+
+fn term(term: &str, lookups: Vec<Lookup>) -> TermLookup {
+    TermLookup {
+        term: term.into(),
+        lookups,
+    }
+}
+
+/// root → mx, a:…, include:_spf.google.com (→ two includes), include:spf.mailer… (→ redirect,
+/// whose `exists` finds nothing), include with a macro (not followed).
+fn spf_tree() -> SpfNode {
+    let mut root = spf_node(
+        DOMAIN,
+        "root",
+        LookupStatus::Ok,
+        &[
+            "google-site-verification=4f1c0ffee",
+            "v=spf1 mx a:out.example.test include:_spf.google.com include:spf.mailer.example.net include:%{i}._ip.example.net -all",
+        ],
+    );
+    root.term_lookups = vec![
+        term(
+            "mx",
+            vec![
+                lookup(
+                    DOMAIN,
+                    "MX",
+                    LookupStatus::Ok,
+                    &["10 mx1.example.test", "20 mx2.example.test"],
+                ),
+                lookup("mx1.example.test", "A", LookupStatus::Ok, &["192.0.2.25"]),
+                lookup(
+                    "mx2.example.test",
+                    "A",
+                    LookupStatus::Ok,
+                    &["198.51.100.25"],
+                ),
+            ],
+        ),
+        term(
+            "a:out.example.test",
+            vec![
+                lookup("out.example.test", "A", LookupStatus::Ok, &["192.0.2.80"]),
+                lookup("out.example.test", "AAAA", LookupStatus::NoRecords, &[]),
+            ],
+        ),
+    ];
+    let mut google = spf_node(
+        "_spf.google.com",
+        "include",
+        LookupStatus::Ok,
+        &["v=spf1 include:_netblocks.google.com include:_netblocks2.google.com ~all"],
+    );
+    google.children = vec![
+        spf_node(
+            "_netblocks.google.com",
+            "include",
+            LookupStatus::Ok,
+            &["v=spf1 ip4:35.190.247.0/24 ip4:64.233.160.0/19 ~all"],
+        ),
+        spf_node(
+            "_netblocks2.google.com",
+            "include",
+            LookupStatus::Ok,
+            &["v=spf1 ip6:2001:4860:4000::/36 ~all"],
+        ),
+    ];
+    let mut mailer = spf_node(
+        "spf.mailer.example.net",
+        "include",
+        LookupStatus::Ok,
+        &["v=spf1 redirect=_spf.mailer.example.net"],
+    );
+    let mut redirect = spf_node(
+        "_spf.mailer.example.net",
+        "redirect",
+        LookupStatus::Ok,
+        &["v=spf1 exists:relay.mailer.example.net ip4:198.51.100.0/24 -all"],
+    );
+    redirect.term_lookups = vec![term(
+        "exists:relay.mailer.example.net",
+        vec![lookup(
+            "relay.mailer.example.net",
+            "A",
+            LookupStatus::NxDomain,
+            &[],
+        )],
+    )];
+    mailer.children = vec![redirect];
+    // Exactly what the walk records for a target it does not follow.
+    let mut stub = spf_node(
+        "%{i}._ip.example.net",
+        "include",
+        LookupStatus::Skipped,
+        &[],
+    );
+    stub.lookup.duration_ms = 0;
+    stub.stopped = Some("the target uses macros, which depend on the sender: not followed".into());
+    root.children = vec![google, mailer, stub];
+    root
+}
+
+/// Every selector mxray guesses for a Google Workspace domain, three of them holding keys.
+fn dkim() -> DkimEvidence {
+    let found = |selector: &str, source: &str, txt: &str| DkimSelector {
+        selector: selector.into(),
+        source: source.into(),
+        lookup: lookup(
+            &format!("{selector}._domainkey.{DOMAIN}"),
+            "TXT",
+            LookupStatus::Ok,
+            &[txt],
+        ),
+    };
+    let rsa = format!("v=DKIM1; k=rsa; p={RSA_1024_SPKI}");
+    let ed = format!("v=DKIM1; k=ed25519; p={ED25519_RAW}");
+    let mut selectors = vec![found("google", "provider Google Workspace", &rsa)];
+    for s in [
+        "default",
+        "dkim",
+        "mail",
+        "s1",
+        "s2",
+        "selector1",
+        "selector2",
+    ] {
+        selectors.push(match s {
+            "s1" => found(s, "common", &ed),
+            "s2" => found(s, "common", "v=DKIM1; k=rsa; p="),
+            _ => DkimSelector {
+                selector: s.into(),
+                source: "common".into(),
+                lookup: lookup(
+                    &format!("{s}._domainkey.{DOMAIN}"),
+                    "TXT",
+                    LookupStatus::NxDomain,
+                    &[],
+                ),
+            },
+        });
+    }
+    DkimEvidence {
+        given: false,
+        selectors,
+    }
+}
+
+/// Two MX hosts (the second an alias), each probed; the full SPF tree; DMARC found one level
+/// up with an external report address that has not authorised the reports; DKIM keys at
+/// guessed selectors; MTA-STS but no TLS-RPT.
+fn domain_evidence() -> DomainEvidence {
+    let mx_records = ["10 mx1.example.test", "20 mx2.example.test"];
+    let servers = [
+        ("mx1.example.test", "192.0.2.25"),
+        ("mx2.example.test", "198.51.100.25"),
+    ]
+    .into_iter()
+    .map(|(host, ip)| {
+        // `mxray domain` probes port 25 only, by default.
+        let mut s = server_evidence(host, ip);
+        s.options.ports.truncate(1);
+        s.probes.truncate(1);
+        s
+    })
+    .collect();
+    DomainEvidence {
+        domain: DOMAIN.into(),
+        options: DomainSettings {
+            probe: true,
+            resolvers: vec!["system (127.0.0.53:53)".into()],
+            timeout_ms: 5000,
+        },
+        mx: MxEvidence {
+            lookup: lookup(DOMAIN, "MX", LookupStatus::Ok, &mx_records),
+            hosts: vec![
+                MxHost {
+                    preference: 10,
+                    exchange: "mx1.example.test".into(),
+                    cname: None,
+                    ip_literal: false,
+                },
+                MxHost {
+                    preference: 20,
+                    exchange: "mx2.example.test".into(),
+                    cname: Some("relay.hosting.example.net".into()),
+                    ip_literal: false,
+                },
+            ],
+            null_mx: false,
+        },
+        servers,
+        spf: SpfEvidence { tree: spf_tree() },
+        dmarc: DmarcEvidence {
+            lookups: vec![
+                lookup(
+                    &format!("_dmarc.{DOMAIN}"),
+                    "TXT",
+                    LookupStatus::NxDomain,
+                    &[],
+                ),
+                lookup(
+                    "_dmarc.example.test",
+                    "TXT",
+                    LookupStatus::Ok,
+                    &["v=DMARC1; p=quarantine; pct=50; rua=mailto:dmarc@example.test,mailto:reports@dmarc.example.net; adkim=s"],
+                ),
+            ],
+            report_auth: vec![lookup(
+                &format!("{DOMAIN}._report._dmarc.dmarc.example.net"),
+                "TXT",
+                LookupStatus::NoRecords,
+                &[],
+            )],
+        },
+        dkim: dkim(),
+        mta_sts: lookup(
+            &format!("_mta-sts.{DOMAIN}"),
+            "TXT",
+            LookupStatus::Ok,
+            &["v=STSv1; id=20250601T000000Z"],
+        ),
+        tls_rpt: lookup(
+            &format!("_smtp._tls.{DOMAIN}"),
+            "TXT",
+            LookupStatus::NoRecords,
+            &[],
+        ),
+        provider: Some("Google Workspace".into()),
+    }
+}
+
+/// A report the way `mxray domain` makes one, minus the network: the evidence, then the
+/// diagnosis and the summary exactly as the CLI computes them (`app::emit`).
+fn diagnosed(evidence: DomainEvidence, ignore: &[&str], fail_on: FailOn) -> Report {
+    let target = evidence.domain.clone();
+    let body = Body::Domain(Box::new(evidence));
+    let mut report = Report::new(body, target, STARTED_AT.into(), 4321);
+    let now = report.started_unix().unwrap();
+    let mut findings = mxray::diagnose::diagnose(&report.body, now);
+    let ignore: Vec<String> = ignore.iter().map(|c| c.to_string()).collect();
+    report.summary = finalize(&mut findings, &ignore, fail_on);
+    report.findings = findings;
+    report
+}
+
+fn domain_report() -> Report {
+    diagnosed(domain_evidence(), &["tls-rpt.missing"], FailOn::Warning)
+}
+
+fn domain_document() -> Value {
+    document_of(&domain_report())
+}
+
+#[test]
+fn full_domain_report_is_valid() {
+    let report = domain_report();
+    let doc = document_of(&report);
+    assert_eq!(doc["command"], "domain");
+    let ev = &doc["evidence"];
+    // The optional parts are really there.
+    assert_eq!(ev["provider"], "Google Workspace");
+    assert!(ev["mx"]["hosts"][1].get("cname").is_some());
+    assert!(ev["mx"]["hosts"][0].get("cname").is_none());
+    let stub = &ev["spf"]["tree"]["children"][2];
+    assert!(stub.get("stopped").is_some(), "{stub}");
+    assert_eq!(
+        ev["spf"]["tree"]["children"][0]["children"][1]["via"],
+        "include"
+    );
+    assert_eq!(
+        ev["spf"]["tree"]["children"][1]["children"][0]["via"],
+        "redirect"
+    );
+    assert_eq!(ev["servers"].as_array().unwrap().len(), 2);
+    assert!(ev["servers"][0]["probes"][0].get("tls").is_some());
+    // Empty `#[serde(default)]` lists are still written.
+    assert_eq!(
+        ev["spf"]["tree"]["children"][0]["children"][0]["term_lookups"],
+        json!([])
+    );
+    // The diagnosis found things in several areas, server ones included.
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    println!("findings: {codes:?}");
+    let areas: std::collections::BTreeSet<&str> =
+        codes.iter().filter_map(|c| c.split('.').next()).collect();
+    assert!(areas.len() >= 4, "findings from too few areas: {codes:?}");
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.starts_with("tls.") || c.starts_with("smtp.")),
+        "no finding from the MX hosts' probes: {codes:?}"
+    );
+    assert!(doc["summary"]["ignored"].as_u64().unwrap() >= 1);
+    assert_valid(&doc);
+    let back: Report = serde_json::from_value(doc).unwrap();
+    assert_eq!(back, report);
+}
+
+/// A parked domain: null MX, so no server; `-all`; DMARC reject; a given selector that holds
+/// no key; no MTA-STS or TLS-RPT; no provider. Every optional field is absent.
+fn parked_evidence() -> DomainEvidence {
+    let domain = "parked.example.test";
+    DomainEvidence {
+        domain: domain.into(),
+        options: DomainSettings {
+            probe: false,
+            resolvers: vec!["192.0.2.53".into(), "198.51.100.53".into()],
+            timeout_ms: 3000,
+        },
+        mx: MxEvidence {
+            lookup: lookup(domain, "MX", LookupStatus::Ok, &["0 ."]),
+            hosts: vec![MxHost {
+                preference: 0,
+                exchange: ".".into(),
+                cname: None,
+                ip_literal: false,
+            }],
+            null_mx: true,
+        },
+        servers: vec![],
+        spf: SpfEvidence {
+            tree: spf_node(domain, "root", LookupStatus::Ok, &["v=spf1 -all"]),
+        },
+        dmarc: DmarcEvidence {
+            lookups: vec![lookup(
+                &format!("_dmarc.{domain}"),
+                "TXT",
+                LookupStatus::Ok,
+                &["v=DMARC1; p=reject;"],
+            )],
+            report_auth: vec![],
+        },
+        dkim: DkimEvidence {
+            given: true,
+            selectors: vec![DkimSelector {
+                selector: "mail".into(),
+                source: "given".into(),
+                lookup: lookup(
+                    &format!("mail._domainkey.{domain}"),
+                    "TXT",
+                    LookupStatus::NxDomain,
+                    &[],
+                ),
+            }],
+        },
+        mta_sts: lookup(
+            &format!("_mta-sts.{domain}"),
+            "TXT",
+            LookupStatus::NxDomain,
+            &[],
+        ),
+        tls_rpt: lookup(
+            &format!("_smtp._tls.{domain}"),
+            "TXT",
+            LookupStatus::NxDomain,
+            &[],
+        ),
+        provider: None,
+    }
+}
+
+#[test]
+fn minimal_domain_report_is_valid() {
+    let report = diagnosed(parked_evidence(), &[], FailOn::Error);
+    let doc = document_of(&report);
+    let ev = &doc["evidence"];
+    assert!(ev.get("provider").is_none());
+    assert!(ev["mx"]["hosts"][0].get("cname").is_none());
+    assert!(ev["spf"]["tree"].get("stopped").is_none());
+    assert_eq!(ev["servers"], json!([]));
+    assert_eq!(ev["dmarc"]["report_auth"], json!([]));
+    assert_valid(&doc);
+    let back: Report = serde_json::from_value(doc).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
+fn domain_variants_are_valid() {
+    let mut doc = domain_document();
+    let ev = &mut doc["evidence"];
+    // An MX host written as an IP literal, and a probe of an IPv6 address.
+    ev["mx"]["hosts"][0]["exchange"] = json!("192.0.2.25");
+    ev["mx"]["hosts"][0]["ip_literal"] = json!(true);
+    ev["servers"][1]["resolution"]["addresses"][0]["ip"] = json!("2001:db8::25");
+    ev["servers"][1]["resolution"]["addresses"][0]["family"] = json!("ipv6");
+    ev["servers"][1]["probes"][0]["address"] = json!("2001:db8::25");
+    // A loop node: looked up, then not followed.
+    let looped = json!({
+        "domain": DOMAIN,
+        "via": "include",
+        "lookup": {"name": DOMAIN, "rtype": "TXT", "status": "ok", "records": ["v=spf1 -all"], "duration_ms": 0},
+        "records": ["v=spf1 -all"],
+        "term_lookups": [],
+        "children": [],
+        "stopped": "loop: this domain's record is already in the tree"
+    });
+    ev["spf"]["tree"]["children"][1]["children"][0]["children"] = json!([looped]);
+    // A TXT lookup that failed; an upper-case SPF version tag.
+    ev["tls_rpt"]["status"] = json!("timeout");
+    ev["tls_rpt"]["error"] = json!("request timed out");
+    ev["spf"]["tree"]["children"][0]["children"][1]["records"] = json!(["V=SPF1 ~all"]);
+    assert_valid(&doc);
+}
+
+/// A copy of the valid domain document with one change.
+fn domain_mutated(name: &str, change: impl FnOnce(&mut Value)) -> (String, Value) {
+    let mut doc = domain_document();
+    change(&mut doc);
+    (name.to_string(), doc)
+}
+
+fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
+    doc.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("no {pointer} in the document"))
+}
+
+#[test]
+fn broken_domain_reports_are_invalid() {
+    let cases = vec![
+        domain_mutated("unknown via", |d| {
+            *at(d, "/evidence/spf/tree/children/0/via") = json!("exists")
+        }),
+        domain_mutated("missing mx", |d| {
+            object(&mut d["evidence"]).remove("mx");
+        }),
+        domain_mutated("servers not an array", |d| {
+            let first = d["evidence"]["servers"][0].clone();
+            d["evidence"]["servers"] = first;
+        }),
+        domain_mutated("SpfNode child missing domain", |d| {
+            object(at(d, "/evidence/spf/tree/children/1")).remove("domain");
+        }),
+        // Further strictness.
+        domain_mutated("SpfNode grandchild missing domain", |d| {
+            object(at(d, "/evidence/spf/tree/children/0/children/1")).remove("domain");
+        }),
+        domain_mutated("SpfNode root via unknown", |d| {
+            d["evidence"]["spf"]["tree"]["via"] = json!("Root")
+        }),
+        domain_mutated("SpfNode without term_lookups", |d| {
+            object(&mut d["evidence"]["spf"]["tree"]).remove("term_lookups");
+        }),
+        domain_mutated("SpfNode children not an array", |d| {
+            d["evidence"]["spf"]["tree"]["children"] = json!({});
+        }),
+        domain_mutated("SpfNode with an unknown property", |d| {
+            object(at(d, "/evidence/spf/tree/children/2")).insert("depth".into(), json!(1));
+        }),
+        domain_mutated("SPF record without v=spf1", |d| {
+            d["evidence"]["spf"]["tree"]["records"] = json!(["google-site-verification=x"])
+        }),
+        domain_mutated("stopped empty", |d| {
+            *at(d, "/evidence/spf/tree/children/2/stopped") = json!("")
+        }),
+        domain_mutated("term lookup without lookups", |d| {
+            object(&mut d["evidence"]["spf"]["tree"]["term_lookups"][0]).remove("lookups");
+        }),
+        domain_mutated("provider null", |d| d["evidence"]["provider"] = Value::Null),
+        domain_mutated("cname null", |d| {
+            d["evidence"]["mx"]["hosts"][0]["cname"] = Value::Null
+        }),
+        domain_mutated("MX preference beyond u16", |d| {
+            d["evidence"]["mx"]["hosts"][0]["preference"] = json!(70000)
+        }),
+        domain_mutated("null_mx missing", |d| {
+            object(&mut d["evidence"]["mx"]).remove("null_mx");
+        }),
+        domain_mutated("options without probe", |d| {
+            object(&mut d["evidence"]["options"]).remove("probe");
+        }),
+        domain_mutated("server evidence inside servers broken", |d| {
+            d["evidence"]["servers"][0]["probes"][0]["port"] = json!(0)
+        }),
+        domain_mutated("server evidence inside servers with extra property", |d| {
+            object(&mut d["evidence"]["servers"][1]).insert("preference".into(), json!(20));
+        }),
+        domain_mutated("dmarc without lookups", |d| {
+            d["evidence"]["dmarc"]["lookups"] = json!([])
+        }),
+        domain_mutated("dmarc report_auth missing", |d| {
+            object(&mut d["evidence"]["dmarc"]).remove("report_auth");
+        }),
+        domain_mutated("dkim source unknown", |d| {
+            d["evidence"]["dkim"]["selectors"][0]["source"] = json!("guessed")
+        }),
+        domain_mutated("dkim guessed selector marked given", |d| {
+            d["evidence"]["dkim"]["selectors"][1]["source"] = json!("given")
+        }),
+        domain_mutated("dkim given but a selector guessed", |d| {
+            d["evidence"]["dkim"]["given"] = json!(true)
+        }),
+        domain_mutated("mta_sts not a lookup", |d| {
+            d["evidence"]["mta_sts"] = json!("v=STSv1; id=1")
+        }),
+        domain_mutated("tls_rpt missing", |d| {
+            object(&mut d["evidence"]).remove("tls_rpt");
+        }),
+        domain_mutated("domain evidence under command server", |d| {
+            d["command"] = json!("server")
+        }),
+        domain_mutated("server evidence under command domain", |d| {
+            d["evidence"] = d["evidence"]["servers"][0].clone()
+        }),
+    ];
+    let mut passed = Vec::new();
+    for (name, doc) in &cases {
+        match errors(doc).as_slice() {
+            [] => passed.push(name.as_str()),
+            errs => println!("{name}: rejected\n  {}", errs.join("\n  ")),
+        }
+    }
+    assert!(
+        passed.is_empty(),
+        "broken domain documents the schema accepts: {passed:?}"
+    );
+}
+
+/// Every `$defs` entry is used: a type added but never wired in validates nothing.
+#[test]
+fn every_definition_is_referenced() {
+    fn refs(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => {
+                            out.insert(r.trim_start_matches("#/$defs/").to_string());
+                        }
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut used = std::collections::BTreeSet::new();
+    refs(schema(), &mut used);
+    let unused: Vec<&String> = schema()["$defs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .collect();
+    assert!(unused.is_empty(), "$defs never referenced: {unused:?}");
+    let missing: Vec<&String> = used
+        .iter()
+        .filter(|r| schema()["$defs"].get(r.as_str()).is_none())
+        .collect();
+    assert!(missing.is_empty(), "$refs to no definition: {missing:?}");
 }
