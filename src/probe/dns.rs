@@ -32,7 +32,7 @@ const MAX_PTR_NAMES: usize = 5;
 pub struct Dns {
     pool: NameServerPool<TokioRuntimeProvider>,
     timeout: Duration,
-    cache: Arc<Mutex<HashMap<(String, RecordType), Lookup>>>,
+    cache: Arc<Mutex<HashMap<(String, RecordType), (Lookup, bool)>>>,
     limit: Arc<Semaphore>,
     pub description: Vec<String>,
 }
@@ -85,9 +85,12 @@ impl Dns {
     }
 
     /// One question, with the whole exchange (retries included) bounded by the phase timeout.
-    async fn query(&self, name: Name, rtype: RecordType) -> Result<Vec<RData>, NetError> {
+    /// The answers, and whether the resolver vouched for them (AD bit, RFC 4035 §3.2.3).
+    async fn query(&self, name: Name, rtype: RecordType, dnssec: bool) -> Result<(Vec<RData>, bool), NetError> {
         let mut options = DnsRequestOptions::default();
         options.recursion_desired = true;
+        // DO asks a validating resolver to report validation in the AD bit (RFC 6840 §5.7).
+        options.edns_set_dnssec_ok = dnssec;
         let mut stream = self.pool.lookup(Query::query(name, rtype), options);
         let first = tokio::time::timeout(self.timeout * 2, stream.next()).await;
         let response = match first {
@@ -107,7 +110,7 @@ impl Dns {
                 hickory_resolver::net::NoRecords::new(Query::query(Name::root(), rtype), code),
             )));
         }
-        Ok(data)
+        Ok((data, response.metadata.authentic_data))
     }
 
     /// [`Dns::lookup`] for a name built on the fly (keeps borrowck simple in `join_all`).
@@ -116,6 +119,15 @@ impl Dns {
     }
 
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Lookup {
+        self.lookup_full(name, rtype, false).await.0
+    }
+
+    /// A lookup with DNSSEC OK set; the flag is the AD bit of the answer.
+    pub async fn lookup_dnssec(&self, name: &str, rtype: RecordType) -> (Lookup, bool) {
+        self.lookup_full(name, rtype, true).await
+    }
+
+    async fn lookup_full(&self, name: &str, rtype: RecordType, dnssec: bool) -> (Lookup, bool) {
         let fqdn = if name.ends_with('.') {
             name.to_string()
         } else {
@@ -125,6 +137,7 @@ impl Dns {
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return hit;
         }
+        let mut ad = false;
         let _permit = self.limit.acquire().await;
         let started = Instant::now();
         let mut out = Lookup {
@@ -136,16 +149,19 @@ impl Dns {
             error: None,
         };
         let result = match Name::from_ascii(&fqdn) {
-            Ok(n) => self.query(n, rtype).await,
+            Ok(n) => self.query(n, rtype, dnssec).await,
             Err(e) => {
                 out.status = LookupStatus::Failed;
                 out.error = Some(format!("invalid name: {e}"));
-                return out;
+                return (out, false);
             }
         };
         out.duration_ms = started.elapsed().as_millis() as u64;
         match result {
-            Ok(data) => out.records = data.iter().map(rdata_text).collect(),
+            Ok((data, authentic)) => {
+                out.records = data.iter().map(rdata_text).collect();
+                ad = authentic;
+            }
             Err(e) => {
                 let (status, text) = classify(&e);
                 out.status = status;
@@ -153,9 +169,9 @@ impl Dns {
             }
         }
         if let Ok(mut c) = self.cache.lock() {
-            c.insert(key, out.clone());
+            c.insert(key, (out.clone(), ad));
         }
-        out
+        (out, ad)
     }
 
     /// A/AAAA of the host (or the literal), then PTR and forward confirmation per address.

@@ -42,7 +42,7 @@ pub async fn probe_domain(
         vec![domain.to_string()] // RFC 5321 §5.1: no MX, the domain's own address
     } else {
         let mut v: Vec<String> = Vec::new();
-        for h in mx.hosts.iter().filter(|h| !h.ip_literal) {
+        for h in mx.hosts.iter().filter(|h| !h.ip_literal && h.exchange != ".") {
             if !v.contains(&h.exchange) && v.len() < MAX_MX_HOSTS {
                 v.push(h.exchange.clone());
             }
@@ -100,7 +100,8 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
             let (pref, exchange) = r.split_once(' ')?;
             Some(MxHost {
                 preference: pref.parse().ok()?,
-                exchange: exchange.trim_end_matches('.').to_ascii_lowercase(),
+                // The null MX target is the root, "."; any other name loses its trailing dot.
+                exchange: if exchange == "." { ".".to_string() } else { exchange.trim_end_matches('.').to_ascii_lowercase() },
                 cname: None,
                 ip_literal: exchange.trim_matches(['[', ']']).parse::<IpAddr>().is_ok(),
             })
