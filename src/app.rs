@@ -194,6 +194,19 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
     for s in &args.dkim_selectors {
         cli::validate_host(s).map_err(|e| anyhow::anyhow!("--dkim-selector: {e}"))?;
     }
+    for z in &args.dnsbl_zones {
+        cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
+    }
+    let dnsbl_zones: Vec<String> = if !args.dnsbl_zones.is_empty() {
+        args.dnsbl_zones.clone()
+    } else if args.dnsbl {
+        probe::dnsbl::DEFAULT_ZONES
+            .iter()
+            .map(|z| z.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let net = Net::from_args(&args.net)?;
     let (started_at, now) = now_rfc3339();
     let mut settings = net.settings(&args.net, ports, None);
@@ -215,6 +228,7 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
                 selectors,
                 settings,
                 per_address,
+                dnsbl_zones,
             };
             anyhow::Ok(probe::domain::probe_domain(ctx, &dns, req, progress).await)
         })

@@ -57,6 +57,12 @@ pub struct DomainArgs {
     /// DKIM selector to check (repeatable); without it, selectors are guessed.
     #[arg(long = "dkim-selector", value_name = "SELECTOR")]
     pub dkim_selectors: Vec<String>,
+    /// Look the mail servers' addresses up in DNS blocklists (a default list of well-known zones).
+    #[arg(long)]
+    pub dnsbl: bool,
+    /// Blocklist zone to query instead of the default list (repeatable; implies --dnsbl).
+    #[arg(long = "dnsbl-zone", value_name = "ZONE")]
+    pub dnsbl_zones: Vec<String>,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]

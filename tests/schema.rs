@@ -767,6 +767,17 @@ fn domain_evidence() -> DomainEvidence {
     })
     .collect();
     DomainEvidence {
+        dane: vec![mxray::evidence::domain::DaneCheck {
+            mx: "mx1.example.test".into(),
+            tlsa: lookup_records("_25._tcp.mx1.example.test", "TLSA", &["3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"]),
+            authentic_data: true,
+        }],
+        dnsbl: vec![mxray::evidence::domain::DnsblCheck {
+            ip: "192.0.2.10".parse().unwrap(),
+            zone: "bl.example.test".into(),
+            a: lookup_records("10.2.0.192.bl.example.test", "A", &["127.0.0.2"]),
+            txt: Some(lookup_records("10.2.0.192.bl.example.test", "TXT", &["listed for testing"])),
+        }],
         domain: DOMAIN.into(),
         options: DomainSettings {
             probe: true,
@@ -909,6 +920,8 @@ fn full_domain_report_is_valid() {
 fn parked_evidence() -> DomainEvidence {
     let domain = "parked.example.test";
     DomainEvidence {
+        dane: Vec::new(),
+        dnsbl: Vec::new(),
         domain: domain.into(),
         options: DomainSettings {
             probe: false,
@@ -1156,4 +1169,15 @@ fn every_definition_is_referenced() {
         .filter(|r| schema()["$defs"].get(r.as_str()).is_none())
         .collect();
     assert!(missing.is_empty(), "$refs to no definition: {missing:?}");
+}
+
+fn lookup_records(name: &str, rtype: &str, records: &[&str]) -> mxray::evidence::Lookup {
+    mxray::evidence::Lookup {
+        name: name.into(),
+        rtype: rtype.into(),
+        status: mxray::evidence::LookupStatus::Ok,
+        records: records.iter().map(|r| r.to_string()).collect(),
+        duration_ms: 3,
+        error: None,
+    }
 }

@@ -17,6 +17,12 @@ pub struct DomainEvidence {
     pub dkim: DkimEvidence,
     pub mta_sts: Lookup,
     pub tls_rpt: Lookup,
+    /// TLSA records of each MX host's port 25 (RFC 7672).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dane: Vec<DaneCheck>,
+    /// Blocklist lookups of the mail servers' addresses (with `--dnsbl`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dnsbl: Vec<DnsblCheck>,
     /// Who runs the domain's mail, as recognised from MX and SPF.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
@@ -101,4 +107,24 @@ pub struct DkimSelector {
     /// Why this selector was tried: given, provider NAME, common.
     pub source: String,
     pub lookup: Lookup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DaneCheck {
+    pub mx: String,
+    /// `_25._tcp.MX` TLSA, records as `usage selector matching-type hex`.
+    pub tlsa: Lookup,
+    /// The resolver set the AD bit: it validated the answer with DNSSEC.
+    pub authentic_data: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DnsblCheck {
+    pub ip: std::net::IpAddr,
+    pub zone: String,
+    /// The listing itself: any A record (127.0.0.x return code) means listed.
+    pub a: Lookup,
+    /// The list's reason, asked only when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txt: Option<Lookup>,
 }

@@ -310,6 +310,14 @@ pub struct Certificate {
     pub key_bits: Option<u32>,
     pub signature_algorithm: String,
     pub sha256: String,
+    /// Hashes for DANE TLSA matching (RFC 6698 §2.1): whole certificate SHA-512, and the
+    /// SubjectPublicKeyInfo's SHA-256 and SHA-512.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spki_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spki_sha512: Option<String>,
     pub self_signed: bool,
     pub is_ca: bool,
     /// Has an Authority Information Access caIssuers URL (public CAs set one).

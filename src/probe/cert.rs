@@ -12,8 +12,13 @@ use x509_parser::public_key::PublicKey;
 pub fn parse(der: &[u8]) -> Certificate {
     let sha256 = hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref());
     match X509Certificate::from_der(der) {
-        Ok((_, c)) => from_parsed(&c, sha256),
+        Ok((_, c)) => from_parsed(&c, sha256, der),
         Err(e) => Certificate {
+            sha512: Some(hex(
+                ring::digest::digest(&ring::digest::SHA512, der).as_ref()
+            )),
+            spki_sha256: None,
+            spki_sha512: None,
             subject: String::new(),
             issuer: String::new(),
             subject_cn: None,
@@ -35,7 +40,7 @@ pub fn parse(der: &[u8]) -> Certificate {
     }
 }
 
-fn from_parsed(c: &X509Certificate<'_>, sha256: String) -> Certificate {
+fn from_parsed(c: &X509Certificate<'_>, sha256: String, der: &[u8]) -> Certificate {
     let mut sans = Vec::new();
     if let Ok(Some(ext)) = c.subject_alternative_name() {
         for n in &ext.value.general_names {
@@ -94,6 +99,19 @@ fn from_parsed(c: &X509Certificate<'_>, sha256: String) -> Certificate {
         key_bits,
         signature_algorithm: oid_name(&c.signature_algorithm.algorithm),
         sha256,
+        sha512: Some(hex(
+            ring::digest::digest(&ring::digest::SHA512, der).as_ref()
+        )),
+        spki_sha256: Some(hex(ring::digest::digest(
+            &ring::digest::SHA256,
+            c.public_key().raw,
+        )
+        .as_ref())),
+        spki_sha512: Some(hex(ring::digest::digest(
+            &ring::digest::SHA512,
+            c.public_key().raw,
+        )
+        .as_ref())),
         self_signed: c.subject().as_raw() == c.issuer().as_raw(),
         is_ca: c.is_ca(),
         has_ca_issuers_url,

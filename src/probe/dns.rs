@@ -28,11 +28,14 @@ const MAX_IN_FLIGHT: usize = 16;
 /// PTR names followed for forward confirmation (a host with dozens of PTRs gains nothing more).
 const MAX_PTR_NAMES: usize = 5;
 
+/// Lower-cased FQDN and type: one answer per question per run.
+type CacheKey = (String, RecordType);
+
 #[derive(Clone)]
 pub struct Dns {
     pool: NameServerPool<TokioRuntimeProvider>,
     timeout: Duration,
-    cache: Arc<Mutex<HashMap<(String, RecordType), (Lookup, bool)>>>,
+    cache: Arc<Mutex<HashMap<CacheKey, (Lookup, bool)>>>,
     limit: Arc<Semaphore>,
     pub description: Vec<String>,
 }
@@ -86,7 +89,12 @@ impl Dns {
 
     /// One question, with the whole exchange (retries included) bounded by the phase timeout.
     /// The answers, and whether the resolver vouched for them (AD bit, RFC 4035 §3.2.3).
-    async fn query(&self, name: Name, rtype: RecordType, dnssec: bool) -> Result<(Vec<RData>, bool), NetError> {
+    async fn query(
+        &self,
+        name: Name,
+        rtype: RecordType,
+        dnssec: bool,
+    ) -> Result<(Vec<RData>, bool), NetError> {
         let mut options = DnsRequestOptions::default();
         options.recursion_desired = true;
         // DO asks a validating resolver to report validation in the AD bit (RFC 6840 §5.7).

@@ -6,8 +6,8 @@
 use super::dns::Dns;
 use super::{probe_server, spf_walk, Ctx, Progress};
 use crate::evidence::domain::{
-    DkimEvidence, DkimSelector, DmarcEvidence, DomainEvidence, DomainSettings, MxEvidence, MxHost,
-    SpfEvidence, SpfNode,
+    DaneCheck, DkimEvidence, DkimSelector, DmarcEvidence, DomainEvidence, DomainSettings,
+    MxEvidence, MxHost, SpfEvidence, SpfNode,
 };
 use crate::evidence::{LookupStatus, ProbeSettings, ServerEvidence};
 use crate::knowledge::providers;
@@ -24,6 +24,8 @@ pub struct DomainRequest {
     /// Template for each MX host's server probe (ports, families, thresholds).
     pub settings: ProbeSettings,
     pub per_address: usize,
+    /// Blocklist zones to query for each server address; empty: no blocklist check.
+    pub dnsbl_zones: Vec<String>,
 }
 
 pub async fn probe_domain(
@@ -42,7 +44,11 @@ pub async fn probe_domain(
         vec![domain.to_string()] // RFC 5321 §5.1: no MX, the domain's own address
     } else {
         let mut v: Vec<String> = Vec::new();
-        for h in mx.hosts.iter().filter(|h| !h.ip_literal && h.exchange != ".") {
+        for h in mx
+            .hosts
+            .iter()
+            .filter(|h| !h.ip_literal && h.exchange != ".")
+        {
             if !v.contains(&h.exchange) && v.len() < MAX_MX_HOSTS {
                 v.push(h.exchange.clone());
             }
@@ -66,15 +72,47 @@ pub async fn probe_domain(
     let selectors = selector_list(&req.selectors, provider);
     let sts_name = format!("_mta-sts.{domain}");
     let rpt_name = format!("_smtp._tls.{domain}");
-    let (servers, dmarc, dkim, mta_sts, tls_rpt): (Vec<ServerEvidence>, _, _, _, _) = tokio::join!(
+    let dane = futures::future::join_all(servers_to_probe.iter().map(|mx| async move {
+        let (tlsa, authentic_data) = dns
+            .lookup_dnssec(&format!("_25._tcp.{mx}"), RecordType::TLSA)
+            .await;
+        DaneCheck {
+            mx: mx.clone(),
+            tlsa,
+            authentic_data,
+        }
+    }));
+    let (servers, dane, dmarc, dkim, mta_sts, tls_rpt): (
+        Vec<ServerEvidence>,
+        Vec<DaneCheck>,
+        _,
+        _,
+        _,
+        _,
+    ) = tokio::join!(
         servers,
+        dane,
         dmarc(dns, domain),
         dkim(dns, domain, selectors, !req.selectors.is_empty()),
         dns.lookup(&sts_name, RecordType::TXT),
         dns.lookup(&rpt_name, RecordType::TXT),
     );
+    let ips: Vec<std::net::IpAddr> = servers
+        .iter()
+        .flat_map(|s| s.resolution.addresses.iter().map(|a| a.ip))
+        .collect();
+    let dnsbl = if req.dnsbl_zones.is_empty() {
+        Vec::new()
+    } else {
+        super::dnsbl::check(dns, &ips, &req.dnsbl_zones).await
+    };
     DomainEvidence {
         domain: domain.to_string(),
+        dane: dane
+            .into_iter()
+            .filter(|d| !d.tlsa.records.is_empty() || d.tlsa.status.is_failure())
+            .collect(),
+        dnsbl,
         options: DomainSettings {
             probe: req.probe,
             resolvers: dns.description.clone(),
@@ -101,7 +139,11 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
             Some(MxHost {
                 preference: pref.parse().ok()?,
                 // The null MX target is the root, "."; any other name loses its trailing dot.
-                exchange: if exchange == "." { ".".to_string() } else { exchange.trim_end_matches('.').to_ascii_lowercase() },
+                exchange: if exchange == "." {
+                    ".".to_string()
+                } else {
+                    exchange.trim_end_matches('.').to_ascii_lowercase()
+                },
                 cname: None,
                 ip_literal: exchange.trim_matches(['[', ']']).parse::<IpAddr>().is_ok(),
             })

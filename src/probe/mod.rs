@@ -4,6 +4,7 @@ pub mod alternate;
 pub mod cert;
 pub mod conn;
 pub mod dns;
+pub mod dnsbl;
 pub mod domain;
 pub mod imap;
 pub mod legacy;

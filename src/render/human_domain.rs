@@ -22,9 +22,6 @@ const AREAS: &[(&str, &[&str])] = &[
     ("Blocklists", &["dnsbl."]),
 ];
 
-/// Areas this version does not check yet: shown as such, never as a pass.
-const NOT_CHECKED: &[&str] = &["DANE", "Blocklists"];
-
 pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &RenderOptions) {
     let _ = writeln!(s);
     if let Some(p) = &ev.provider {
@@ -37,8 +34,11 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             .filter(|f| !f.ignored && prefixes.iter().any(|p| f.code.starts_with(p)))
             .map(|f| f.severity)
             .max();
-        let verdict = if NOT_CHECKED.contains(area) {
-            "not checked".dimmed().to_string()
+        // An area with nothing to judge is said so, never shown as a pass.
+        let verdict = if *area == "Blocklists" && ev.dnsbl.is_empty() {
+            "not checked (--dnsbl)".dimmed().to_string()
+        } else if *area == "DANE" && ev.dane.is_empty() {
+            "no TLSA records".dimmed().to_string()
         } else if *area == "STARTTLS" && !ev.options.probe {
             "not checked (--no-probe)".dimmed().to_string()
         } else {

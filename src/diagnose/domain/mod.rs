@@ -2,6 +2,7 @@
 //! judged against the MX name), and the policy records.
 
 mod auth_records;
+mod dane;
 mod mx;
 mod records;
 pub mod spf;
@@ -23,5 +24,6 @@ pub fn domain(ev: &DomainEvidence, now: i64) -> Vec<Finding> {
     auth_records::dkim_rules(&ev.domain, &ev.dkim, &mut out);
     auth_records::dmarc_rules(&ev.domain, &ev.dmarc, &mut out);
     records::rules(ev, &mut out);
+    dane::rules(ev, &mut out);
     out
 }

@@ -1,0 +1,155 @@
+//! `dane.*` and `dnsbl.*`: TLSA records against the certificate each MX really served
+//! (RFC 7672, RFC 6698 §2.1), whether the resolver validated them, and blocklist listings.
+
+use crate::evidence::domain::{DaneCheck, DomainEvidence};
+use crate::evidence::Certificate;
+use crate::findings::Finding;
+
+/// One parsed TLSA record: `usage selector matching-type data`.
+struct Tlsa<'a> {
+    usage: u8,
+    selector: u8,
+    matching: u8,
+    data: String,
+    text: &'a str,
+}
+
+fn parse(text: &str) -> Option<Tlsa<'_>> {
+    let mut w = text.split_whitespace();
+    let usage = w.next()?.parse().ok()?;
+    let selector = w.next()?.parse().ok()?;
+    let matching = w.next()?.parse().ok()?;
+    let data: String = w.collect::<String>().to_ascii_lowercase();
+    Some(Tlsa {
+        usage,
+        selector,
+        matching,
+        data,
+        text,
+    })
+}
+
+/// Does the record match this chain? `None` when it cannot be judged from the recorded hashes
+/// (matching type 0, exact data, is not kept).
+fn matches(t: &Tlsa<'_>, chain: &[Certificate]) -> Option<bool> {
+    // Usages 1 and 3 name the server's own certificate; 0 and 2 a CA in its chain.
+    let candidates: Vec<&Certificate> = match t.usage {
+        1 | 3 => chain.iter().take(1).collect(),
+        0 | 2 => chain.iter().skip(1).collect(),
+        _ => return Some(false),
+    };
+    let mut judged = false;
+    for c in candidates {
+        let hash = match (t.selector, t.matching) {
+            (0, 1) => Some(c.sha256.clone()),
+            (0, 2) => c.sha512.clone(),
+            (1, 1) => c.spki_sha256.clone(),
+            (1, 2) => c.spki_sha512.clone(),
+            _ => None,
+        };
+        if let Some(h) = hash {
+            judged = true;
+            if h == t.data {
+                return Some(true);
+            }
+        }
+    }
+    judged.then_some(false)
+}
+
+fn served_chain<'a>(ev: &'a DomainEvidence, mx: &str) -> Option<&'a [Certificate]> {
+    let server = ev.servers.iter().find(|s| s.host == mx)?;
+    server.probes.iter().find_map(|p| {
+        p.tls
+            .as_ref()
+            .map(|t| t.chain.as_slice())
+            .filter(|c| !c.is_empty())
+            .or_else(|| {
+                p.legacy_tls
+                    .as_ref()
+                    .map(|l| l.chain.as_slice())
+                    .filter(|c| !c.is_empty())
+            })
+    })
+}
+
+pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
+    for d in &ev.dane {
+        tlsa(ev, d, out);
+    }
+    for b in &ev.dnsbl {
+        if b.a.records.is_empty() {
+            continue;
+        }
+        let mut f = Finding::new(
+            "dnsbl.listed",
+            format!("{} on {}", b.ip, b.zone),
+            format!("the mail server address {} is listed on the blocklist {}: many receivers will reject its mail", b.ip, b.zone),
+        )
+        .evidence(format!("{} A → {}", b.a.name, b.a.records.join(", ")));
+        if let Some(txt) = b.txt.as_ref().filter(|t| !t.records.is_empty()) {
+            f = f.evidence(format!("reason: {}", txt.records.join(" ")));
+        }
+        out.push(f);
+    }
+}
+
+fn tlsa(ev: &DomainEvidence, d: &DaneCheck, out: &mut Vec<Finding>) {
+    if d.tlsa.records.is_empty() {
+        return;
+    }
+    let subj = format!("_25._tcp.{}", d.mx);
+    if !d.authentic_data {
+        out.push(
+            Finding::new("dane.unsigned", &subj, format!("{} publishes TLSA records, but the resolver did not mark the answer DNSSEC-validated, so DANE senders ignore them", d.mx))
+                .evidence(format!("TLSA answer without the AD bit from resolver {}", ev.options.resolvers.join(", "))),
+        );
+    }
+    let Some(chain) = served_chain(ev, &d.mx) else {
+        return;
+    };
+    let records: Vec<Tlsa<'_>> = d.tlsa.records.iter().filter_map(|r| parse(r)).collect();
+    let verdicts: Vec<Option<bool>> = records.iter().map(|t| matches(t, chain)).collect();
+    if verdicts.contains(&Some(true)) || verdicts.iter().all(|v| v.is_none()) {
+        return;
+    }
+    let mut f = Finding::new(
+        "dane.tlsa-mismatch",
+        &subj,
+        format!("none of the TLSA records of {} matches the certificate it serves: DANE-enabled senders will not deliver", d.mx),
+    );
+    for t in &records {
+        f = f.evidence(format!("TLSA {}", t.text));
+    }
+    if let Some(leaf) = chain.first() {
+        f = f
+            .evidence(format!("served certificate SHA-256 {}", leaf.sha256))
+            .evidence(format!(
+                "served public key (SPKI) SHA-256 {}",
+                leaf.spki_sha256.clone().unwrap_or_default()
+            ));
+    }
+    out.push(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(spki: &str, sha: &str) -> Certificate {
+        let mut c = crate::probe::cert::parse(b"x");
+        c.spki_sha256 = Some(spki.into());
+        c.sha256 = sha.into();
+        c
+    }
+
+    #[test]
+    fn usage_selector_and_type_pick_the_right_hash() {
+        let chain = vec![cert("aa", "bb"), cert("cc", "dd")];
+        assert_eq!(matches(&parse("3 1 1 AA").unwrap(), &chain), Some(true));
+        assert_eq!(matches(&parse("3 0 1 bb").unwrap(), &chain), Some(true));
+        assert_eq!(matches(&parse("3 1 1 cc").unwrap(), &chain), Some(false));
+        assert_eq!(matches(&parse("2 1 1 cc").unwrap(), &chain), Some(true));
+        assert_eq!(matches(&parse("3 1 0 3082").unwrap(), &chain), None);
+    }
+}
