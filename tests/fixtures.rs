@@ -1,6 +1,6 @@
-//! Diagnosis from recorded evidence: every report in fixtures/server/ (real `--save` runs
-//! against the rig, re-recorded by fixtures/regenerate.sh) is diagnosed again, offline, and
-//! must give exactly the expected codes. The expectations are written here by hand.
+//! Diagnosis from recorded evidence: every report in fixtures/server/ and fixtures/domain/ (real
+//! `--save` runs against the rig, re-recorded by fixtures/regenerate.sh) is diagnosed again,
+//! offline, and must give exactly the expected codes. The expectations are written here by hand.
 
 mod common;
 
@@ -39,8 +39,45 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// fixtures/domain/ (`mxray domain` against the rig's test domains, tests/servers/README.md):
+/// fixture name → the codes its diagnosis must produce.
+const EXPECTED_DOMAIN: &[(&str, &[&str])] = &[
+    ("good", &[]),
+    ("good-noprobe", &[]),
+    ("sub-good", &["dmarc.missing"]),
+    ("spf11", &["spf.too-many-lookups"]),
+    ("spf2", &["spf.multiple-records"]),
+    ("plusall", &["spf.permissive-all"]),
+    ("qall", &["spf.permissive-all"]),
+    ("voids", &["spf.include-broken", "spf.void-lookups"]),
+    ("ptr", &["spf.ptr-used"]),
+    ("syntax", &["spf.syntax"]),
+    ("dnone", &["dmarc.policy-none"]),
+    ("dpct", &["dmarc.partial-pct"]),
+    ("dext", &["dmarc.report-auth-missing"]),
+    ("dextok", &[]),
+    ("dnorua", &["dmarc.no-reports"]),
+    ("dtwo", &["dmarc.multiple-records"]),
+    ("dkim-guessed", &["dkim.not-found"]),
+    ("dkim-weak", &["dkim.key-weak"]),
+    ("dkim-revoked", &["dkim.revoked"]),
+    ("dkim-testing", &["dkim.testing"]),
+    ("dkim-missing", &["dkim.not-found"]),
+    ("nullmx", &["dns.null-mx"]),
+    (
+        "cnamemx",
+        &["dns.mx-invalid-target", "tls.cert-hostname-mismatch"],
+    ),
+    ("nomx", &["dns.no-mx", "tls.cert-hostname-mismatch"]),
+    ("nxdomain", &["dns.no-such-host"]),
+];
+
 fn load(name: &str) -> (serde_json::Value, Report) {
-    let path = format!("{}/fixtures/server/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    load_from("server", name)
+}
+
+fn load_from(dir: &str, name: &str) -> (serde_json::Value, Report) {
+    let path = format!("{}/fixtures/{dir}/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let report: Report = serde_json::from_value(value.clone()).unwrap();
@@ -94,5 +131,57 @@ fn saved_findings_match_a_fresh_diagnosis() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(codes(&fresh), codes(&report.findings), "fixture {name}");
+    }
+}
+
+#[test]
+fn every_domain_fixture_diagnoses_to_its_expected_codes() {
+    for (name, want) in EXPECTED_DOMAIN {
+        let (value, report) = load_from("domain", name);
+        common::schema::assert_valid(&value);
+        assert!(
+            matches!(report.body, mxray::report::Body::Domain(_)),
+            "fixtures/domain/{name}.json is not a domain report"
+        );
+        let now = report.started_unix().expect("started_at");
+        let got: BTreeSet<String> = mxray::diagnose::diagnose(&report.body, now)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, want, "fixture domain/{name}");
+    }
+}
+
+#[test]
+fn every_domain_fixture_file_has_an_expectation() {
+    let dir = format!("{}/fixtures/domain", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_string();
+        assert!(
+            EXPECTED_DOMAIN.iter().any(|(n, _)| *n == name),
+            "fixtures/domain/{name}.json has no expectation"
+        );
+    }
+}
+
+#[test]
+fn saved_domain_findings_match_a_fresh_diagnosis() {
+    for (name, _) in EXPECTED_DOMAIN {
+        let (_, report) = load_from("domain", name);
+        let now = report.started_unix().unwrap();
+        let mut fresh = mxray::diagnose::diagnose(&report.body, now);
+        mxray::report::finalize(&mut fresh, &[], mxray::report::FailOn::Error);
+        let key = |v: &[mxray::findings::Finding]| {
+            v.iter()
+                .map(|f| (f.code.clone(), f.subject.clone(), f.severity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&fresh), key(&report.findings), "fixture domain/{name}");
     }
 }

@@ -164,7 +164,8 @@ printf 'export %s=%q\n' \
 
 cat <<SUMMARY
 mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s — state $RIG; env: source $RIG/rig.env
-  DNS (Knot)  127.0.0.1:5300 [::1]:5300 udp+tcp  mxray.test, 0.0.127.in-addr.arpa, ::/64 ip6.arpa
+  DNS (Knot)  127.0.0.1:5300 [::1]:5300 udp+tcp  mxray.test, 0.0.127.in-addr.arpa, ::/64 ip6.arpa, rua.test
+  domains     good, spf11, voids, dnone, dkim, nullmx, cnamemx, nomx, ... .mxray.test (mxray domain; README)
   mail        127.0.0.10 [::1]  smtp 25/587/465, imap 143/993, pop3 110/995 (clean)
   expired     127.0.0.11        smtp 25/587/465, expired certificate
   wrongname   127.0.0.12        smtp 25/587/465, certificate for other.mxray.test

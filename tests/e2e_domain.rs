@@ -1,0 +1,605 @@
+//! End-to-end: `mxray domain` against the rig's test domains (tests/servers/README.md, "Mail
+//! domains"): each domain is clean but for one flaw, so each test asserts the exact code set.
+//! Run by tests/run.sh; ignored by a plain `cargo test`, which has no rig.
+
+mod common;
+
+use common::rig::{codes, mxray, Rig};
+use mxray::evidence::domain::DomainEvidence;
+use mxray::findings::{Finding, Severity};
+use mxray::report::{Body, Report};
+
+/// `mxray domain DOMAIN --format json EXTRA…` against the rig, schema-checked and decoded.
+fn domain_json(domain: &str, extra: &[&str]) -> (Report, i32) {
+    let rig = Rig::get();
+    let mut args: Vec<String> = vec!["domain".into(), domain.into()];
+    args.extend(rig.base_args());
+    args.extend(["--format".into(), "json".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "mxray {args:?} exited {}: {}",
+        run.code,
+        run.stderr
+    );
+    let value: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout));
+    common::schema::assert_valid(&value);
+    let report: Report = serde_json::from_value(value).expect("decode report");
+    assert_eq!(report.target, domain);
+    (report, run.code)
+}
+
+fn evidence(r: &Report) -> &DomainEvidence {
+    match &r.body {
+        Body::Domain(ev) => ev,
+        Body::Server(_) => panic!("not a domain report"),
+    }
+}
+
+/// The one finding with `code` (panics when there is none or several).
+fn finding<'a>(r: &'a Report, code: &str) -> &'a Finding {
+    let all: Vec<&Finding> = r.findings.iter().filter(|f| f.code == code).collect();
+    assert_eq!(all.len(), 1, "{code}: {:#?}", r.findings);
+    all[0]
+}
+
+fn assert_codes(r: &Report, want: &[&str]) {
+    assert_eq!(codes(r), want, "findings: {:#?}", r.findings);
+}
+
+fn has_evidence(f: &Finding, needle: &str) -> bool {
+    f.evidence.iter().any(|e| e.contains(needle))
+}
+
+// --- the clean domain -------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn good_domain_has_no_finding_at_all() {
+    let (r, code) = domain_json("good.mxray.test", &[]);
+    assert_codes(&r, &[]);
+    assert_eq!(code, 0);
+    let ev = evidence(&r);
+    assert!(ev.options.probe);
+    assert_eq!(ev.provider, None);
+    assert!(!ev.mx.null_mx);
+    assert_eq!(ev.mx.hosts.len(), 1);
+    assert_eq!(ev.mx.hosts[0].exchange, "mail.mxray.test");
+    assert_eq!(ev.mx.hosts[0].cname, None);
+    // The MX host probed on port 25 over IPv4 and IPv6, its certificate checked against the MX name.
+    assert_eq!(ev.servers.len(), 1);
+    let s = &ev.servers[0];
+    assert_eq!(s.host, "mail.mxray.test");
+    assert_eq!(s.probes.len(), 2, "{:#?}", s.probes);
+    for p in &s.probes {
+        assert_eq!(p.port, 25);
+        let v = p
+            .tls
+            .as_ref()
+            .and_then(|t| t.verification.as_ref())
+            .unwrap_or_else(|| panic!("{}: no TLS verification", p.endpoint()));
+        assert!(v.trusted && v.name_matches == Some(true), "{v:?}");
+    }
+    assert_eq!(ev.spf.tree.records, vec!["v=spf1 mx -all".to_string()]);
+    assert!(ev.spf.tree.children.is_empty());
+    // The key is found at the first common selector, without --dkim-selector.
+    assert!(!ev.dkim.given);
+    let default = ev
+        .dkim
+        .selectors
+        .iter()
+        .find(|s| s.selector == "default")
+        .expect("selector default tried");
+    assert_eq!(default.source, "common");
+    assert!(default.lookup.records[0].starts_with("v=DKIM1; k=rsa; p=MIIBIjAN"));
+    assert_eq!(ev.dmarc.lookups.len(), 1, "found at the domain itself");
+    assert!(ev.dmarc.report_auth.is_empty(), "rua= in the domain itself");
+    assert_eq!(ev.mta_sts.records, vec!["v=STSv1; id=20261123".to_string()]);
+    assert_eq!(
+        ev.tls_rpt.records,
+        vec!["v=TLSRPTv1; rua=mailto:tls@good.mxray.test".to_string()]
+    );
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn good_domain_human_report_passes_every_checked_area() {
+    let rig = Rig::get();
+    let mut args = vec!["domain".to_string(), "good.mxray.test".into()];
+    args.extend(rig.base_args());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let verdict = |area: &str| -> String {
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(area))
+            .unwrap_or_else(|| panic!("no summary line for {area}:\n{}", run.stdout));
+        line.trim_start()[area.len()..].trim().to_string()
+    };
+    for area in [
+        "MX", "STARTTLS", "SPF", "DKIM", "DMARC", "MTA-STS", "TLS-RPT",
+    ] {
+        assert_eq!(verdict(area), "PASS", "{area}:\n{}", run.stdout);
+    }
+    // Nothing to judge (no TLSA records, no blocklist asked for) is said so, never a pass.
+    for area in ["DANE", "Blocklists"] {
+        let v = verdict(area);
+        assert!(
+            !["PASS", "FAIL", "WARN", "INFO"].contains(&v.as_str()) && !v.is_empty(),
+            "{area}: {v}\n{}",
+            run.stdout
+        );
+    }
+    // The SPF section: the tree (one record, its own lookup count) and the totals.
+    let spf = lines
+        .iter()
+        .position(|l| *l == "SPF")
+        .unwrap_or_else(|| panic!("no SPF section:\n{}", run.stdout));
+    assert_eq!(
+        lines[spf + 1],
+        "  good.mxray.test (1 lookups) v=spf1 mx -all",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        lines[spf + 2],
+        "  total: 1/10 DNS lookups, 0/2 void lookups"
+    );
+    assert!(run.stdout.contains("\nHost mail.mxray.test\n"));
+    assert!(run
+        .stdout
+        .contains("_dmarc.good.mxray.test: v=DMARC1; p=reject; rua=mailto:dmarc@good.mxray.test"));
+    assert!(run
+        .stdout
+        .contains("  default (common): v=DKIM1; k=rsa; p="));
+    assert!(run.stdout.contains("No problems found."));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn no_probe_looks_up_records_but_connects_nowhere() {
+    let (r, code) = domain_json("good.mxray.test", &["--no-probe"]);
+    assert_codes(&r, &[]);
+    assert_eq!(code, 0);
+    let ev = evidence(&r);
+    assert!(!ev.options.probe);
+    assert_eq!(ev.servers.len(), 1);
+    assert_eq!(ev.servers[0].host, "mail.mxray.test");
+    assert!(
+        ev.servers[0].probes.is_empty(),
+        "{:#?}",
+        ev.servers[0].probes
+    );
+    // The human summary says so instead of passing STARTTLS.
+    let rig = Rig::get();
+    let mut args = vec!["domain".to_string(), "good.mxray.test".into()];
+    args.extend(rig.base_args());
+    args.push("--no-probe".into());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["STARTTLS", "not", "checked", "(--no-probe)"]),
+        "{}",
+        run.stdout
+    );
+}
+
+// --- SPF --------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn spf_with_eleven_lookups_is_over_the_limit() {
+    let (r, code) = domain_json("spf11.mxray.test", &[]);
+    assert_codes(&r, &["spf.too-many-lookups"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.too-many-lookups");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "spf11.mxray.test");
+    assert!(f.summary.contains("needs 11 DNS lookups"), "{}", f.summary);
+    assert!(
+        has_evidence(
+            f,
+            "DNS-querying terms after expanding includes and redirects: 11"
+        ),
+        "{:?}",
+        f.evidence
+    );
+    // The whole tree, indented, with each record's own count: 2 + 3 + 2 + 4 + 0.
+    let tree: Vec<&str> = f
+        .evidence
+        .iter()
+        .skip_while(|e| !e.starts_with("root:"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tree,
+        [
+            "root:spf11.mxray.test [2 lookup(s)]",
+            "  include:i1.spf11.mxray.test [3 lookup(s)]",
+            "    include:i2.spf11.mxray.test [2 lookup(s)]",
+            "      include:i3.spf11.mxray.test [4 lookup(s)]",
+            "        include:i4.spf11.mxray.test [0 lookup(s)]",
+        ]
+    );
+    // The walk recorded every level, and no lookup of the tree was void.
+    let mut n = &evidence(&r).spf.tree;
+    for name in ["i1", "i2", "i3", "i4"] {
+        assert_eq!(n.children.len(), 1);
+        n = &n.children[0];
+        assert_eq!(n.domain, format!("{name}.spf11.mxray.test"));
+        assert_eq!(n.via, "include");
+        assert_eq!(n.records.len(), 1);
+    }
+    assert!(n.children.is_empty());
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn two_spf_records_are_a_permerror() {
+    let (r, code) = domain_json("spf2.mxray.test", &[]);
+    assert_codes(&r, &["spf.multiple-records"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.multiple-records");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(has_evidence(f, "v=spf1 mx -all") && has_evidence(f, "v=spf1 ip4:127.0.0.10 -all"));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn plus_all_is_an_error_and_neutral_all_a_warning() {
+    let (r, code) = domain_json("plusall.mxray.test", &[]);
+    assert_codes(&r, &["spf.permissive-all"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.permissive-all");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.summary.contains("+all"), "{}", f.summary);
+
+    let (r, code) = domain_json("qall.mxray.test", &[]);
+    assert_codes(&r, &["spf.permissive-all"]);
+    assert_eq!(code, 0, "a warning does not fail by default");
+    let f = finding(&r, "spf.permissive-all");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.summary.contains("?all"), "{}", f.summary);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn three_void_lookups_are_a_permerror() {
+    // RFC 7208 §4.6.4: more than two lookups that find nothing (NXDOMAIN or NODATA) is a
+    // PermError; the include of a name without SPF is one too (§5.2), hence two findings.
+    let (r, code) = domain_json("voids.mxray.test", &[]);
+    assert_codes(&r, &["spf.include-broken", "spf.void-lookups"]);
+    assert_eq!(code, 1);
+    let v = finding(&r, "spf.void-lookups");
+    assert_eq!(v.severity, Severity::Error);
+    assert!(v.summary.starts_with("3 lookups"), "{}", v.summary);
+    assert_eq!(
+        v.evidence,
+        [
+            "a:nx1.voids.mxray.test → no records",
+            "a:noaddr.mxray.test → no records",
+            "include:nx2.voids.mxray.test → NXDOMAIN (no such name)",
+        ]
+    );
+    let b = finding(&r, "spf.include-broken");
+    assert_eq!(b.severity, Severity::Error);
+    assert_eq!(b.subject, "include:nx2.voids.mxray.test");
+    assert!(has_evidence(b, "nx2.voids.mxray.test TXT: NXDOMAIN"));
+    // The NODATA term: the name exists, with neither A nor AAAA.
+    let noaddr = evidence(&r)
+        .spf
+        .tree
+        .term_lookups
+        .iter()
+        .find(|t| t.term == "a:noaddr.mxray.test")
+        .expect("a:noaddr looked up");
+    assert_eq!(noaddr.lookups.len(), 2);
+    assert!(noaddr
+        .lookups
+        .iter()
+        .all(|l| l.status == mxray::evidence::LookupStatus::NoRecords));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn ptr_mechanism_is_flagged() {
+    let (r, code) = domain_json("ptr.mxray.test", &[]);
+    assert_codes(&r, &["spf.ptr-used"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "spf.ptr-used");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.evidence, ["ptr"]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn spf_syntax_error_points_at_the_term() {
+    let (r, code) = domain_json("syntax.mxray.test", &[]);
+    assert_codes(&r, &["spf.syntax"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.syntax");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.summary.contains("1.2.3"), "{}", f.summary);
+    assert!(has_evidence(f, "`ip4:1.2.3`"), "{:?}", f.evidence);
+    assert!(has_evidence(f, "v=spf1 mx ip4:1.2.3 -all"));
+}
+
+// --- DMARC ------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dmarc_policy_none() {
+    let (r, code) = domain_json("dnone.mxray.test", &[]);
+    assert_codes(&r, &["dmarc.policy-none"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dmarc.policy-none");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.subject, "_dmarc.dnone.mxray.test");
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dmarc_partial_pct() {
+    let (r, code) = domain_json("dpct.mxray.test", &[]);
+    assert_codes(&r, &["dmarc.partial-pct"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dmarc.partial-pct");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.summary.contains("50%"), "{}", f.summary);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dmarc_reports_to_another_domain_need_its_authorization() {
+    let (r, code) = domain_json("dext.mxray.test", &[]);
+    assert_codes(&r, &["dmarc.report-auth-missing"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dmarc.report-auth-missing");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.summary
+            .contains("dext.mxray.test._report._dmarc.rua.test"),
+        "{}",
+        f.summary
+    );
+    assert!(has_evidence(
+        f,
+        "dext.mxray.test._report._dmarc.rua.test TXT: NXDOMAIN"
+    ));
+
+    // The same destination, which has published the authorization record.
+    let (r, code) = domain_json("dextok.mxray.test", &[]);
+    assert_codes(&r, &[]);
+    assert_eq!(code, 0);
+    let auth = &evidence(&r).dmarc.report_auth;
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[0].name, "dextok.mxray.test._report._dmarc.rua.test");
+    assert_eq!(auth[0].records, ["v=DMARC1"]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dmarc_without_rua_asks_for_no_reports() {
+    let (r, code) = domain_json("dnorua.mxray.test", &[]);
+    assert_codes(&r, &["dmarc.no-reports"]);
+    assert_eq!(code, 0);
+    assert_eq!(finding(&r, "dmarc.no-reports").severity, Severity::Info);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn two_dmarc_records() {
+    let (r, code) = domain_json("dtwo.mxray.test", &[]);
+    // Receivers ignore DMARC altogether: the policies inside (one is p=none) are not judged.
+    assert_codes(&r, &["dmarc.multiple-records"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dmarc.multiple-records");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.evidence.len(), 2);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dmarc_tree_walk_finds_the_parent_policy() {
+    // sub.good has no _dmarc record; the walk climbs to good.mxray.test (and would go on to
+    // mxray.test, which deliberately has none).
+    let (r, code) = domain_json("sub.good.mxray.test", &[]);
+    assert_codes(&r, &["dmarc.missing"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dmarc.missing");
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.evidence, ["found at _dmarc.good.mxray.test"]);
+    let names: Vec<&str> = evidence(&r)
+        .dmarc
+        .lookups
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["_dmarc.sub.good.mxray.test", "_dmarc.good.mxray.test"]
+    );
+    // The DKIM key reached through a CNAME counts as found.
+    assert!(evidence(&r)
+        .dkim
+        .selectors
+        .iter()
+        .any(|s| s.selector == "default" && !s.lookup.records.is_empty()));
+}
+
+// --- DKIM -------------------------------------------------------------------------------------
+
+fn dkim(selectors: &[&str]) -> (Report, i32) {
+    let extra: Vec<&str> = selectors
+        .iter()
+        .flat_map(|s| ["--dkim-selector", s])
+        .collect();
+    domain_json("dkim.mxray.test", &extra)
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_rsa_1024_is_weak() {
+    let (r, code) = dkim(&["k1024"]);
+    assert_codes(&r, &["dkim.key-weak"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dkim.key-weak");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.subject, "k1024._domainkey.dkim.mxray.test");
+    assert!(f.summary.contains("1024-bit"), "{}", f.summary);
+    assert_eq!(f.evidence, ["RSA modulus: 1024 bits"]);
+    let ev = evidence(&r);
+    assert!(ev.dkim.given);
+    assert_eq!(
+        ev.dkim.selectors.len(),
+        1,
+        "only the given selector is tried"
+    );
+    assert_eq!(ev.dkim.selectors[0].source, "given");
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_rsa_2048_is_fine() {
+    let (r, code) = dkim(&["k2048"]);
+    assert_codes(&r, &[]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_revoked_key() {
+    let (r, code) = dkim(&["revoked"]);
+    assert_codes(&r, &["dkim.revoked"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dkim.revoked");
+    assert_eq!(f.severity, Severity::Warning, "no valid key beside it");
+    assert_eq!(f.subject, "revoked._domainkey.dkim.mxray.test");
+    // Next to a valid key, a revoked one is a rotated-out key: information only.
+    let (r, _) = dkim(&["k2048", "revoked"]);
+    assert_codes(&r, &["dkim.revoked"]);
+    assert_eq!(finding(&r, "dkim.revoked").severity, Severity::Info);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_testing_flag() {
+    let (r, code) = dkim(&["testing"]);
+    assert_codes(&r, &["dkim.testing"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dkim.testing");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(has_evidence(f, "t=y"));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_given_selector_without_key_is_an_error() {
+    let (r, code) = dkim(&["nosuch"]);
+    assert_codes(&r, &["dkim.not-found"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dkim.not-found");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "nosuch._domainkey.dkim.mxray.test");
+    assert!(has_evidence(
+        f,
+        "nosuch._domainkey.dkim.mxray.test TXT: NXDOMAIN"
+    ));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_nothing_at_the_guessed_selectors_is_information() {
+    // dkim.mxray.test's keys sit at selectors no guess tries.
+    let (r, code) = domain_json("dkim.mxray.test", &[]);
+    assert_codes(&r, &["dkim.not-found"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "dkim.not-found");
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.subject, "dkim.mxray.test");
+    let ev = evidence(&r);
+    assert!(!ev.dkim.given);
+    assert_eq!(
+        ev.dkim.selectors.len(),
+        mxray::knowledge::providers::COMMON_SELECTORS.len()
+    );
+    assert!(has_evidence(f, "selectors tried: default, dkim, mail"));
+}
+
+// --- MX ---------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn null_mx_declares_no_mail() {
+    let (r, code) = domain_json("nullmx.mxray.test", &[]);
+    assert_codes(&r, &["dns.null-mx"]);
+    assert_eq!(code, 0, "information only");
+    let ev = evidence(&r);
+    assert_eq!(ev.mx.lookup.records, ["0 ."]);
+    assert!(ev.mx.null_mx);
+    assert_eq!(ev.mx.hosts.len(), 1);
+    assert_eq!(ev.mx.hosts[0].exchange, ".");
+    assert_eq!(finding(&r, "dns.null-mx").severity, Severity::Info);
+    assert!(ev.servers.is_empty(), "nothing to probe: {:#?}", ev.servers);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mx_naming_an_alias_is_invalid() {
+    let (r, code) = domain_json("cnamemx.mxray.test", &[]);
+    // The host is still probed under the MX name, which the certificate does not carry.
+    assert_codes(&r, &["dns.mx-invalid-target", "tls.cert-hostname-mismatch"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dns.mx-invalid-target");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "MX 10 mx.cnamemx.mxray.test");
+    assert!(
+        f.summary.contains("CNAME → mail.mxray.test"),
+        "{}",
+        f.summary
+    );
+    let ev = evidence(&r);
+    assert_eq!(ev.mx.hosts[0].cname.as_deref(), Some("mail.mxray.test"));
+    assert_eq!(ev.servers.len(), 1);
+    assert_eq!(ev.servers[0].host, "mx.cnamemx.mxray.test");
+    let m = finding(&r, "tls.cert-hostname-mismatch");
+    assert!(m.summary.contains("mx.cnamemx.mxray.test"), "{}", m.summary);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn no_mx_falls_back_to_the_address() {
+    let (r, code) = domain_json("nomx.mxray.test", &[]);
+    // The domain's own address is probed under the domain name, which the certificate of
+    // mail.mxray.test (listening there) does not carry.
+    assert_codes(&r, &["dns.no-mx", "tls.cert-hostname-mismatch"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dns.no-mx");
+    assert_eq!(f.severity, Severity::Info, "the address accepts mail on 25");
+    assert!(has_evidence(f, "accepts SMTP on port 25"));
+    let ev = evidence(&r);
+    assert!(ev.mx.hosts.is_empty());
+    assert_eq!(ev.servers.len(), 1);
+    assert_eq!(ev.servers[0].host, "nomx.mxray.test");
+    assert!(!ev.servers[0].probes.is_empty());
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn domain_that_does_not_exist() {
+    let (r, code) = domain_json("nxdomain.mxray.test", &[]);
+    // One finding: the missing policies of a domain that does not exist are not listed.
+    assert_codes(&r, &["dns.no-such-host"]);
+    assert_eq!(code, 1);
+    assert_eq!(finding(&r, "dns.no-such-host").severity, Severity::Error);
+    assert!(evidence(&r).servers.is_empty());
+}
