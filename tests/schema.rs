@@ -833,6 +833,16 @@ fn domain_evidence() -> DomainEvidence {
             LookupStatus::Ok,
             &["v=STSv1; id=20250601T000000Z"],
         ),
+        mta_sts_policy: Some(mxray::evidence::domain::StsFetch {
+            url: format!("https://mta-sts.{DOMAIN}/.well-known/mta-sts.txt"),
+            address: Some("192.0.2.80".parse().unwrap()),
+            status: Some(200),
+            content_type: Some("text/plain".into()),
+            body: Some("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmax_age: 86400\r\n".into()),
+            tls: None,
+            error: None,
+            duration_ms: 12,
+        }),
         tls_rpt: lookup(
             &format!("_smtp._tls.{DOMAIN}"),
             "TXT",
@@ -970,6 +980,7 @@ fn parked_evidence() -> DomainEvidence {
             LookupStatus::NxDomain,
             &[],
         ),
+        mta_sts_policy: None,
         tls_rpt: lookup(
             &format!("_smtp._tls.{domain}"),
             "TXT",

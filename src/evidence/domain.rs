@@ -16,6 +16,9 @@ pub struct DomainEvidence {
     pub dmarc: DmarcEvidence,
     pub dkim: DkimEvidence,
     pub mta_sts: Lookup,
+    /// The policy file, fetched when the record exists and probing is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts_policy: Option<StsFetch>,
     pub tls_rpt: Lookup,
     /// TLSA records of each MX host's port 25 (RFC 7672).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -127,4 +130,24 @@ pub struct DnsblCheck {
     /// The list's reason, asked only when listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txt: Option<Lookup>,
+}
+
+/// `GET https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, as it went.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StsFetch {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<super::TlsSession>,
+    /// Why the policy could not be used, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
 }

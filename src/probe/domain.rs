@@ -97,6 +97,15 @@ pub async fn probe_domain(
         dns.lookup(&sts_name, RecordType::TXT),
         dns.lookup(&rpt_name, RecordType::TXT),
     );
+    let has_sts = mta_sts
+        .records
+        .iter()
+        .any(|r| crate::policy::mta_sts::is_sts_record(r));
+    let mta_sts_policy = if has_sts && req.probe {
+        Some(super::mta_sts::fetch(&ctx, dns, domain).await)
+    } else {
+        None
+    };
     let ips: Vec<std::net::IpAddr> = servers
         .iter()
         .flat_map(|s| s.resolution.addresses.iter().map(|a| a.ip))
@@ -124,6 +133,7 @@ pub async fn probe_domain(
         dmarc,
         dkim,
         mta_sts,
+        mta_sts_policy,
         tls_rpt,
         provider: provider.map(|p| p.name.to_string()),
     }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
+pub mod mta_sts;
 pub mod pop3;
 pub mod port;
 pub mod prelude;
