@@ -322,10 +322,24 @@ fn rua_domains(record: &str) -> Vec<String> {
     out
 }
 
-/// Same domain or one under the other: no external authorization needed.
+/// Same organizational domain (RFC 7489 §3.2), so no external authorization is needed.
+/// Approximated without the Public Suffix List: the last two labels, or three under the common
+/// second-level registries of country domains (`example.co.uk`, `example.com.au`).
 fn same_org(a: &str, b: &str) -> bool {
-    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+    org_domain(a) == org_domain(b)
+}
+
+fn org_domain(d: &str) -> String {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = d.split('.').collect();
+    let n = labels.len();
+    let second_level = ["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"];
+    let keep = if n >= 3 && labels[n - 1].len() == 2 && second_level.contains(&labels[n - 2]) {
+        3
+    } else {
+        2
+    };
+    labels[n.saturating_sub(keep)..].join(".")
 }
 
 #[cfg(test)]
@@ -337,7 +351,10 @@ mod tests {
         let r = "v=DMARC1; p=none; rua=mailto:d@rua.example.net!10m, mailto:x@example.com";
         assert_eq!(rua_domains(r), vec!["rua.example.net", "example.com"]);
         assert!(same_org("example.com", "mail.example.com"));
+        assert!(same_org("reports.example.com", "sub.example.com"));
         assert!(!same_org("example.net", "example.com"));
+        assert!(!same_org("a.co.uk", "b.co.uk"));
+        assert!(same_org("x.a.co.uk", "a.co.uk"));
         assert!(is_dmarc("v=DMARC1; p=reject"));
         assert!(is_dmarc("v=DMARC1"));
         assert!(!is_dmarc("v=DMARC10; p=none"));

@@ -53,6 +53,8 @@ fn node<'a>(
             n.stopped = Some("loop: this domain's record is already in the tree".into());
             return n;
         }
+        // `seen` is the path from the root: a loop is a domain that includes its own ancestor.
+        // The same domain in two branches is walked (and counted) twice, as evaluation would.
         seen.push(key);
         // Several records are a PermError: nothing to follow.
         let [text] = n.records.as_slice() else {
@@ -109,6 +111,7 @@ fn node<'a>(
             let child = node(dns, &spec.text, how, depth + 1, budget, seen).await;
             n.children.push(child);
         }
+        seen.pop();
         n
     })
 }
