@@ -128,6 +128,7 @@ impl Net {
             tls_name,
             now,
             legacy: !net.no_legacy_tls,
+            relay_test: net.relay_test,
         }
     }
 }

@@ -113,6 +113,10 @@ pub struct NetArgs {
     /// Skip the hand-built TLS 1.0/1.1 probes.
     #[arg(long)]
     pub no_legacy_tls: bool,
+    /// Opt-in: on SMTP (port 25) sessions, ask to relay from one foreign domain to another
+    /// (MAIL FROM / RCPT TO / RSET, never DATA) and report an open relay.
+    #[arg(long)]
+    pub relay_test: bool,
     /// Connections at once to any one address.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub per_address: usize,

@@ -494,3 +494,59 @@ fn broken_ipv6_is_named_while_ipv4_works() {
         f.evidence
     );
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn relay_test_is_opt_in_and_finds_a_relay_for_trusted_networks() {
+    let rig = rig();
+    let base = ["--ports", "25", "--tls-name", "mail.mxray.test"];
+    let (r, _) = server_json(&rig, "127.0.0.28", &base);
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
+    assert!(
+        ev.probes[0].relay_test.is_none(),
+        "never without --relay-test"
+    );
+    let mut args = base.to_vec();
+    args.push("--relay-test");
+    let (r, code) = server_json(&rig, "127.0.0.28", &args);
+    assert_eq!(code, 1);
+    assert!(
+        codes(&r).contains(&"smtp.open-relay".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "smtp.open-relay")
+        .unwrap();
+    assert!(f
+        .evidence
+        .iter()
+        .any(|e| e.contains("RCPT TO:<mxray-relay-test@recipient.invalid> → 250")));
+    assert!(f.evidence.iter().any(|e| e.contains("proves nothing")));
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
+    let t = &ev.probes[0].transcript;
+    assert!(
+        t.iter().any(|l| l.text == "RSET"),
+        "the test ends with RSET"
+    );
+    assert!(!t.iter().any(|l| l.text.starts_with("DATA")), "never DATA");
+    // The clean host refuses to relay for loopback.
+    let (r, _) = server_json(
+        &rig,
+        "mail.mxray.test",
+        &["--ports", "25", "-4", "--relay-test"],
+    );
+    assert!(!codes(&r).contains(&"smtp.open-relay".to_string()));
+    let mxray::report::Body::Server(ev) = &r.body else {
+        panic!("not a server report")
+    };
+    let test = ev.probes[0].relay_test.as_ref().unwrap();
+    assert!(!test.accepted);
+    assert!(test.rcpt_reply.as_ref().unwrap().text().starts_with("554"));
+}

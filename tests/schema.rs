@@ -204,6 +204,19 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             works: false,
             detail: "the TLS handshake on a fresh connection failed".into(),
         }),
+        relay_test: Some(mxray::evidence::RelayTest {
+            mail_from: "mxray-relay-test@sender.invalid".into(),
+            rcpt_to: "mxray-relay-test@recipient.invalid".into(),
+            mail_reply: Reply {
+                code: Some(250),
+                lines: vec!["250 2.1.0 Ok".into()],
+            },
+            rcpt_reply: Some(Reply {
+                code: Some(554),
+                lines: vec!["554 5.7.1 Relay access denied".into()],
+            }),
+            accepted: false,
+        }),
         duration_ms: 95,
         transcript: vec![
             line(0, Direction::Note, &format!("connected to {address}:25")),
@@ -235,6 +248,7 @@ fn bare_probe(address: IpAddr) -> PortProbe {
         capabilities_after_tls: None,
         legacy_tls: None,
         alternate: None,
+        relay_test: None,
         duration_ms: 1,
         transcript: vec![],
     }

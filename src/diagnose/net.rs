@@ -290,5 +290,6 @@ pub fn phase_words(p: PhaseName) -> &'static str {
         PhaseName::Quit => "QUIT",
         PhaseName::AlternateMode => "other-TLS-mode check",
         PhaseName::LegacyTls => "legacy TLS probe",
+        PhaseName::RelayTest => "relay test",
     }
 }

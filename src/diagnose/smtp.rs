@@ -103,6 +103,19 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         }
     }
     banner_name(ev, p, out);
+    if let Some(t) = p.relay_test.as_ref().filter(|t| t.accepted) {
+        let rcpt = t.rcpt_reply.as_ref().map(|r| r.text()).unwrap_or_default();
+        out.push(
+            Finding::new(
+                "smtp.open-relay",
+                &subj,
+                "the server accepted mail for a foreign domain from an unauthenticated client: it is an open relay (spammers will find it)",
+            )
+            .evidence(format!("MAIL FROM:<{}> → {}", t.mail_from, t.mail_reply.text()))
+            .evidence(format!("RCPT TO:<{}> → {rcpt}", t.rcpt_to))
+            .evidence("caution: from a network the server trusts (its LAN, Postfix mynetworks) acceptance proves nothing; repeat from outside"),
+        );
+    }
 }
 
 fn greeting_and_violations(p: &PortProbe, proto: Protocol, out: &mut Vec<Finding>) {

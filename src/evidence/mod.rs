@@ -210,6 +210,8 @@ pub enum PhaseName {
     /// A second connection that tries the other TLS mode, to say what would work.
     AlternateMode,
     LegacyTls,
+    /// The opt-in open-relay test (MAIL/RCPT/RSET).
+    RelayTest,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -404,6 +406,19 @@ impl LegacyTls {
     }
 }
 
+/// The opt-in open-relay test: an unauthenticated client asks to send from one foreign
+/// domain to another.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RelayTest {
+    pub mail_from: String,
+    pub rcpt_to: String,
+    pub mail_reply: Reply,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rcpt_reply: Option<Reply>,
+    /// The server accepted the foreign recipient (250/251).
+    pub accepted: bool,
+}
+
 /// When the configured mode failed, what the other mode showed on a fresh connection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlternateMode {
@@ -460,6 +475,8 @@ pub struct PortProbe {
     pub legacy_tls: Option<LegacyTls>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate: Option<AlternateMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_test: Option<RelayTest>,
     pub duration_ms: u64,
     pub transcript: Vec<TranscriptLine>,
 }
@@ -476,7 +493,10 @@ impl PortProbe {
     pub fn failure(&self) -> Option<&Phase> {
         self.phases.iter().find(|p| {
             !p.outcome.is_ok()
-                && !matches!(p.phase, PhaseName::LegacyTls | PhaseName::AlternateMode)
+                && !matches!(
+                    p.phase,
+                    PhaseName::LegacyTls | PhaseName::AlternateMode | PhaseName::RelayTest
+                )
         })
     }
     /// Capabilities after TLS when there were any, else before.

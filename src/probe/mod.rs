@@ -39,6 +39,8 @@ pub struct Ctx {
     /// Unix time of the run, for certificate validity.
     pub now: i64,
     pub legacy: bool,
+    /// Run the opt-in open-relay test on `smtp` ports.
+    pub relay_test: bool,
 }
 
 /// Called as each port probe finishes, for progress display.
@@ -131,6 +133,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
         capabilities_after_tls: None,
         legacy_tls: None,
         alternate: None,
+        relay_test: None,
         duration_ms: budget.as_millis() as u64,
         transcript: Vec::new(),
     }

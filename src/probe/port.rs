@@ -31,6 +31,7 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         capabilities_after_tls: None,
         legacy_tls: None,
         alternate: None,
+        relay_test: None,
         duration_ms: 0,
         transcript: Vec::new(),
     };
@@ -135,6 +136,9 @@ async fn dialogue(
             Err(Stop::Rejected(_)) => return quit(proto, &mut conn, rec).await,
             Err(_) => return,
         }
+    }
+    if ctx.relay_test && role == Role::Smtp {
+        probe.relay_test = smtp::relay_test(&mut conn, rec).await;
     }
     quit(proto, &mut conn, rec).await;
 }

@@ -2,7 +2,7 @@
 //! STARTTLS (RFC 3207), QUIT. Never MAIL, RCPT, DATA or AUTH.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Direction, PhaseName, Reply};
+use crate::evidence::{Capabilities, Direction, PhaseName, RelayTest, Reply};
 
 /// Reads one reply: continuation lines `NNN-` until `NNN `, all with the same code,
 /// within one deadline and [`MAX_LINES`].
@@ -217,6 +217,46 @@ pub async fn starttls(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, O
         }
         Err(e) => (rec.record(PhaseName::Starttls, t, Err(e)), None),
     }
+}
+
+/// Sender and recipient of the relay test: reserved `.invalid` domains (RFC 2606), which no
+/// server can own, so accepting the recipient means relaying for strangers.
+pub const RELAY_FROM: &str = "mxray-relay-test@sender.invalid";
+pub const RELAY_TO: &str = "mxray-relay-test@recipient.invalid";
+
+/// `MAIL FROM`, `RCPT TO` to a foreign domain, then `RSET` — never DATA, so nothing is sent.
+pub async fn relay_test(conn: &mut Conn, rec: &mut Recorder) -> Option<RelayTest> {
+    rec.note("relay test (opt-in): MAIL FROM and RCPT TO in reserved .invalid domains, no DATA");
+    let mail = command(
+        conn,
+        rec,
+        PhaseName::RelayTest,
+        &format!("MAIL FROM:<{RELAY_FROM}>"),
+    )
+    .await
+    .ok()?;
+    let mut test = RelayTest {
+        mail_from: RELAY_FROM.into(),
+        rcpt_to: RELAY_TO.into(),
+        mail_reply: mail.clone(),
+        rcpt_reply: None,
+        accepted: false,
+    };
+    if mail.code.is_some_and(|c| (200..300).contains(&c)) {
+        if let Ok(rcpt) = command(
+            conn,
+            rec,
+            PhaseName::RelayTest,
+            &format!("RCPT TO:<{RELAY_TO}>"),
+        )
+        .await
+        {
+            test.accepted = rcpt.code.is_some_and(|c| c == 250 || c == 251);
+            test.rcpt_reply = Some(rcpt);
+        }
+    }
+    let _ = command(conn, rec, PhaseName::RelayTest, "RSET").await;
+    Some(test)
 }
 
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {

@@ -76,6 +76,23 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
         ]);
     }
     let _ = writeln!(s, "\n{t}");
+    for p in ev.probes.iter() {
+        if let Some(r) = &p.relay_test {
+            let verdict = if r.accepted {
+                "ACCEPTED (open relay)".red().bold().to_string()
+            } else {
+                "refused".green().to_string()
+            };
+            let reply = r.rcpt_reply.as_ref().unwrap_or(&r.mail_reply).text();
+            let _ = writeln!(s, "  Relay test on {}: {verdict} — {reply}", p.endpoint());
+            let _ = writeln!(
+                s,
+                "  {}",
+                "(a test from a network the server trusts proves nothing: repeat it from outside)"
+                    .dimmed()
+            );
+        }
+    }
     if opts.transcript {
         for p in &ev.probes {
             let _ = writeln!(
