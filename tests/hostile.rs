@@ -61,6 +61,7 @@ fn ctx(timeout: Duration, legacy: bool, tls_name: Option<&str>) -> Ctx {
         tls_name: tls_name.map(str::to_string),
         now: now(),
         legacy,
+        relay_test: false,
     }
 }
 
