@@ -198,6 +198,22 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
     for z in &args.dnsbl_zones {
         cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
     }
+    let mail_from = args
+        .mail_from
+        .clone()
+        .unwrap_or_else(|| format!("postmaster@{domain}"));
+    if !mail_from.contains('@') {
+        anyhow::bail!("--mail-from {mail_from:?} is not an address (local@domain)");
+    }
+    let senders: Vec<crate::policy::spf_macro::Sender> = args
+        .sending_ips
+        .iter()
+        .map(|ip| crate::policy::spf_macro::Sender {
+            ip: *ip,
+            mail_from: mail_from.clone(),
+            helo: args.net.helo.clone().unwrap_or_else(|| domain.clone()),
+        })
+        .collect();
     let dnsbl_zones: Vec<String> = if !args.dnsbl_zones.is_empty() {
         args.dnsbl_zones.clone()
     } else if args.dnsbl {
@@ -230,6 +246,7 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
                 settings,
                 per_address,
                 dnsbl_zones,
+                senders,
             };
             anyhow::Ok(probe::domain::probe_domain(ctx, &dns, req, progress).await)
         })

@@ -57,6 +57,13 @@ pub struct DomainArgs {
     /// DKIM selector to check (repeatable); without it, selectors are guessed.
     #[arg(long = "dkim-selector", value_name = "SELECTOR")]
     pub dkim_selectors: Vec<String>,
+    /// Evaluate the SPF policy for this sending server address (repeatable): pass, fail, …
+    /// with the path through the tree that decided it.
+    #[arg(long = "sending-ip", value_name = "IP")]
+    pub sending_ips: Vec<std::net::IpAddr>,
+    /// MAIL FROM for `--sending-ip` evaluation and macros (default postmaster@DOMAIN).
+    #[arg(long, value_name = "ADDR")]
+    pub mail_from: Option<String>,
     /// Look the mail servers' addresses up in DNS blocklists (a default list of well-known zones).
     #[arg(long)]
     pub dnsbl: bool,

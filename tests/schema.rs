@@ -817,7 +817,18 @@ fn domain_evidence() -> DomainEvidence {
             null_mx: false,
         },
         servers,
-        spf: SpfEvidence { tree: spf_tree() },
+        spf: SpfEvidence {
+            tree: spf_tree(),
+            evaluations: vec![mxray::evidence::domain::SpfEvaluation {
+                ip: "198.51.100.7".parse().unwrap(),
+                mail_from: format!("postmaster@{DOMAIN}"),
+                helo: "client.example.test".into(),
+                result: "softfail".into(),
+                lookups: 3,
+                void_lookups: 0,
+                path: vec![format!("{DOMAIN}: v=spf1 mx ~all"), "  ~all matches → softfail".into()],
+            }],
+        },
         dmarc: DmarcEvidence {
             lookups: vec![
                 lookup(
@@ -965,6 +976,7 @@ fn parked_evidence() -> DomainEvidence {
         servers: vec![],
         spf: SpfEvidence {
             tree: spf_node(domain, "root", LookupStatus::Ok, &["v=spf1 -all"]),
+            evaluations: Vec::new(),
         },
         dmarc: DmarcEvidence {
             lookups: vec![lookup(

@@ -86,6 +86,22 @@ pub struct TermLookup {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SpfEvidence {
     pub tree: SpfNode,
+    /// `--sending-ip` evaluations (RFC 7208 check_host), one per address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluations: Vec<SpfEvaluation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpfEvaluation {
+    pub ip: std::net::IpAddr,
+    pub mail_from: String,
+    pub helo: String,
+    /// pass, fail, softfail, neutral, none, permerror, temperror
+    pub result: String,
+    pub lookups: usize,
+    pub void_lookups: usize,
+    /// The records and terms that decided the result, indented by include depth.
+    pub path: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -5,4 +5,5 @@ pub mod dkim;
 pub mod dmarc;
 pub mod mta_sts;
 pub mod spf;
+pub mod spf_macro;
 pub mod tls_rpt;

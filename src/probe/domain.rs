@@ -26,6 +26,8 @@ pub struct DomainRequest {
     pub per_address: usize,
     /// Blocklist zones to query for each server address; empty: no blocklist check.
     pub dnsbl_zones: Vec<String>,
+    /// `--sending-ip` senders to evaluate the SPF policy for.
+    pub senders: Vec<crate::policy::spf_macro::Sender>,
 }
 
 pub async fn probe_domain(
@@ -97,6 +99,13 @@ pub async fn probe_domain(
         dns.lookup(&sts_name, RecordType::TXT),
         dns.lookup(&rpt_name, RecordType::TXT),
     );
+    let evaluations = futures::future::join_all(
+        req.senders
+            .iter()
+            .cloned()
+            .map(|sender| super::spf_eval::evaluate(dns, domain, sender)),
+    )
+    .await;
     let has_sts = mta_sts
         .records
         .iter()
@@ -129,7 +138,10 @@ pub async fn probe_domain(
         },
         mx,
         servers,
-        spf: SpfEvidence { tree: spf },
+        spf: SpfEvidence {
+            tree: spf,
+            evaluations,
+        },
         dmarc,
         dkim,
         mta_sts,

@@ -15,6 +15,7 @@ pub mod port;
 pub mod prelude;
 pub mod smtp;
 pub mod sniff;
+pub mod spf_eval;
 pub mod spf_walk;
 pub mod tls;
 

@@ -89,6 +89,21 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             over(c.voids.len(), spf::MAX_VOIDS)
         );
     }
+    for e in &ev.spf.evaluations {
+        let verdict = if e.result == "pass" {
+            e.result.green().bold().to_string()
+        } else {
+            e.result.red().bold().to_string()
+        };
+        let _ = writeln!(
+            s,
+            "  sending IP {} (MAIL FROM {}): {verdict}",
+            e.ip, e.mail_from
+        );
+        for line in &e.path {
+            let _ = writeln!(s, "    {}", line.dimmed());
+        }
+    }
     let _ = writeln!(s, "\n{}", "DMARC".bold());
     match ev.dmarc.lookups.iter().find(|l| !l.records.is_empty()) {
         Some(l) => {

@@ -21,6 +21,7 @@ pub fn domain(ev: &DomainEvidence, now: i64) -> Vec<Finding> {
         out.extend(mx::server_findings(ev, s, now));
     }
     spf::rules(&ev.domain, &ev.spf.tree, &mut out);
+    spf::evaluations(&ev.domain, &ev.spf.evaluations, &mut out);
     auth_records::dkim_rules(&ev.domain, &ev.dkim, &mut out);
     auth_records::dmarc_rules(&ev.domain, &ev.dmarc, &mut out);
     records::rules(ev, &mut out);

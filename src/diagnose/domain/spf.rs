@@ -80,6 +80,38 @@ fn void_and_mx(t: &TermLookup, c: &mut Count) {
     }
 }
 
+/// `--sending-ip` results: anything but `pass` means receivers will not accept that server's
+/// mail as the domain's.
+pub fn evaluations(
+    domain: &str,
+    evals: &[crate::evidence::domain::SpfEvaluation],
+    out: &mut Vec<Finding>,
+) {
+    for e in evals.iter().filter(|e| e.result != "pass") {
+        let meaning = match e.result.as_str() {
+            "fail" => "explicitly not allowed (fail): receivers reject or junk its mail",
+            "softfail" => "probably not allowed (softfail): receivers usually junk its mail",
+            "neutral" => "neither allowed nor denied (neutral): its mail gets no SPF credit",
+            "none" => "not covered: the domain has no SPF record",
+            "permerror" => "unjudgeable: the SPF policy is broken (permerror), so SPF fails",
+            _ => "unjudgeable right now (temperror): a DNS lookup failed",
+        };
+        let mut f = Finding::new(
+            "spf.sender-not-permitted",
+            format!("{} for {domain}", e.ip),
+            format!("the sending server {} is {meaning}", e.ip),
+        )
+        .evidence(format!(
+            "check_host({}, {domain}, {}) = {} after {} DNS lookups",
+            e.ip, e.mail_from, e.result, e.lookups
+        ));
+        for line in &e.path {
+            f = f.evidence(line.clone());
+        }
+        out.push(f);
+    }
+}
+
 pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
     let subj = domain.to_string();
     match tree.records.len() {
