@@ -98,10 +98,33 @@ fn good_domain_has_no_finding_at_all() {
     assert_eq!(ev.dmarc.lookups.len(), 1, "found at the domain itself");
     assert!(ev.dmarc.report_auth.is_empty(), "rua= in the domain itself");
     assert_eq!(ev.mta_sts.records, vec!["v=STSv1; id=20261123".to_string()]);
+    // The policy fetched from the rig's nginx, its certificate valid for the policy host.
+    let sts = ev.mta_sts_policy.as_ref().expect("policy fetched");
+    assert_eq!(
+        sts.url,
+        "https://mta-sts.good.mxray.test/.well-known/mta-sts.txt"
+    );
+    assert_eq!(sts.address, Some("127.0.0.30".parse().unwrap()));
+    assert_eq!(sts.error, None);
+    assert_eq!(sts.status, Some(200));
+    assert_eq!(sts.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(
+        sts.body.as_deref(),
+        Some("version: STSv1\nmode: enforce\nmx: mail.mxray.test\nmx: *.mxray.test\nmax_age: 86400\n")
+    );
+    let v = sts
+        .tls
+        .as_ref()
+        .and_then(|t| t.verification.as_ref())
+        .expect("policy host TLS verified");
+    assert!(v.trusted && v.name_matches == Some(true), "{v:?}");
     assert_eq!(
         ev.tls_rpt.records,
         vec!["v=TLSRPTv1; rua=mailto:tls@good.mxray.test".to_string()]
     );
+    // No TLSA records at mail.mxray.test, no blocklist asked for.
+    assert!(ev.dane.is_empty(), "{:#?}", ev.dane);
+    assert!(ev.dnsbl.is_empty(), "{:#?}", ev.dnsbl);
 }
 
 #[test]
@@ -533,6 +556,171 @@ fn dkim_nothing_at_the_guessed_selectors_is_information() {
         mxray::knowledge::providers::COMMON_SELECTORS.len()
     );
     assert!(has_evidence(f, "selectors tried: default, dkim, mail"));
+}
+
+// --- MTA-STS ---------------------------------------------------------------------------------
+// The policies come from the rig's nginx on 127.0.0.30:443 (tests/servers/conf/mta-sts/).
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mta_sts_policy_not_covering_the_mx() {
+    // `mx: *.test` stands for exactly one label: it does not cover mail.mxray.test.
+    let (r, code) = domain_json("stsbad.mxray.test", &[]);
+    assert_codes(&r, &["mta-sts.mx-not-covered"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "mta-sts.mx-not-covered");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "MX mail.mxray.test");
+    assert_eq!(f.evidence, ["policy mx: *.test"]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mta_sts_policy_in_testing_mode() {
+    let (r, code) = domain_json("ststest.mxray.test", &[]);
+    assert_codes(&r, &["mta-sts.testing-mode"]);
+    assert_eq!(code, 0);
+    let f = finding(&r, "mta-sts.testing-mode");
+    assert_eq!(
+        f.subject,
+        "https://mta-sts.ststest.mxray.test/.well-known/mta-sts.txt"
+    );
+    assert_eq!(f.evidence, ["mode: testing"]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mta_sts_policy_without_max_age_is_invalid() {
+    let (r, code) = domain_json("stsbroken.mxray.test", &[]);
+    assert_codes(&r, &["mta-sts.policy-invalid"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "mta-sts.policy-invalid");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.subject,
+        "https://mta-sts.stsbroken.mxray.test/.well-known/mta-sts.txt"
+    );
+    assert!(
+        f.summary.contains("required key max_age is missing"),
+        "{}",
+        f.summary
+    );
+    assert!(has_evidence(f, "mode: enforce"), "{:?}", f.evidence);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mta_sts_policy_that_is_not_served() {
+    // The policy host answers, over valid TLS, with 404.
+    let (r, code) = domain_json("stsdown.mxray.test", &[]);
+    assert_codes(&r, &["mta-sts.policy-unreachable"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "mta-sts.policy-unreachable");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.summary.contains("HTTP status 404"), "{}", f.summary);
+    assert_eq!(
+        f.evidence,
+        ["policy host address: 127.0.0.30", "HTTP status 404"]
+    );
+    let sts = evidence(&r).mta_sts_policy.as_ref().expect("fetched");
+    assert_eq!(sts.status, Some(404));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn mta_sts_policy_is_not_fetched_without_probing() {
+    let (r, _) = domain_json("stsdown.mxray.test", &["--no-probe"]);
+    assert_codes(&r, &[]);
+    assert!(evidence(&r).mta_sts_policy.is_none());
+}
+
+// --- DANE -------------------------------------------------------------------------------------
+// TLSA records at _25._tcp.tlsaok / tlsabad.mxray.test. Knot is authoritative for an unsigned
+// zone, not a validating resolver: no answer carries the AD bit, hence dane.unsigned always.
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dane_tlsa_matching_the_served_key() {
+    let (r, code) = domain_json("daneok.mxray.test", &[]);
+    assert_codes(&r, &["dane.unsigned"]);
+    assert_eq!(code, 0, "a warning does not fail by default");
+    let f = finding(&r, "dane.unsigned");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.subject, "_25._tcp.tlsaok.mxray.test");
+    let ev = evidence(&r);
+    assert_eq!(ev.dane.len(), 1);
+    let d = &ev.dane[0];
+    assert_eq!(d.mx, "tlsaok.mxray.test");
+    assert!(!d.authentic_data);
+    // up.sh put the SPKI SHA-256 of the freshly made certificate into the zone: it is the
+    // hash mxray computed of the key the server really served.
+    let served = ev.servers[0].probes[0]
+        .tls
+        .as_ref()
+        .and_then(|t| t.chain.first())
+        .and_then(|c| c.spki_sha256.clone())
+        .expect("served leaf with SPKI hash");
+    assert_eq!(d.tlsa.records, [format!("3 1 1 {served}")]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dane_tlsa_matching_nothing_served() {
+    let (r, code) = domain_json("danebad.mxray.test", &[]);
+    assert_codes(&r, &["dane.tlsa-mismatch", "dane.unsigned"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dane.tlsa-mismatch");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "_25._tcp.tlsabad.mxray.test");
+    assert!(has_evidence(
+        f,
+        "TLSA 3 1 1 10bcedc6e099c095cfc7f341e8981d5ecac3891477d8d73609d76735c4b5c581"
+    ));
+    assert!(has_evidence(f, "served public key (SPKI) SHA-256 "));
+}
+
+// --- DNS blocklists ---------------------------------------------------------------------------
+// bl.mxray.test lists 127.0.0.10 (mail.mxray.test's IPv4 address) with a TXT reason.
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dnsbl_listing_of_the_mx_address() {
+    let (r, code) = domain_json("good.mxray.test", &["--dnsbl-zone", "bl.mxray.test"]);
+    assert_codes(&r, &["dnsbl.listed"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dnsbl.listed");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "127.0.0.10 on bl.mxray.test");
+    assert_eq!(
+        f.evidence,
+        [
+            "10.0.0.127.bl.mxray.test A → 127.0.0.2",
+            "reason: listed for testing"
+        ]
+    );
+    // Both addresses of mail.mxray.test were looked up; ::1 is not listed.
+    let checks = &evidence(&r).dnsbl;
+    assert_eq!(checks.len(), 2, "{checks:#?}");
+    let v6 = checks
+        .iter()
+        .find(|c| c.ip == "::1".parse::<std::net::IpAddr>().unwrap())
+        .expect("::1 checked");
+    assert!(v6.a.records.is_empty());
+    assert_eq!(v6.a.status, mxray::evidence::LookupStatus::NxDomain);
+    assert!(v6.txt.is_none(), "the reason is asked only when listed");
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dnsbl_address_not_listed() {
+    // daneok's MX, tlsaok.mxray.test (127.0.0.31), is not on the list: only its DANE warning.
+    let (r, code) = domain_json("daneok.mxray.test", &["--dnsbl-zone", "bl.mxray.test"]);
+    assert_codes(&r, &["dane.unsigned"]);
+    assert_eq!(code, 0);
+    let checks = &evidence(&r).dnsbl;
+    assert_eq!(checks.len(), 1, "{checks:#?}");
+    assert_eq!(checks[0].a.name, "31.0.0.127.bl.mxray.test");
+    assert!(checks[0].a.records.is_empty());
 }
 
 // --- MX ---------------------------------------------------------------------------------------

@@ -70,6 +70,13 @@ const EXPECTED_DOMAIN: &[(&str, &[&str])] = &[
     ),
     ("nomx", &["dns.no-mx", "tls.cert-hostname-mismatch"]),
     ("nxdomain", &["dns.no-such-host"]),
+    ("stsbad", &["mta-sts.mx-not-covered"]),
+    ("ststest", &["mta-sts.testing-mode"]),
+    ("stsbroken", &["mta-sts.policy-invalid"]),
+    ("stsdown", &["mta-sts.policy-unreachable"]),
+    ("daneok", &["dane.unsigned"]),
+    ("danebad", &["dane.tlsa-mismatch", "dane.unsigned"]),
+    ("dnsbl", &["dnsbl.listed"]),
 ];
 
 fn load(name: &str) -> (serde_json::Value, Report) {

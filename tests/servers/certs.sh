@@ -6,8 +6,9 @@
 #   certs/NAME.chain.pem            key + certificate(s), the form Postfix's
 #                                   smtpd_tls_chain_files takes
 # Leaves: mail, plainauth, closed, legacy, soon, future, banner, oldtls, chain,
-# fullchain (CA-signed for NAME.mxray.test; one key shared by these "well-run"
-# hosts); expired (CA-signed, validity entirely in the past); wrongname
+# fullchain, tlsaok, tlsabad (CA-signed for NAME.mxray.test; one key shared by these
+# "well-run" hosts); mta-sts (the same key; CA-signed for every mta-sts.DOMAIN name that has
+# an A record in conf/zones/mxray.test.zone, nginx's MTA-STS policy hosts); expired (CA-signed, validity entirely in the past); wrongname
 # (CA-signed, but for other.mxray.test only); selfsigned (self-signed).
 # All RSA 2048 / SHA-256 / serverAuth, except:
 #   soon       valid, but expires 10 days (and 12 hours) after the rig starts
@@ -38,7 +39,7 @@ done
 newkey "$C/weakkey.key" 1024 & pids+=($!)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RIG_CA_DIR/intermediate.key" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
-SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain)
+SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain tlsaok tlsabad mta-sts)
 for n in "${SHARED[@]}"; do cp "$C/mail.key" "$C/$n.key"; done
 
 stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
@@ -47,10 +48,12 @@ NOW_START=$(stamp '-1 day') NOW_END=$(stamp '+1 year')
 
 # issue ISSUER EXTENSIONS CERTNAME SAN STARTDATE ENDDATE — leaf for SAN, signed by
 # ca/ISSUER.{pem,key}. Its own `openssl ca` database, so several can run at once.
+# SAN is one DNS name, or several joined by ",DNS:" (the config writes DNS:$RIG_SAN); the
+# subject CN is the first.
 issue() {
   local ca=$1 ext=$2 n=$3 san=$4 start=$5 end=$6
   : >"$RIG_CA_DIR/db/index.$n.txt"
-  openssl req -new -config "$CONF" -key "$C/$n.key" -subj "/CN=$san" -out "$C/$n.csr"
+  openssl req -new -config "$CONF" -key "$C/$n.key" -subj "/CN=${san%%,*}" -out "$C/$n.csr"
   RIG_SAN=$san RIG_CA_DB=index.$n.txt openssl ca -batch -notext -config "$CONF" -extensions "$ext" \
     -cert "$RIG_CA_DIR/$ca.pem" -keyfile "$RIG_CA_DIR/$ca.key" \
     -startdate "$start" -enddate "$end" -in "$C/$n.csr" -out "$C/$n.pem" 2>/dev/null
@@ -90,6 +93,14 @@ sign future future.mxray.test "$(stamp '+30 days')" "$(stamp '+395 days')" & pid
 sign weakkey weakkey.mxray.test & pids+=($!)
 sign banner banner.mxray.test & pids+=($!)
 sign oldtls oldtls.mxray.test & pids+=($!)
+sign tlsaok tlsaok.mxray.test & pids+=($!)
+sign tlsabad tlsabad.mxray.test & pids+=($!)
+# The MTA-STS policy hosts: every "mta-sts A" record of the zone, under its block's $ORIGIN.
+sts_names=$(awk '$1 == "$ORIGIN" { o = $2; sub(/\.$/, "", o) }
+                 $1 == "mta-sts" && $2 == "A" { printf "%sDNS:mta-sts.%s", sep, o; sep = "," }' \
+  "$(dirname "$CONF")/zones/mxray.test.zone")
+[[ -n $sts_names ]] || { echo "certs.sh: no mta-sts A records in the zone" >&2; exit 1; }
+sign mta-sts "${sts_names#DNS:}" & pids+=($!)
 issue intermediate leaf_aia_ext chain chain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)
 issue intermediate leaf_aia_ext fullchain fullchain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)
 

@@ -4,7 +4,7 @@
 # and developers can call it before every rig start.
 set -euo pipefail
 
-PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2)
+PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,6 +17,7 @@ PIDFILES=(
   "postfix|$RIG/postfix-queue/pid/master.pid|master"
   "dovecot|$RIG/dovecot/run/master.pid|dovecot"
   "knot|$RIG/knot/run/knot.pid|knotd"
+  "nginx|$RIG/nginx/nginx.pid|nginx"
 )
 
 # alive PID: running and not a zombie (a killed daemon can linger as Z here).

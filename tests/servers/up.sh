@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the mxray real-server test rig (Knot DNS, Postfix, Dovecot) without systemd,
+# Starts the mxray real-server test rig (Knot DNS, Postfix, Dovecot, nginx) without systemd,
 # under ${MXRAY_RIG_DIR:-/tmp/mxray-rig}, wiped and recreated on every start.
 # Writes $RIG/rig.env for the end-to-end tests; see README.md for the topology.
 set -euo pipefail
@@ -11,7 +11,7 @@ PASSWORD=mxray-rig-alice   # alice@mxray.test (fixed: throwaway data on loopback
 PASSWORD2=mxray-rig-bob    # bob@mxray.test
 MAILUID=65534              # nobody/nogroup owns all mail (Postfix virtual + Dovecot)
 
-for cmd in knotd kdig dovecot postfix openssl ss; do
+for cmd in knotd kdig dovecot postfix nginx openssl ss; do
   command -v "$cmd" >/dev/null || { echo "up.sh: $cmd missing: run tests/servers/install.sh" >&2; exit 1; }
 done
 if [[ -d $RIG && -n "$(ls -A "$RIG")" && ! -e $RIG/.mxray-rig ]]; then
@@ -26,7 +26,7 @@ certs_job=$!
 
 "$HERE/down.sh" >/dev/null
 rm -rf "$RIG"
-mkdir -p "$RIG"/{log,knot/run,knot/db,knot/zones,dovecot/run,dovecot/state,postfix,postfix-queue,mail}
+mkdir -p "$RIG"/{log,knot/run,knot/db,knot/zones,dovecot/run,dovecot/state,postfix,postfix-queue,mail,nginx/tmp}
 touch "$RIG/.mxray-rig"
 
 # Every listener the rig must end up with: "daemon proto addr:port".
@@ -34,6 +34,7 @@ touch "$RIG/.mxray-rig"
 EXPECTED=()
 for a in 127.0.0.1 '[::1]'; do EXPECTED+=("knot tcp $a:5300" "knot udp $a:5300"); done
 for a in 127.0.0.10 '[::1]'; do for p in 110 143 993 995; do EXPECTED+=("dovecot tcp $a:$p"); done; done
+EXPECTED+=("nginx tcp 127.0.0.30:443")
 while read -r l; do EXPECTED+=("postfix tcp $l"); done \
   < <(awk '$2 == "inet" {print $1}' "$HERE/conf/master.cf")
 
@@ -65,13 +66,6 @@ render() { sed "s#@RIG@#$RIG#g" "$HERE/conf/$1" >"$2"; }
 # stdout would keep the caller's pipe open (hangs `up.sh | tee`, Command::output()).
 start() { local name=$1; shift; "$@" </dev/null >>"$RIG/log/$name.stdio" 2>&1; }
 
-# --- Knot ---------------------------------------------------------------------
-render knot.conf "$RIG/knot/knot.conf"
-cp "$HERE"/conf/zones/*.zone "$RIG/knot/zones/"
-touch "$RIG/log/knot.log"
-chown -R knot:knot "$RIG/knot" "$RIG/log/knot.log"
-start knot knotd -d -c "$RIG/knot/knot.conf" || fail knot "knotd did not start"
-
 # --- Postfix: private instance, config dir $RIG/postfix ---------------------
 # Its master loads no certificate (each smtpd does, per connection), so it
 # starts while the certificates are still being made.
@@ -97,10 +91,34 @@ chown root:dovecot "$RIG/dovecot/users"; chmod 640 "$RIG/dovecot/users"
 for u in alice bob; do mkdir -p "$RIG/mail/mxray.test/$u"/{cur,new,tmp}; done
 chown -R $MAILUID:$MAILUID "$RIG/mail"; chmod -R u=rwX,g=rX,o= "$RIG/mail"
 
-# --- certificates in place, then Dovecot (it loads its certificate at start) --
+# --- certificates in place, then what loads them or depends on them at start ----
 wait "$certs_job" || { mv "$PKI/certs.log" "$RIG/log/certs.log"; fail certs "certificate generation failed"; }
 mv "$PKI/ca" "$PKI/certs" "$RIG/"
 mv "$PKI/certs.log" "$RIG/log/certs.log"
+
+# Knot: the zone carries the TLSA record of tlsaok.mxray.test, the SHA-256 of the public key
+# (SPKI, DER) of the certificate just made (DANE-EE 3 1 1).
+if ! spki=$(openssl x509 -in "$RIG/certs/tlsaok.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+  sha256sum) || [[ ! ${spki%% *} =~ ^[0-9a-f]{64}$ ]]; then
+  fail certs "no SPKI hash for tlsaok's certificate"
+fi
+spki=${spki%% *}
+render knot.conf "$RIG/knot/knot.conf"
+for z in "$HERE"/conf/zones/*.zone; do
+  sed "s#@TLSAOK_SPKI_SHA256@#$spki#g" "$z" >"$RIG/knot/zones/${z##*/}"
+done
+touch "$RIG/log/knot.log"
+chown -R knot:knot "$RIG/knot" "$RIG/log/knot.log"
+start knot knotd -d -c "$RIG/knot/knot.conf" || fail knot "knotd did not start"
+
+# nginx: MTA-STS policies (conf/mta-sts/*.txt; conf/nginx.conf picks one per host name).
+render nginx.conf "$RIG/nginx/nginx.conf"
+cp -r "$HERE/conf/mta-sts" "$RIG/nginx/mta-sts"
+chmod -R a+rX "$RIG/nginx/mta-sts"
+touch "$RIG/log/nginx.log"
+start nginx nginx -p "$RIG/nginx" -c "$RIG/nginx/nginx.conf" -e "$RIG/log/nginx.log" ||
+  fail nginx "nginx did not start"
+
 render dovecot.conf "$RIG/dovecot/dovecot.conf"
 start dovecot dovecot -c "$RIG/dovecot/dovecot.conf" || fail dovecot "dovecot did not start"
 wait "$postfix_job" || fail postfix "postfix start failed"
@@ -125,6 +143,13 @@ greet() { # greet ADDR PORT EXPECTED_PREFIX
     "${1//[\[\]]/}" "$2" "$3"
 }
 dns() { kdig +time=1 +retry=2 "$1" @"$2" -p 5300 mxray.test SOA | grep -q 'status: NOERROR'; }
+sts() { # sts ADDR PORT NAME: NAME's policy, fetched as mxray does (SNI; name and chain checked against the CA)
+  local out
+  out=$(printf 'GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$3" |
+    timeout 5 openssl s_client -quiet -connect "$1:$2" -servername "$3" -verify_hostname "$3" \
+      -CAfile "$RIG/ca/ca.pem" -verify_return_error 2>/dev/null) || return 1
+  [[ $out == "HTTP/1.1 200 "* && $out == *$'\r\nContent-Type: text/plain\r\n'* && $out == *$'\nversion: STSv1\n'* ]]
+}
 declare -A jobs=()
 for e in "${EXPECTED[@]}"; do
   read -r daemon proto addr <<<"$e"
@@ -132,6 +157,7 @@ for e in "${EXPECTED[@]}"; do
   case $daemon:$proto:$port in
     knot:udp:*) dns +notcp "$host" & ;;
     knot:tcp:*) dns +tcp "$host" & ;;
+    nginx:tcp:443) sts "$host" "$port" mta-sts.good.mxray.test & ;;
     *:465|*:10465|*:993|*:995) continue ;;
     *:143) greet "$host" "$port" '* OK' & ;;
     *:110) greet "$host" "$port" '+OK' & ;;
@@ -145,8 +171,8 @@ done
 
 # Some mistakes only warn: e.g. smtpd with an unreadable certificate still
 # greets but answers STARTTLS with "454 TLS not available". Any warning is a bug here.
-for d in postfix dovecot knot; do
-  if bad=$(grep -iE 'warning|error|fatal|panic|critical' "$RIG/log/$d.log"); then
+for d in postfix dovecot knot nginx; do
+  if bad=$(grep -iE 'warning|error|fatal|panic|critical|\[(warn|alert|emerg)\]' "$RIG/log/$d.log"); then
     fail "$d" "problems logged at start:"$'\n'"$(head -5 <<<"$bad")"
   fi
 done
@@ -165,7 +191,9 @@ printf 'export %s=%q\n' \
 cat <<SUMMARY
 mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s — state $RIG; env: source $RIG/rig.env
   DNS (Knot)  127.0.0.1:5300 [::1]:5300 udp+tcp  mxray.test, 0.0.127.in-addr.arpa, ::/64 ip6.arpa, rua.test
-  domains     good, spf11, voids, dnone, dkim, nullmx, cnamemx, nomx, ... .mxray.test (mxray domain; README)
+  domains     good, spf11, voids, dnone, dkim, nullmx, cnamemx, nomx, stsbad, daneok, ... .mxray.test (README)
+  MTA-STS     127.0.0.30:443    nginx, https://mta-sts.DOMAIN/.well-known/mta-sts.txt
+  DNSBL       bl.mxray.test     lists 127.0.0.10 (--dnsbl-zone bl.mxray.test)
   mail        127.0.0.10 [::1]  smtp 25/587/465, imap 143/993, pop3 110/995 (clean)
   expired     127.0.0.11        smtp 25/587/465, expired certificate
   wrongname   127.0.0.12        smtp 25/587/465, certificate for other.mxray.test
@@ -182,5 +210,7 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   fullchain   127.0.0.25        smtp 25, the same, sent with the intermediate (clean)
   banner      127.0.0.26        smtp 25, greets as relay.internal.example
   oldtls      127.0.0.27        smtp 25, STARTTLS with only TLS 1.0/1.1
+  tlsaok      127.0.0.31        smtp 25 (clean), TLSA 3 1 1 matching its key
+  tlsabad     127.0.0.32        smtp 25 (clean), TLSA 3 1 1 matching nothing
   users       alice@mxray.test / $PASSWORD, bob@mxray.test / $PASSWORD2
 SUMMARY
