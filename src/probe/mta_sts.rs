@@ -169,10 +169,13 @@ pub fn parse_response(raw: &[u8], out: &mut StsFetch) -> Result<(), String> {
         body.to_vec()
     };
     out.body = Some(String::from_utf8_lossy(&body).into_owned());
-    if status != 200 {
+    if (300..400).contains(&status) {
         return Err(format!(
-            "HTTP status {status} (redirects are not allowed for MTA-STS)"
+            "HTTP status {status}: a redirect, which MTA-STS does not allow (RFC 8461 §3.3)"
         ));
+    }
+    if status != 200 {
+        return Err(format!("HTTP status {status}"));
     }
     Ok(())
 }
@@ -235,7 +238,12 @@ mod tests {
         assert!(
             parse_response(b"HTTP/1.1 301 Moved\r\nLocation: x\r\n\r\n", &mut f)
                 .unwrap_err()
-                .contains("301")
+                .contains("redirect")
+        );
+        assert!(
+            !parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n", &mut blank())
+                .unwrap_err()
+                .contains("redirect")
         );
         assert!(parse_response(b"garbage", &mut blank()).is_err());
         assert!(dechunk(b"zz\r\n").is_err());

@@ -81,6 +81,26 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
         if b.a.records.is_empty() {
             continue;
         }
+        // RFC 5782 §2.1: listings answer in 127.0.0.0/8; 127.255.255.0/24 is how lists (Spamhaus)
+        // say "query refused" (e.g. through a public resolver); anything else is not a listing.
+        let codes: Vec<std::net::Ipv4Addr> =
+            b.a.records.iter().filter_map(|r| r.parse().ok()).collect();
+        let refused = codes
+            .iter()
+            .any(|a| a.octets()[0] != 127 || (a.octets()[1] == 255 && a.octets()[2] == 255));
+        if refused || codes.is_empty() {
+            out.push(
+                Finding::new(
+                    "dns.lookup-failed",
+                    format!("{} on {}", b.ip, b.zone),
+                    format!("the blocklist {} answered with an error code instead of a listing, so {} could not be checked there", b.zone, b.ip),
+                )
+                .severity(crate::findings::Severity::Warning)
+                .evidence(format!("{} A → {} (127.255.255.x or non-loopback: the list refuses the query, often because it came through a public resolver)", b.a.name, b.a.records.join(", ")))
+                .fix("Query the list through your own resolver (not 8.8.8.8 or 1.1.1.1), or register for the list's data service, then run again with --resolver."),
+            );
+            continue;
+        }
         let mut f = Finding::new(
             "dnsbl.listed",
             format!("{} on {}", b.ip, b.zone),
@@ -118,6 +138,15 @@ fn tlsa(ev: &DomainEvidence, d: &DaneCheck, out: &mut Vec<Finding>) {
         &subj,
         format!("none of the TLSA records of {} matches the certificate it serves: DANE-enabled senders will not deliver", d.mx),
     );
+    if !d.authentic_data {
+        // RFC 7672 §2.2: senders use only validated TLSA records; the mismatch bites once the
+        // zone is signed (or through a validating resolver that mxray was not given).
+        f = f.severity(crate::findings::Severity::Warning);
+        f.summary = format!(
+            "none of the TLSA records of {} matches the certificate it serves; senders ignore them while they are not DNSSEC-validated, and will refuse delivery once they are",
+            d.mx
+        );
+    }
     for t in &records {
         f = f.evidence(format!("TLSA {}", t.text));
     }
@@ -151,5 +180,56 @@ mod tests {
         assert_eq!(matches(&parse("3 1 1 cc").unwrap(), &chain), Some(false));
         assert_eq!(matches(&parse("2 1 1 cc").unwrap(), &chain), Some(true));
         assert_eq!(matches(&parse("3 1 0 3082").unwrap(), &chain), None);
+    }
+}
+
+#[cfg(test)]
+mod dnsbl_tests {
+    use crate::evidence::domain::DnsblCheck;
+    use crate::evidence::{Lookup, LookupStatus};
+
+    fn check(answer: &str) -> DnsblCheck {
+        DnsblCheck {
+            ip: "192.0.2.1".parse().unwrap(),
+            zone: "bl.example".into(),
+            a: Lookup {
+                name: "1.2.0.192.bl.example".into(),
+                rtype: "A".into(),
+                status: LookupStatus::Ok,
+                records: vec![answer.into()],
+                duration_ms: 1,
+                error: None,
+            },
+            txt: None,
+        }
+    }
+
+    fn codes(answer: &str) -> Vec<(String, crate::findings::Severity)> {
+        let mut ev: crate::evidence::domain::DomainEvidence =
+            serde_json::from_str(include_str!("../../../fixtures/domain/good.json"))
+                .map(|r: serde_json::Value| serde_json::from_value(r["evidence"].clone()).unwrap())
+                .unwrap();
+        ev.dane.clear();
+        ev.dnsbl = vec![check(answer)];
+        let mut out = Vec::new();
+        super::rules(&ev, &mut out);
+        out.into_iter().map(|f| (f.code, f.severity)).collect()
+    }
+
+    #[test]
+    fn listing_versus_error_codes() {
+        use crate::findings::Severity::*;
+        assert_eq!(
+            codes("127.0.0.2"),
+            vec![("dnsbl.listed".to_string(), Error)]
+        );
+        assert_eq!(
+            codes("127.255.255.254"),
+            vec![("dns.lookup-failed".to_string(), Warning)]
+        );
+        assert_eq!(
+            codes("10.1.2.3"),
+            vec![("dns.lookup-failed".to_string(), Warning)]
+        );
     }
 }
