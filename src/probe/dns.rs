@@ -142,8 +142,10 @@ impl Dns {
             format!("{name}.")
         };
         let key = (fqdn.to_ascii_lowercase(), rtype);
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return hit;
+        if let Some((mut hit, ad)) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            // Answered from this run's cache: it cost nothing this time.
+            hit.duration_ms = 0;
+            return (hit, ad);
         }
         let mut ad = false;
         let _permit = self.limit.acquire().await;
