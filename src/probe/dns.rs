@@ -186,6 +186,18 @@ impl Dns {
 
     /// A/AAAA of the host (or the literal), then PTR and forward confirmation per address.
     pub async fn resolve_host(&self, host: &str, families: &[Family]) -> Resolution {
+        let (mut res, ips) = self.resolve_forward(host, families).await;
+        res.addresses = self.address_infos(ips).await;
+        res
+    }
+
+    /// The forward half: A/AAAA (or the literal) and the addresses found; `addresses` is left
+    /// empty so callers can start connecting while [`Dns::address_infos`] runs.
+    pub async fn resolve_forward(
+        &self,
+        host: &str,
+        families: &[Family],
+    ) -> (Resolution, Vec<IpAddr>) {
         let want4 = families.contains(&Family::Ipv4);
         let want6 = families.contains(&Family::Ipv6);
         let mut res = Resolution {
@@ -233,9 +245,12 @@ impl Dns {
             res.a = Some(a);
             res.aaaa = Some(aaaa);
         }
-        let infos = ips.into_iter().map(|ip| self.address_info(ip));
-        res.addresses = futures::future::join_all(infos).await;
-        res
+        (res, ips)
+    }
+
+    /// PTR and forward confirmation of each address, concurrently.
+    pub async fn address_infos(&self, ips: Vec<IpAddr>) -> Vec<AddressInfo> {
+        futures::future::join_all(ips.into_iter().map(|ip| self.address_info(ip))).await
     }
 
     async fn address_info(&self, ip: IpAddr) -> AddressInfo {

@@ -57,11 +57,10 @@ pub async fn probe_server(
     per_address: usize,
     progress: Option<Progress>,
 ) -> ServerEvidence {
-    let resolution = dns.resolve_host(host, &settings.families).await;
-    let addresses: Vec<IpAddr> = resolution
-        .addresses
+    let (mut resolution, ips) = dns.resolve_forward(host, &settings.families).await;
+    let addresses: Vec<IpAddr> = ips
         .iter()
-        .map(|a| a.ip)
+        .copied()
         .filter(|ip| settings.families.contains(&Family::of(ip)))
         .collect();
     let mut limits: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
@@ -93,6 +92,8 @@ pub async fn probe_server(
             });
         }
     }
+    // Reverse DNS runs while the ports are being probed: the probes need nothing from it.
+    resolution.addresses = dns.address_infos(ips).await;
     let mut probes = Vec::new();
     while let Some(done) = tasks.join_next().await {
         if let Ok(p) = done {
