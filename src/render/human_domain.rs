@@ -128,8 +128,37 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         );
     }
     for d in found {
-        let text: String = d.lookup.records.join("").chars().take(90).collect();
-        let _ = writeln!(s, "  {} ({}): {text}…", d.selector, d.source);
+        let text = d.lookup.records.join("");
+        let what = match crate::policy::dkim::parse(&text) {
+            Ok(k) if k.revoked => "revoked (empty p=)".to_string(),
+            Ok(k) => {
+                let kind = match &k.key_type {
+                    crate::policy::dkim::KeyType::Rsa => "RSA".to_string(),
+                    crate::policy::dkim::KeyType::Ed25519 => "Ed25519".to_string(),
+                    crate::policy::dkim::KeyType::Other(o) => o.clone(),
+                };
+                let bits = k.key_bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
+                let testing = if k.testing { ", testing (t=y)" } else { "" };
+                format!("{kind}{bits}{testing}")
+            }
+            Err(e) => format!("does not parse: {}", e.message),
+        };
+        let _ = writeln!(s, "  {}._domainkey ({}): {what}", d.selector, d.source);
+    }
+    if let Some(p) = &ev.mta_sts_policy {
+        let _ = writeln!(s, "\n{}", "MTA-STS".bold());
+        match (&p.error, &p.body) {
+            (Some(e), _) => {
+                let _ = writeln!(s, "  {}: {}", p.url, e.red());
+            }
+            (None, Some(body)) => {
+                let _ = writeln!(s, "  {}", p.url);
+                for line in body.lines().filter(|l| !l.trim().is_empty()).take(12) {
+                    let _ = writeln!(s, "    {}", line.trim().dimmed());
+                }
+            }
+            _ => {}
+        }
     }
 }
 
