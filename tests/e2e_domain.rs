@@ -179,7 +179,10 @@ fn good_domain_human_report_passes_every_checked_area() {
         .contains("_dmarc.good.mxray.test: v=DMARC1; p=reject; rua=mailto:dmarc@good.mxray.test"));
     assert!(run
         .stdout
-        .contains("  default (common): v=DKIM1; k=rsa; p="));
+        .contains("  default._domainkey (common): RSA 2048-bit"));
+    assert!(run
+        .stdout
+        .contains("https://mta-sts.good.mxray.test/.well-known/mta-sts.txt\n    version: STSv1\n    mode: enforce"));
     assert!(run.stdout.contains("No problems found."));
 }
 
