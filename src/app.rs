@@ -1,7 +1,7 @@
 //! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
 
-use crate::cli::{self, Cli, ColorChoice, Command, DomainArgs, OutputArgs, ServerArgs};
+use crate::cli::{self, CheckArgs, Cli, ColorChoice, Command, DomainArgs, OutputArgs, ServerArgs};
 use crate::evidence::ProbeSettings;
 use crate::findings::catalogue;
 use crate::probe::{self, dns::Dns, tls::TrustStore, Ctx};
@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Server(args) => server(args),
         Command::Domain(args) => domain(args),
+        Command::Check(args) => check(args),
         Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
         Command::Explain(args) => explain(args.code.as_deref(), args.list),
     }
@@ -254,6 +255,134 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
     let report = Report::new(
         Body::Domain(Box::new(evidence)),
         domain,
+        started_at,
+        started.elapsed().as_millis() as u64,
+    );
+    emit(report, now, &args.output)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    use crate::evidence::check::{CheckEvidence, ClientSettings, SettingValue};
+    use crate::settings::{self, FlagValues, Inputs};
+    let env_file = match &args.env_file {
+        Some(p) => Some((
+            p.clone(),
+            std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?,
+        )),
+        None => None,
+    };
+    let password_env = args
+        .password_env
+        .as_ref()
+        .map(|v| (v.clone(), std::env::var(v).ok()));
+    let inputs = Inputs {
+        flags: FlagValues {
+            host: args.host.clone(),
+            port: args.port.clone(),
+            security: args.security.clone(),
+            user: args.user.clone(),
+            from: args.from.clone(),
+        },
+        url: args.url.clone(),
+        url_from_command_line: args.url.is_some(),
+        env_file,
+        env: args.env.then(|| std::env::vars().collect()),
+        password_env,
+    };
+    let resolved = settings::resolve(inputs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let view = |v: String, source: &settings::Source| SettingValue {
+        value: v,
+        source: source.to_string(),
+    };
+    let client = ClientSettings {
+        host: resolved
+            .host
+            .as_ref()
+            .map(|s| view(s.value.clone(), &s.source)),
+        port: resolved
+            .port
+            .as_ref()
+            .map(|s| view(s.value.to_string(), &s.source)),
+        security: resolved.security.as_ref().map(|s| {
+            let word = match s.value {
+                settings::Security::Implicit => "implicit",
+                settings::Security::Starttls => "starttls",
+                settings::Security::StarttlsIfOffered => "starttls_if_offered",
+                settings::Security::Plain => "plain",
+            };
+            view(word.to_string(), &s.source)
+        }),
+        user: resolved
+            .user
+            .as_ref()
+            .map(|s| view(s.value.clone(), &s.source)),
+        from: resolved
+            .from
+            .as_ref()
+            .map(|s| view(s.value.clone(), &s.source)),
+        password_given: resolved.password.is_some(),
+        password_on_command_line: resolved.password_on_command_line,
+        notes: resolved.notes.clone(),
+        problems: resolved
+            .config_errors
+            .iter()
+            .map(|p| format!("{}: {}", p.source, p.message))
+            .collect(),
+    };
+    let endpoint = match (&resolved.host, &resolved.port) {
+        (Some(h), Some(p)) => {
+            let host = cli::validate_host(&h.value).map_err(anyhow::Error::msg)?;
+            let security = resolved
+                .security
+                .as_ref()
+                .map(|s| s.value)
+                .unwrap_or(settings::Security::Starttls);
+            Some((host, p.value, security))
+        }
+        _ => None,
+    };
+    let net = Net::from_args(&args.net)?;
+    let (started_at, now) = now_rfc3339();
+    let tls_name = endpoint
+        .as_ref()
+        .map(|(h, _, _)| h.clone())
+        .filter(|h| h.parse::<std::net::IpAddr>().is_err());
+    let tls_name = args.net.tls_name.clone().or(tls_name);
+    let mut probe_settings = net.settings(&args.net, Vec::new(), tls_name.clone());
+    let ctx = net.ctx(&args.net, tls_name, now);
+    let per_address = args.net.per_address;
+    let target = endpoint
+        .as_ref()
+        .map(|(h, p, _)| format!("{h}:{p}"))
+        .unwrap_or_else(|| "(incomplete settings)".into());
+    let started = Instant::now();
+    let evidence = CheckEvidence {
+        settings: client,
+        configured: None,
+        alternatives: None,
+    };
+    let label = target.clone();
+    let evidence = run_probe(&args.output, &label, |_progress| {
+        Box::pin(async move {
+            let dns = Dns::new(&net.resolvers, net.timeout)?;
+            probe_settings.resolvers = dns.description.clone();
+            anyhow::Ok(
+                probe::check::probe_check(
+                    ctx,
+                    &dns,
+                    evidence,
+                    endpoint,
+                    probe_settings,
+                    per_address,
+                )
+                .await,
+            )
+        })
+    })?;
+    let report = Report::new(
+        Body::Check(Box::new(evidence)),
+        target,
         started_at,
         started.elapsed().as_millis() as u64,
     );

@@ -24,6 +24,8 @@ pub enum Command {
     Server(ServerArgs),
     /// Audit a domain's mail setup: MX hosts (probed on port 25), SPF, DKIM, DMARC, MTA-STS, TLS-RPT.
     Domain(DomainArgs),
+    /// Why won't my mail send? Check a mail client's or app's SMTP settings against the server.
+    Check(CheckArgs),
     /// Diagnose a saved JSON report (from --save or --format json) again, offline.
     Diagnose(DiagnoseArgs),
     /// Explain a finding code and its fix.
@@ -70,6 +72,41 @@ pub struct DomainArgs {
     /// Blocklist zone to query instead of the default list (repeatable; implies --dnsbl).
     #[arg(long = "dnsbl-zone", value_name = "ZONE")]
     pub dnsbl_zones: Vec<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The settings as a URL or DSN: `smtp://user@host:587`, `smtps://user@host:465`,
+    /// `smtp://user:pass@host:port?encryption=tls` (a password here is visible to `ps`).
+    pub url: Option<String>,
+    /// SMTP server host name.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// SMTP server port.
+    #[arg(long)]
+    pub port: Option<String>,
+    /// tls (= ssl, implicit: TLS from the first byte), starttls, or none.
+    #[arg(long)]
+    pub security: Option<String>,
+    /// Username as configured in the client.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The From address the client sends as.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Read the settings from the environment (SMTP_*, Django EMAIL_*, Laravel MAIL_*, MAILER_DSN).
+    #[arg(long)]
+    pub env: bool,
+    /// Read the settings from a .env file.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Take the password from this environment variable (never from a flag).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]

@@ -41,6 +41,7 @@ impl Default for Tool {
 pub enum Body {
     Server(Box<ServerEvidence>),
     Domain(Box<DomainEvidence>),
+    Check(Box<crate::evidence::check::CheckEvidence>),
 }
 
 impl Body {
@@ -48,6 +49,7 @@ impl Body {
         match self {
             Body::Server(_) => "server",
             Body::Domain(_) => "domain",
+            Body::Check(_) => "check",
         }
     }
 }

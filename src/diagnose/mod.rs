@@ -2,6 +2,7 @@
 //! the evidence's own start time, so a saved run diagnoses the same way tomorrow.
 
 mod certs;
+pub mod check;
 mod dns;
 pub mod domain;
 mod mailbox;
@@ -17,6 +18,7 @@ pub fn diagnose(body: &Body, now: i64) -> Vec<Finding> {
     match body {
         Body::Server(ev) => server(ev, now),
         Body::Domain(ev) => domain::domain(ev, now),
+        Body::Check(ev) => check::check(ev, now),
     }
 }
 

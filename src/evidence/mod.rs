@@ -514,3 +514,4 @@ impl PortProbe {
 }
 
 pub mod domain;
+pub mod check;

@@ -2,6 +2,7 @@
 
 pub mod alternate;
 pub mod cert;
+pub mod check;
 pub mod conn;
 pub mod dns;
 pub mod dnsbl;

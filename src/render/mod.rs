@@ -1,6 +1,7 @@
 //! Rendering: one match over the output format, one file per format.
 
 pub mod human;
+mod human_check;
 mod human_domain;
 pub mod json;
 

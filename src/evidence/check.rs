@@ -1,0 +1,43 @@
+//! What `mxray check` observed: the client settings as resolved (each with its source; the
+//! password never), the endpoint probed exactly as configured, and the standard submission
+//! ports probed as alternatives.
+
+use super::ServerEvidence;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckEvidence {
+    pub settings: ClientSettings,
+    /// The configured host and port, probed with the configured security mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured: Option<ServerEvidence>,
+    /// 465 (implicit TLS) and 587 (STARTTLS) on the same host, to say what would work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<ServerEvidence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClientSettings {
+    pub host: Option<SettingValue>,
+    pub port: Option<SettingValue>,
+    /// implicit, starttls, starttls_if_offered, plain
+    pub security: Option<SettingValue>,
+    pub user: Option<SettingValue>,
+    pub from: Option<SettingValue>,
+    /// A password was supplied (its value is never recorded).
+    pub password_given: bool,
+    pub password_on_command_line: bool,
+    /// Mappings and inferences, e.g. "MAIL_ENCRYPTION=tls → STARTTLS".
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Contradictions in the input (e.g. Django's EMAIL_USE_TLS and EMAIL_USE_SSL both on).
+    #[serde(default)]
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SettingValue {
+    pub value: String,
+    /// Where it came from, in words: "--port", "MAIL_PORT in .env", "inferred from port 465".
+    pub source: String,
+}

@@ -1,0 +1,54 @@
+//! `mxray check`: probes the endpoint exactly as the client is configured, and the standard
+//! submission ports of the same host concurrently, to say what would work. No credentials are
+//! sent: this step stops before AUTH.
+
+use super::dns::Dns;
+use super::{probe_server, Ctx};
+use crate::evidence::check::CheckEvidence;
+use crate::evidence::{PortSpec, ProbeSettings, Role};
+use crate::settings::Security;
+
+pub fn role_for(security: Security) -> Role {
+    match security {
+        Security::Implicit => Role::Submissions,
+        Security::Starttls | Security::StarttlsIfOffered | Security::Plain => Role::Submission,
+    }
+}
+
+pub async fn probe_check(
+    ctx: Ctx,
+    dns: &Dns,
+    mut evidence: CheckEvidence,
+    endpoint: Option<(String, u16, Security)>,
+    settings: ProbeSettings,
+    per_address: usize,
+) -> CheckEvidence {
+    let Some((host, port, security)) = endpoint else {
+        return evidence;
+    };
+    let role = role_for(security);
+    let mut configured = settings.clone();
+    configured.ports = vec![PortSpec {
+        port,
+        role: Some(role),
+        explicit: true,
+    }];
+    let mut alternatives = settings;
+    // The same port in the other mode is an alternative too: 587 with STARTTLS fixes "SSL on 587".
+    alternatives.ports = [(465, Role::Submissions), (587, Role::Submission)]
+        .into_iter()
+        .filter(|(p, r)| (*p, *r) != (port, role))
+        .map(|(p, r)| PortSpec {
+            port: p,
+            role: Some(r),
+            explicit: false,
+        })
+        .collect();
+    let (c, a) = tokio::join!(
+        probe_server(ctx.clone(), dns, &host, configured, per_address, None),
+        probe_server(ctx, dns, &host, alternatives, per_address, None),
+    );
+    evidence.configured = Some(c);
+    evidence.alternatives = Some(a);
+    evidence
+}
