@@ -2,3 +2,6 @@
 
 pub mod hosts;
 pub mod providers;
+
+mod ispdb_data;
+pub mod provider_db;
