@@ -513,5 +513,5 @@ impl PortProbe {
     }
 }
 
-pub mod domain;
 pub mod check;
+pub mod domain;
