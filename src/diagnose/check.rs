@@ -2,7 +2,7 @@
 
 use crate::evidence::check::CheckEvidence;
 use crate::findings::Finding;
-use crate::knowledge::hosts;
+use crate::knowledge::provider_db;
 
 pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -36,7 +36,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         ));
     }
     if let Some(h) = &s.host {
-        let near = hosts::near_misses(&h.value);
+        let near = provider_db::near_miss_hosts(&h.value);
         if let Some(best) = near.first() {
             out.push(
                 Finding::new(
@@ -78,6 +78,39 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             );
         }
     }
+    if let (Some(h), Some(port), Some(sec)) = (&s.host, &s.port, &s.security) {
+        if let (Some(p), Ok(port_n)) = (provider_db::by_host(&h.value), port.value.parse::<u16>()) {
+            let security = match sec.value.as_str() {
+                "implicit" => provider_db::Security::Implicit,
+                "plain" => provider_db::Security::Plain,
+                _ => provider_db::Security::Starttls,
+            };
+            if provider_db::accepts(&p, &h.value, port_n, security) == Some(false) {
+                let why = p
+                    .not_accepted
+                    .iter()
+                    .find(|n| n.port == port_n)
+                    .map(|n| (n.reason, n.source));
+                let mut f = Finding::new(
+                    "config.wrong-port",
+                    format!("{}:{port_n}", h.value),
+                    format!("{} does not accept mail clients on port {port_n}", p.name),
+                );
+                if let Some((reason, source)) = why {
+                    f = f.evidence(format!("{reason} (source: {source})"));
+                }
+                let good: Vec<String> = p
+                    .smtp
+                    .iter()
+                    .map(|s| format!("{}:{} {:?}", s.host, s.port, s.security))
+                    .collect();
+                if !good.is_empty() {
+                    f = f.evidence(format!("{} documents: {}", p.name, good.join(", ")));
+                }
+                out.push(f);
+            }
+        }
+    }
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server(c, now));
     }
@@ -104,4 +137,53 @@ pub fn working_alternative(ev: &CheckEvidence) -> Option<(u16, &'static str)> {
             (p.port, mode)
         })
         .min_by_key(|(port, _)| if *port == 587 { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::check::{ClientSettings, SettingValue};
+
+    fn settings(host: &str, port: &str, security: &str) -> CheckEvidence {
+        let v = |x: &str| {
+            Some(SettingValue {
+                value: x.into(),
+                source: "--flag".into(),
+            })
+        };
+        CheckEvidence {
+            settings: ClientSettings {
+                host: v(host),
+                port: v(port),
+                security: v(security),
+                user: v("alice@example.com"),
+                from: None,
+                password_given: false,
+                password_on_command_line: false,
+                notes: vec![],
+                problems: vec![],
+            },
+            configured: None,
+            alternatives: None,
+        }
+    }
+
+    fn codes(ev: &CheckEvidence) -> Vec<String> {
+        check(ev, 0).into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn static_rules() {
+        assert!(codes(&settings("smtp.office365.com", "465", "implicit"))
+            .contains(&"config.wrong-port".to_string()));
+        assert!(codes(&settings("smtp.office365.com", "587", "starttls")).is_empty());
+        assert_eq!(
+            codes(&settings("smtp.gmail.com", "587", "implicit")),
+            vec!["config.security-mismatch"]
+        );
+        assert_eq!(
+            codes(&settings("smtp.gmial.com", "465", "implicit")),
+            vec!["config.unknown-provider-host"]
+        );
+    }
 }
