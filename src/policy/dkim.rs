@@ -8,6 +8,7 @@
 //! literals). Problems with the key material are not syntax errors: they land in `key_error`, so
 //! the rest of the record is still reported.
 
+use super::text::{excerpt, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use x509_parser::prelude::FromDer;
@@ -111,19 +112,6 @@ impl DkimKey {
                 .iter()
                 .any(|s| s == "*" || s.eq_ignore_ascii_case("email"))
     }
-}
-
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// At most 40 characters of `s`, for error messages.
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().nth(40).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// Splits a tag-value list into (name, value) pairs, trimmed. Empty segments are skipped.

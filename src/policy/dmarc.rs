@@ -14,6 +14,7 @@
 //!   their names may hold digits, `_` and `-` (the ABNF says letters only; receivers don't care).
 //! - `pct`, `rf` and `ri` are parsed (RFC 7489) and listed in `removed_in_rfc9989`.
 
+use super::text::{excerpt, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -146,19 +147,6 @@ impl Dmarc {
     pub fn nonexistent_policy(&self) -> Policy {
         self.np.or(self.sp).unwrap_or(self.p)
     }
-}
-
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// At most 40 characters of `s`, for error messages.
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().nth(40).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// Splits a tag-value list into (name, value) pairs, trimmed. Empty segments are skipped.

@@ -6,4 +6,5 @@ pub mod dmarc;
 pub mod mta_sts;
 pub mod spf;
 pub mod spf_macro;
+mod text;
 pub mod tls_rpt;

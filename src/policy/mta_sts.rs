@@ -11,6 +11,7 @@
 //!   `duplicate_keys`. Unknown keys are ignored and kept in `unknown_fields`. An `mx` pattern must
 //!   be a host name, optionally `*.`-prefixed.
 
+use super::text::{excerpt, first_tag_is, is_ext_name, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,40 +103,9 @@ impl StsPolicy {
 /// Largest `max_age` RFC 8461 §3.2 allows.
 pub const MAX_AGE_LIMIT: u32 = 31_557_600;
 
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// At most 40 characters of `s`, for error messages.
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().nth(40).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// RFC 8461 extension names: `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`.
-fn is_ext_name(name: &str) -> bool {
-    name.len() <= 32
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 /// Whether `txt` starts with `v=STSv1` (the test for picking the record out of a TXT set).
 pub fn is_sts_record(txt: &str) -> bool {
-    let first = txt.split(';').next().unwrap_or("");
-    match first.split_once('=') {
-        Some((name, value)) => {
-            name.trim_matches(is_ws) == "v" && value.trim_matches(is_ws) == "STSv1"
-        }
-        None => false,
-    }
+    first_tag_is(txt, "STSv1")
 }
 
 /// Parses the `_mta-sts.{domain}` TXT record.

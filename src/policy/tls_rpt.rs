@@ -7,6 +7,7 @@
 //! in `extensions`. Each `rua` URI must be `mailto:` (with an address) or `https:` (with a host):
 //! the only schemes RFC 8460 defines, so anything else is an error naming the URI.
 
+use super::text::{excerpt, first_tag_is, is_ext_name, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -69,40 +70,9 @@ pub struct TlsRpt {
     pub extensions: Vec<UnknownTag>,
 }
 
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// At most 40 characters of `s`, for error messages.
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().nth(40).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// RFC 8460 extension names: `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`.
-fn is_ext_name(name: &str) -> bool {
-    name.len() <= 32
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 /// Whether `txt` starts with `v=TLSRPTv1` (the test for picking the record out of a TXT set).
 pub fn is_tls_rpt(txt: &str) -> bool {
-    let first = txt.split(';').next().unwrap_or("");
-    match first.split_once('=') {
-        Some((name, value)) => {
-            name.trim_matches(is_ws) == "v" && value.trim_matches(is_ws) == "TLSRPTv1"
-        }
-        None => false,
-    }
+    first_tag_is(txt, "TLSRPTv1")
 }
 
 /// Parses the `_smtp._tls.{domain}` TXT record.
