@@ -4,6 +4,8 @@
 pub mod dkim;
 pub mod dmarc;
 pub mod mta_sts;
+#[cfg(test)]
+mod mutation;
 pub mod spf;
 pub mod spf_macro;
 mod text;

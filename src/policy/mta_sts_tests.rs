@@ -1,6 +1,7 @@
 //! Tests for the MTA-STS record and policy parsers.
 
 use super::*;
+use crate::policy::mutation::{mutate, Rng};
 
 #[test]
 fn record() {
@@ -276,67 +277,11 @@ fn serde_round_trip() {
     );
 }
 
-/// Deterministic xorshift64* generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn mutate(rng: &mut Rng, s: &mut Vec<char>, corpus: &[&str]) {
-    const ALPHABET: &[char] = &[
-        ';', '=', ':', '.', '*', ' ', '\t', '\r', '\n', 'v', 'x', 'e', '0', '9', '-', '_', 'é',
-        '€', '🦀', '\u{0}', '\u{feff}',
-    ];
-    let random_char = |rng: &mut Rng| {
-        if rng.below(4) == 0 {
-            char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('x')
-        } else {
-            ALPHABET[rng.below(ALPHABET.len())]
-        }
-    };
-    match rng.below(7) {
-        0 if !s.is_empty() => {
-            let i = rng.below(s.len());
-            s.remove(i);
-        }
-        1 => {
-            let i = rng.below(s.len() + 1);
-            let c = random_char(rng);
-            s.insert(i, c);
-        }
-        2 if !s.is_empty() => {
-            let i = rng.below(s.len());
-            s[i] = random_char(rng);
-        }
-        3 if !s.is_empty() => {
-            let a = rng.below(s.len());
-            let b = (a + rng.below(24)).min(s.len());
-            let piece: Vec<char> = s[a..b].to_vec();
-            let at = rng.below(s.len() + 1);
-            s.splice(at..at, piece);
-        }
-        4 => s.truncate(rng.below(s.len() + 1)),
-        5 if s.len() > 1 => {
-            let (a, b) = (rng.below(s.len()), rng.below(s.len()));
-            s.swap(a, b);
-        }
-        _ => {
-            let other: Vec<char> = corpus[rng.below(corpus.len())].chars().collect();
-            let at = rng.below(s.len() + 1);
-            let from = rng.below(other.len() + 1);
-            s.splice(at..at, other[from..].iter().copied());
-        }
-    }
-}
+/// Characters of this record's own syntax, for the mutation test.
+const ALPHABET: &[char] = &[
+    ';', '=', ':', '.', '*', ' ', '\t', '\r', '\n', 'v', 'x', 'e', '0', '9', '-', '_', 'é', '€',
+    '🦀', '\u{0}', '\u{feff}',
+];
 
 #[test]
 fn random_mutations_never_panic() {
@@ -363,7 +308,7 @@ fn random_mutations_never_panic() {
         };
         let mut s: Vec<char> = corpus[rng.below(corpus.len())].chars().collect();
         for _ in 0..1 + rng.below(4) {
-            mutate(&mut rng, &mut s, corpus);
+            mutate(&mut rng, &mut s, corpus, ALPHABET);
         }
         let text: String = s.into_iter().collect();
         match round % 3 {
