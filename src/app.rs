@@ -130,6 +130,7 @@ impl Net {
             now,
             legacy: !net.no_legacy_tls,
             relay_test: net.relay_test,
+            credentials: None,
         }
     }
 }
@@ -352,6 +353,17 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let mut probe_settings = net.settings(&args.net, Vec::new(), tls_name.clone());
     let ctx = net.ctx(&args.net, tls_name, now);
     let per_address = args.net.per_address;
+    // The password goes to the configured endpoint's probe only, never into the evidence.
+    let credentials = match (&resolved.user, &resolved.password) {
+        (Some(u), Some(p)) => Some(probe::Credentials {
+            user: u.value.clone(),
+            password: p.value.clone(),
+            mechanism: args.auth_mech.as_ref().map(|m| m.to_ascii_uppercase()),
+            allow_plaintext: args.allow_plaintext_auth,
+            used: Default::default(),
+        }),
+        _ => None,
+    };
     let target = endpoint
         .as_ref()
         .map(|(h, p, _)| format!("{h}:{p}"))
@@ -375,6 +387,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
                     endpoint,
                     probe_settings,
                     per_address,
+                    credentials,
                 )
                 .await,
             )

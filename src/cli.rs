@@ -107,6 +107,14 @@ pub struct CheckArgs {
     /// Take the password from this environment variable (never from a flag).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
+    /// The login method for the login test: PLAIN or LOGIN (default: what the server offers,
+    /// PLAIN first).
+    #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN", "plain", "login"])]
+    pub auth_mech: Option<String>,
+    /// Log in even when the connection is not encrypted (the password then crosses the network
+    /// in clear).
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]

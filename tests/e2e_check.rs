@@ -7,20 +7,102 @@ use common::rig::{codes, mxray, Rig};
 use mxray::report::{Body, Report};
 
 fn check_json(rig: &Rig, args: &[&str]) -> (Report, i32) {
+    check_json_env(rig, args, &[])
+}
+
+/// `mxray check ARGS` with `env` set on the child process; JSON, schema-checked, and with no
+/// trace of either rig password (nor of its base64 forms) in stdout or stderr.
+fn check_json_env(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> (Report, i32) {
     let mut all: Vec<String> = vec!["check".into()];
     all.extend(args.iter().map(|s| s.to_string()));
     all.extend(rig.base_args());
     all.extend(["-4".into(), "--format".into(), "json".into()]);
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    let run = mxray(&refs);
-    assert!(run.code <= 1, "{}", run.stderr);
-    assert!(
-        !run.stdout.contains(rig.var("MXRAY_RIG_PASSWORD")),
-        "the password must never be printed"
-    );
-    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let (code, stdout, stderr) = run_env(&all, env);
+    assert!(code <= 1, "{stderr}");
+    assert_no_password(rig, &stdout);
+    assert_no_password(rig, &stderr);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     common::schema::assert_valid(&v);
-    (serde_json::from_value(v).unwrap(), run.code)
+    (serde_json::from_value(v).unwrap(), code)
+}
+
+fn run_env(args: &[String], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mxray"));
+    cmd.args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run mxray");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Standard base64, to look for the encoded secrets too.
+fn b64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+fn assert_no_password(rig: &Rig, text: &str) {
+    for var in ["MXRAY_RIG_PASSWORD", "MXRAY_RIG_PASSWORD2"] {
+        let pw = rig.var(var);
+        for secret in [
+            pw.to_string(),
+            b64(pw.as_bytes()),
+            b64(format!("\0{}\0{pw}", rig.var("MXRAY_RIG_USER")).as_bytes()),
+            b64(format!("\0alice\0{pw}").as_bytes()),
+        ] {
+            assert!(
+                !text.contains(&secret),
+                "a password ({var}) or its encoding was printed: {text}"
+            );
+        }
+    }
+}
+
+/// The one login on the configured endpoint; the alternatives never log in.
+fn login_of(r: &Report) -> mxray::evidence::LoginAttempt {
+    let Body::Check(ev) = &r.body else {
+        panic!("not a check report")
+    };
+    for a in &ev.alternatives.as_ref().unwrap().probes {
+        assert!(a.login.is_none(), "an alternative logged in: {a:?}");
+        assert!(
+            !a.transcript.iter().any(|l| l.text.starts_with("AUTH")),
+            "AUTH sent to an alternative"
+        );
+    }
+    let c = ev.configured.as_ref().unwrap();
+    let logins: Vec<_> = c.probes.iter().filter_map(|p| p.login.clone()).collect();
+    assert_eq!(logins.len(), 1, "{:#?}", c.probes);
+    let p = c.probes.iter().find(|p| p.login.is_some()).unwrap();
+    let auth: Vec<&str> = p
+        .transcript
+        .iter()
+        .map(|l| l.text.as_str())
+        .filter(|t| t.starts_with("AUTH") || *t == "***")
+        .collect();
+    assert!(
+        auth == ["AUTH PLAIN ***"] || auth == ["AUTH LOGIN", "***", "***"],
+        "the transcript must mask the credentials: {auth:?}"
+    );
+    logins[0].clone()
 }
 
 #[test]
@@ -180,4 +262,159 @@ fn missing_settings_and_typos() {
         .find(|f| f.code == "config.unknown-provider-host")
         .unwrap();
     assert!(f.fix.contains("smtp.gmail.com"));
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn right_password_logs_in_on_587_and_465() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let (r, code) = check_json_env(
+        &rig,
+        &[
+            "smtp://alice%40mxray.test@mail.mxray.test:587",
+            "--password-env",
+            "MXRAY_TEST_PW",
+        ],
+        &[("MXRAY_TEST_PW", pw)],
+    );
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    assert!(codes(&r).is_empty(), "{:?}", codes(&r));
+    let l = login_of(&r);
+    assert!(l.accepted, "{l:?}");
+    assert_eq!(l.mechanism, "PLAIN");
+    assert_eq!(l.reply.unwrap().code, Some(235));
+
+    let (r, code) = check_json_env(
+        &rig,
+        &[
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "465",
+            "--security",
+            "ssl",
+            "--user",
+            "alice@mxray.test",
+            "--password-env",
+            "MXRAY_TEST_PW",
+            "--auth-mech",
+            "LOGIN",
+        ],
+        &[("MXRAY_TEST_PW", pw)],
+    );
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    let l = login_of(&r);
+    assert!(l.accepted, "{l:?}");
+    assert_eq!(l.mechanism, "LOGIN");
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn password_from_an_env_file_logs_in_and_is_never_shown() {
+    let rig = Rig::get();
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(
+        &env,
+        format!(
+            "SMTP_HOST=mail.mxray.test\nSMTP_PORT=587\nSMTP_USER=bob@mxray.test\nSMTP_PASS={}\n",
+            rig.var("MXRAY_RIG_PASSWORD2")
+        ),
+    )
+    .unwrap();
+    let (r, code) = check_json(&rig, &["--env-file", env.to_str().unwrap()]);
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    assert!(login_of(&r).accepted);
+    // The human report with the transcript shows neither the password nor its encodings.
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "--env-file".into(),
+        env.to_str().unwrap().into(),
+        "--transcript".into(),
+        "-4".into(),
+        "--color".into(),
+        "never".into(),
+    ];
+    args.extend(rig.base_args());
+    let (code, stdout, stderr) = run_env(&args, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("AUTH PLAIN ***"), "{stdout}");
+    assert!(
+        stdout.contains("Login on 127.0.0.10:587 with AUTH PLAIN: accepted"),
+        "{stdout}"
+    );
+    assert_no_password(&rig, &stdout);
+    assert_no_password(&rig, &stderr);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn wrong_password_and_short_username() {
+    let rig = Rig::get();
+    let (r, code) = check_json_env(
+        &rig,
+        &[
+            "smtp://alice%40mxray.test@mail.mxray.test:587",
+            "--password-env",
+            "MXRAY_TEST_PW",
+        ],
+        &[("MXRAY_TEST_PW", rig.var("MXRAY_RIG_PASSWORD2"))],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["auth.bad-credentials"]);
+    let l = login_of(&r);
+    assert!(!l.accepted);
+    assert_eq!(l.reply.unwrap().code, Some(535));
+
+    let (r, code) = check_json_env(
+        &rig,
+        &[
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "465",
+            "--security",
+            "ssl",
+            "--user",
+            "alice",
+            "--password-env",
+            "MXRAY_TEST_PW",
+        ],
+        &[("MXRAY_TEST_PW", rig.var("MXRAY_RIG_PASSWORD"))],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&r),
+        vec!["auth.bad-credentials", "auth.username-not-address"]
+    );
+    assert!(!login_of(&r).accepted);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn no_login_without_tls_unless_allowed() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let args = [
+        "--host",
+        "notls.mxray.test",
+        "--port",
+        "587",
+        "--security",
+        "none",
+        "--user",
+        "alice@mxray.test",
+        "--password-env",
+        "MXRAY_TEST_PW",
+    ];
+    let (r, _) = check_json_env(&rig, &args, &[("MXRAY_TEST_PW", pw)]);
+    let Body::Check(ev) = &r.body else { panic!() };
+    let p = &ev.configured.as_ref().unwrap().probes[0];
+    assert!(p.login.is_none());
+    assert!(!p.transcript.iter().any(|l| l.text.starts_with("AUTH")));
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-plaintext-auth");
+    let (r, _) = check_json_env(&rig, &allowed, &[("MXRAY_TEST_PW", pw)]);
+    assert!(login_of(&r).accepted);
 }

@@ -62,6 +62,7 @@ fn ctx(timeout: Duration, legacy: bool, tls_name: Option<&str>) -> Ctx {
         now: now(),
         legacy,
         relay_test: false,
+        credentials: None,
     }
 }
 

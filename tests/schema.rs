@@ -217,6 +217,15 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             accepted: false,
         }),
+        login: Some(mxray::evidence::LoginAttempt {
+            mechanism: "PLAIN".into(),
+            offered: vec!["PLAIN".into(), "LOGIN".into()],
+            reply: Some(Reply {
+                code: Some(535),
+                lines: vec!["535 5.7.8 Error: authentication failed".into()],
+            }),
+            accepted: false,
+        }),
         duration_ms: 95,
         transcript: vec![
             line(0, Direction::Note, &format!("connected to {address}:25")),
@@ -249,6 +258,7 @@ fn bare_probe(address: IpAddr) -> PortProbe {
         legacy_tls: None,
         alternate: None,
         relay_test: None,
+        login: None,
         duration_ms: 1,
         transcript: vec![],
     }

@@ -1,8 +1,9 @@
 //! `config.*` from the settings alone, and the configured endpoint's live findings.
 
-use crate::evidence::check::CheckEvidence;
+use crate::evidence::check::{CheckEvidence, ClientSettings};
+use crate::evidence::LoginAttempt;
 use crate::findings::Finding;
-use crate::knowledge::provider_db;
+use crate::knowledge::{provider_db, replies};
 
 pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -113,6 +114,92 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     }
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server(c, now));
+        for p in &c.probes {
+            if let Some(l) = &p.login {
+                out.extend(login(l, &p.endpoint(), s));
+            }
+        }
+    }
+    out
+}
+
+/// The login's reply as `auth.*` findings (the reply table is `knowledge::replies`).
+fn login(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if l.accepted {
+        return out;
+    }
+    let offered = if l.offered.is_empty() {
+        "none".to_string()
+    } else {
+        l.offered.join(" ")
+    };
+    let not_offered = !l
+        .offered
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(&l.mechanism));
+    let Some(reply) = &l.reply else {
+        if not_offered {
+            out.push(
+                Finding::new(
+                    "auth.mechanism-mismatch",
+                    subject,
+                    format!(
+                        "the login method {} is not offered by the server",
+                        l.mechanism
+                    ),
+                )
+                .evidence(format!("AUTH mechanisms offered: {offered}")),
+            );
+        }
+        return out;
+    };
+    let code = if not_offered {
+        Some("auth.mechanism-mismatch")
+    } else {
+        replies::classify(reply).or(match reply.code {
+            Some(c) if (400..500).contains(&c) => Some("auth.rate-limited"),
+            Some(c) if c >= 500 => Some("auth.bad-credentials"),
+            _ => None,
+        })
+    };
+    let Some(code) = code else {
+        return out;
+    };
+    let seen = format!("AUTH {} → {}", l.mechanism, reply.text());
+    out.push(
+        Finding::new(
+            code,
+            subject,
+            format!("the server refused the login: {}", reply.text()),
+        )
+        .evidence(seen.clone())
+        .evidence(format!("AUTH mechanisms offered: {offered}")),
+    );
+    if code == "auth.bad-credentials" {
+        if let Some(u) = s.user.as_ref().filter(|u| !u.value.contains('@')) {
+            let domain = s
+                .from
+                .as_ref()
+                .and_then(|f| f.value.rsplit_once('@').map(|(_, d)| d.to_string()))
+                .unwrap_or_else(|| "your-domain".into());
+            out.push(
+                Finding::new(
+                    "auth.username-not-address",
+                    subject,
+                    format!(
+                        "the login failed with the username `{}`, which is not a full e-mail address",
+                        u.value
+                    ),
+                )
+                .evidence(format!("username from {}", u.source))
+                .evidence(seen)
+                .fix(format!(
+                    "Retry with the full address as the username, e.g. `{}@{domain}`.",
+                    u.value
+                )),
+            );
+        }
     }
     out
 }
@@ -170,6 +257,86 @@ mod tests {
 
     fn codes(ev: &CheckEvidence) -> Vec<String> {
         check(ev, 0).into_iter().map(|f| f.code).collect()
+    }
+
+    fn with_login(user: &str, mech: &str, offered: &[&str], reply: Option<&[&str]>) -> Vec<String> {
+        let mut ev = settings("mail.example.com", "587", "starttls");
+        ev.settings.user.as_mut().unwrap().value = user.into();
+        let probe: crate::evidence::PortProbe = serde_json::from_value(serde_json::json!({
+            "address": "192.0.2.1", "port": 587, "role": "submission", "explicit": true,
+            "phases": [], "duration_ms": 1, "transcript": [],
+        }))
+        .unwrap();
+        let mut probe = probe;
+        probe.login = Some(LoginAttempt {
+            mechanism: mech.into(),
+            offered: offered.iter().map(|s| s.to_string()).collect(),
+            reply: reply.map(|l| crate::evidence::Reply {
+                code: l[0][..3].parse().ok(),
+                lines: l.iter().map(|s| s.to_string()).collect(),
+            }),
+            accepted: reply.is_some_and(|l| l[0].starts_with("235")),
+        });
+        let mut l = Vec::new();
+        login(probe.login.as_ref().unwrap(), "x", &ev.settings)
+            .into_iter()
+            .for_each(|f| l.push(f.code));
+        l
+    }
+
+    #[test]
+    fn login_replies() {
+        let both = &["PLAIN", "LOGIN"];
+        assert!(with_login(
+            "alice@example.com",
+            "PLAIN",
+            both,
+            Some(&["235 2.7.0 Authentication successful"])
+        )
+        .is_empty());
+        assert_eq!(
+            with_login(
+                "alice@example.com",
+                "PLAIN",
+                both,
+                Some(&["535 5.7.8 Error: authentication failed: authentication failure"])
+            ),
+            vec!["auth.bad-credentials"]
+        );
+        assert_eq!(
+            with_login(
+                "alice",
+                "LOGIN",
+                both,
+                Some(&["535 5.7.8 Error: authentication failed"])
+            ),
+            vec!["auth.bad-credentials", "auth.username-not-address"]
+        );
+        assert_eq!(
+            with_login("alice@example.com", "LOGIN", &["PLAIN"], None),
+            vec!["auth.mechanism-mismatch"]
+        );
+        assert_eq!(
+            with_login(
+                "alice@example.com",
+                "PLAIN",
+                both,
+                Some(&[
+                    "534-5.7.9 Application-specific password required.",
+                    "534 5.7.9 Learn more"
+                ])
+            ),
+            vec!["auth.app-password-required"]
+        );
+        assert_eq!(
+            with_login(
+                "alice@example.com",
+                "PLAIN",
+                both,
+                Some(&["454 4.3.0 Temporary authentication failure"])
+            ),
+            vec!["auth.rate-limited"]
+        );
     }
 
     #[test]

@@ -57,7 +57,10 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         matches!(ph.outcome, Outcome::Reset | Outcome::Closed)
             && !matches!(
                 ph.phase,
-                PhaseName::Quit | PhaseName::LegacyTls | PhaseName::AlternateMode
+                PhaseName::Quit
+                    | PhaseName::LegacyTls
+                    | PhaseName::AlternateMode
+                    | PhaseName::Login
             )
     }) {
         let how = if ph.outcome == Outcome::Reset {
@@ -291,5 +294,6 @@ pub fn phase_words(p: PhaseName) -> &'static str {
         PhaseName::AlternateMode => "other-TLS-mode check",
         PhaseName::LegacyTls => "legacy TLS probe",
         PhaseName::RelayTest => "relay test",
+        PhaseName::Login => "login (AUTH)",
     }
 }

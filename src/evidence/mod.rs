@@ -212,6 +212,8 @@ pub enum PhaseName {
     LegacyTls,
     /// The opt-in open-relay test (MAIL/RCPT/RSET).
     RelayTest,
+    /// `mxray check` with a password: one AUTH on the configured endpoint.
+    Login,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -419,6 +421,22 @@ pub struct RelayTest {
     pub accepted: bool,
 }
 
+/// The login of `mxray check` (SMTP AUTH, RFC 4954). Neither the password nor the encoded
+/// exchange is recorded: the transcript shows them as `***`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoginAttempt {
+    /// The SASL mechanism used (or asked for with `--auth-mech`): PLAIN, LOGIN.
+    pub mechanism: String,
+    /// The mechanisms the server offered in the EHLO reply the login followed.
+    pub offered: Vec<String>,
+    /// The server's final reply; absent when nothing was sent (the mechanism asked for is not
+    /// offered) or the dialogue broke off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
+    /// 235: logged in.
+    pub accepted: bool,
+}
+
 /// When the configured mode failed, what the other mode showed on a fresh connection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlternateMode {
@@ -477,6 +495,9 @@ pub struct PortProbe {
     pub alternate: Option<AlternateMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_test: Option<RelayTest>,
+    /// `mxray check` with a password: the one login on the configured endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<LoginAttempt>,
     pub duration_ms: u64,
     pub transcript: Vec<TranscriptLine>,
 }
@@ -495,7 +516,10 @@ impl PortProbe {
             !p.outcome.is_ok()
                 && !matches!(
                     p.phase,
-                    PhaseName::LegacyTls | PhaseName::AlternateMode | PhaseName::RelayTest
+                    PhaseName::LegacyTls
+                        | PhaseName::AlternateMode
+                        | PhaseName::RelayTest
+                        | PhaseName::Login
                 )
         })
     }

@@ -2,6 +2,7 @@
 
 pub mod hosts;
 pub mod providers;
+pub mod replies;
 
 mod ispdb_data;
 pub mod provider_db;

@@ -1,9 +1,9 @@
 //! `mxray check`: probes the endpoint exactly as the client is configured, and the standard
-//! submission ports of the same host concurrently, to say what would work. No credentials are
-//! sent: this step stops before AUTH.
+//! submission ports of the same host concurrently, to say what would work. With a password, the
+//! configured endpoint — and only it — logs in once; the alternatives never get the password.
 
 use super::dns::Dns;
-use super::{probe_server, Ctx};
+use super::{probe_server, Credentials, Ctx};
 use crate::evidence::check::CheckEvidence;
 use crate::evidence::{PortSpec, ProbeSettings, Role};
 use crate::settings::Security;
@@ -22,6 +22,7 @@ pub async fn probe_check(
     endpoint: Option<(String, u16, Security)>,
     settings: ProbeSettings,
     per_address: usize,
+    credentials: Option<Credentials>,
 ) -> CheckEvidence {
     let Some((host, port, security)) = endpoint else {
         return evidence;
@@ -44,9 +45,21 @@ pub async fn probe_check(
             explicit: false,
         })
         .collect();
+    let alternatives_ctx = Ctx {
+        credentials: None,
+        ..ctx.clone()
+    };
+    let configured_ctx = Ctx { credentials, ..ctx };
     let (c, a) = tokio::join!(
-        probe_server(ctx.clone(), dns, &host, configured, per_address, None),
-        probe_server(ctx, dns, &host, alternatives, per_address, None),
+        probe_server(configured_ctx, dns, &host, configured, per_address, None),
+        probe_server(
+            alternatives_ctx,
+            dns,
+            &host,
+            alternatives,
+            per_address,
+            None
+        ),
     );
     evidence.configured = Some(c);
     evidence.alternatives = Some(a);

@@ -43,6 +43,22 @@ pub struct Ctx {
     pub legacy: bool,
     /// Run the opt-in open-relay test on `smtp` ports.
     pub relay_test: bool,
+    /// `mxray check` with a password: log in once. Only the configured endpoint's probes get
+    /// this; every other `Ctx` has `None`. Never serialized; `Debug` shows the password as `***`.
+    pub credentials: Option<Credentials>,
+}
+
+/// What the one login of `mxray check` needs.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub user: String,
+    pub password: crate::settings::Secret,
+    /// `--auth-mech`: PLAIN or LOGIN; `None`: what a client picks from those offered.
+    pub mechanism: Option<String>,
+    /// `--allow-plaintext-auth`: log in even without TLS.
+    pub allow_plaintext: bool,
+    /// Set by the first probe that logs in, so a host with several addresses gets one login.
+    pub used: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Called as each port probe finishes, for progress display.
@@ -137,6 +153,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
         legacy_tls: None,
         alternate: None,
         relay_test: None,
+        login: None,
         duration_ms: budget.as_millis() as u64,
         transcript: Vec::new(),
     }

@@ -32,6 +32,7 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         legacy_tls: None,
         alternate: None,
         relay_test: None,
+        login: None,
         duration_ms: 0,
         transcript: Vec::new(),
     };
@@ -140,7 +141,68 @@ async fn dialogue(
     if ctx.relay_test && role == Role::Smtp {
         probe.relay_test = smtp::relay_test(&mut conn, rec).await;
     }
+    if proto == Protocol::Smtp {
+        if let Some(creds) = &ctx.credentials {
+            let tls_up = matches!(conn.stream, Stream::Tls(_));
+            probe.login = login(creds, tls_up, &mut conn, rec, probe).await;
+        }
+    }
     quit(proto, &mut conn, rec).await;
+}
+
+/// `mxray check` with a password: one AUTH, after EHLO on the TLS session (or in plaintext
+/// only with `--allow-plaintext-auth`), with `--auth-mech` or what a client would pick.
+async fn login(
+    creds: &super::Credentials,
+    tls_up: bool,
+    conn: &mut Conn,
+    rec: &mut Recorder,
+    probe: &PortProbe,
+) -> Option<crate::evidence::LoginAttempt> {
+    if !tls_up && !creds.allow_plaintext {
+        rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
+        return None;
+    }
+    let offered = probe
+        .best_capabilities()
+        .map(|c| c.auth.clone())
+        .unwrap_or_default();
+    let mechanism = match &creds.mechanism {
+        Some(m) => m.to_ascii_uppercase(),
+        None => match smtp::pick_mechanism(&offered) {
+            Some(m) => m.to_string(),
+            None => {
+                rec.note(&format!(
+                    "login not tried: the server offers no PLAIN or LOGIN (AUTH: {})",
+                    if offered.is_empty() {
+                        "none".to_string()
+                    } else {
+                        offered.join(" ")
+                    }
+                ));
+                return None;
+            }
+        },
+    };
+    if !offered.iter().any(|o| o.eq_ignore_ascii_case(&mechanism)) {
+        rec.note(&format!(
+            "login not tried: {mechanism} was asked for but is not offered (AUTH: {})",
+            offered.join(" ")
+        ));
+        return Some(crate::evidence::LoginAttempt {
+            mechanism,
+            offered,
+            reply: None,
+            accepted: false,
+        });
+    }
+    // One login per run, even when the host has several addresses.
+    if creds.used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        rec.note("login not tried on this address: done on another address of the host");
+        return None;
+    }
+    rec.note(&format!("login as {} with AUTH {mechanism}", creds.user));
+    Some(smtp::login(conn, rec, &creds.user, &creds.password, &mechanism, offered).await)
 }
 
 /// Runs the handshake and records it; `None` when there is no usable TLS stream.

@@ -1,8 +1,9 @@
 //! SMTP client steps (RFC 5321): bounded multi-line replies, EHLO with HELO fallback,
-//! STARTTLS (RFC 3207), QUIT. Never MAIL, RCPT, DATA or AUTH.
+//! STARTTLS (RFC 3207), QUIT, and for `mxray check` with a password one AUTH (RFC 4954, PLAIN
+//! RFC 4616 or LOGIN) whose secrets the transcript shows as `***`. Never DATA.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Direction, PhaseName, RelayTest, Reply};
+use crate::evidence::{Capabilities, Direction, LoginAttempt, PhaseName, RelayTest, Reply};
 
 /// Reads one reply: continuation lines `NNN-` until `NNN `, all with the same code,
 /// within one deadline and [`MAX_LINES`].
@@ -259,6 +260,102 @@ pub async fn relay_test(conn: &mut Conn, rec: &mut Recorder) -> Option<RelayTest
     Some(test)
 }
 
+/// The mechanism a client picks from those offered: PLAIN, else LOGIN; `None` if neither.
+pub fn pick_mechanism(offered: &[String]) -> Option<&'static str> {
+    ["PLAIN", "LOGIN"]
+        .into_iter()
+        .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m)))
+}
+
+/// Standard base64 (RFC 4648 §4) with padding.
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// One login with `mechanism` (PLAIN or LOGIN). The lines carrying credentials are recorded as
+/// `***`; any server line that echoes the password or its encodings is masked too. The
+/// returned attempt holds the final reply (`None` if the dialogue broke off).
+pub async fn login(
+    conn: &mut Conn,
+    rec: &mut Recorder,
+    user: &str,
+    password: &crate::settings::Secret,
+    mechanism: &str,
+    offered: Vec<String>,
+) -> LoginAttempt {
+    let first_line = rec.transcript.len();
+    let t = rec.begin();
+    let pass = password.expose();
+    let r: StepResult<Reply> = async {
+        match mechanism {
+            "LOGIN" => {
+                conn.send(rec, "AUTH LOGIN", "AUTH LOGIN").await?;
+                let mut reply = read_reply(conn, rec).await?;
+                if reply.code != Some(334) {
+                    return Ok(reply);
+                }
+                conn.send(rec, &base64(user.as_bytes()), "***").await?;
+                reply = read_reply(conn, rec).await?;
+                if reply.code != Some(334) {
+                    return Ok(reply);
+                }
+                conn.send(rec, &base64(pass.as_bytes()), "***").await?;
+                read_reply(conn, rec).await
+            }
+            _ => {
+                let token = base64(format!("\0{user}\0{pass}").as_bytes());
+                conn.send(rec, &format!("AUTH PLAIN {token}"), "AUTH PLAIN ***")
+                    .await?;
+                read_reply(conn, rec).await
+            }
+        }
+    }
+    .await;
+    let r = rec.record(PhaseName::Login, t, r);
+    let secrets = [
+        pass.to_string(),
+        base64(pass.as_bytes()),
+        base64(format!("\0{user}\0{pass}").as_bytes()),
+    ];
+    let mask = |text: &mut String| {
+        for s in secrets.iter().filter(|s| !s.is_empty()) {
+            if text.contains(s.as_str()) {
+                *text = text.replace(s.as_str(), "***");
+            }
+        }
+    };
+    for l in rec.transcript.iter_mut().skip(first_line) {
+        mask(&mut l.text);
+    }
+    let mut reply = r.ok();
+    if let Some(reply) = reply.as_mut() {
+        reply.lines.iter_mut().for_each(mask);
+    }
+    LoginAttempt {
+        mechanism: mechanism.to_string(),
+        offered,
+        accepted: reply.as_ref().is_some_and(|r| r.code == Some(235)),
+        reply,
+    }
+}
+
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
     let _ = command(conn, rec, PhaseName::Quit, "QUIT").await;
     conn.shutdown().await;
@@ -305,6 +402,19 @@ mod tests {
             assert!(c.extensions.iter().any(|x| x == e), "{e}");
         }
         assert!(!c.extensions.iter().any(|x| x.starts_with("AUTH=")));
+    }
+
+    #[test]
+    fn base64_and_mechanism_choice() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"\0alice\0pw"), "AGFsaWNlAHB3");
+        let v = |m: &[&str]| m.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(pick_mechanism(&v(&["LOGIN", "PLAIN"])), Some("PLAIN"));
+        assert_eq!(pick_mechanism(&v(&["CRAM-MD5", "LOGIN"])), Some("LOGIN"));
+        assert_eq!(pick_mechanism(&v(&["XOAUTH2"])), None);
     }
 
     #[test]

@@ -97,6 +97,26 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
             );
         }
     }
+    for p in ev.probes.iter() {
+        if let Some(l) = &p.login {
+            let verdict = if l.accepted {
+                "accepted".green().bold().to_string()
+            } else {
+                "refused".red().bold().to_string()
+            };
+            let reply = l
+                .reply
+                .as_ref()
+                .map(|r| r.text())
+                .unwrap_or_else(|| "not tried: the method is not offered".into());
+            let _ = writeln!(
+                s,
+                "  Login on {} with AUTH {}: {verdict} — {reply}",
+                p.endpoint(),
+                l.mechanism
+            );
+        }
+    }
     if opts.transcript {
         for p in &ev.probes {
             let _ = writeln!(

@@ -30,7 +30,7 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
         "  {:<9} {}",
         "password",
         if st.password_given {
-            "given (never shown, not sent by this check)"
+            "given (never shown; sent only to the configured server, to test the login)"
         } else {
             "not given"
         }
@@ -70,6 +70,11 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         );
         return;
     };
+    let logged_in = ev
+        .configured
+        .iter()
+        .flat_map(|c| c.probes.iter())
+        .any(|p| p.login.as_ref().is_some_and(|l| l.accepted));
     let user = match &ev.settings.user {
         Some(u) if u.value.contains('@') => u.value.clone(),
         Some(u) => format!("{} (many providers want the full e-mail address)", u.value),
@@ -78,9 +83,13 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
     let _ = writeln!(
         s,
         "\n{}",
-        "Use these settings (verified live, without logging in):"
-            .green()
-            .bold()
+        if logged_in {
+            "Use these settings (verified live; the login worked on the configured server):"
+        } else {
+            "Use these settings (verified live, without logging in):"
+        }
+        .green()
+        .bold()
     );
     let _ = writeln!(s, "  server:   {}", host.value);
     let _ = writeln!(s, "  port:     {port}");
