@@ -84,9 +84,31 @@ pub async fn probe_domain(
             authentic_data,
         }
     }));
-    let (servers, dane, dmarc, dkim, mta_sts, tls_rpt): (
+    // The MTA-STS policy fetch needs only its own TXT record: it runs beside the MX probes,
+    // and so do the --sending-ip evaluations.
+    let sts = async {
+        let record = dns.lookup(&sts_name, RecordType::TXT).await;
+        let has_sts = record
+            .records
+            .iter()
+            .any(|r| crate::policy::mta_sts::is_sts_record(r));
+        let policy = if has_sts && req.probe {
+            Some(super::mta_sts::fetch(&ctx, dns, domain).await)
+        } else {
+            None
+        };
+        (record, policy)
+    };
+    let evaluations = futures::future::join_all(
+        req.senders
+            .iter()
+            .cloned()
+            .map(|sender| super::spf_eval::evaluate(dns, domain, sender)),
+    );
+    let (servers, dane, dmarc, dkim, (mta_sts, mta_sts_policy), tls_rpt, evaluations): (
         Vec<ServerEvidence>,
         Vec<DaneCheck>,
+        _,
         _,
         _,
         _,
@@ -96,25 +118,10 @@ pub async fn probe_domain(
         dane,
         dmarc(dns, domain),
         dkim(dns, domain, selectors, !req.selectors.is_empty()),
-        dns.lookup(&sts_name, RecordType::TXT),
+        sts,
         dns.lookup(&rpt_name, RecordType::TXT),
+        evaluations,
     );
-    let evaluations = futures::future::join_all(
-        req.senders
-            .iter()
-            .cloned()
-            .map(|sender| super::spf_eval::evaluate(dns, domain, sender)),
-    )
-    .await;
-    let has_sts = mta_sts
-        .records
-        .iter()
-        .any(|r| crate::policy::mta_sts::is_sts_record(r));
-    let mta_sts_policy = if has_sts && req.probe {
-        Some(super::mta_sts::fetch(&ctx, dns, domain).await)
-    } else {
-        None
-    };
     let ips: Vec<std::net::IpAddr> = servers
         .iter()
         .flat_map(|s| s.resolution.addresses.iter().map(|a| a.ip))
