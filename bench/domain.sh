@@ -2,7 +2,7 @@
 # mxray benchmark: `mxray domain` against checkdmarc on the rig's test domains, and the
 # full audit against the sum of its steps, without and with 50 ms of round-trip time.
 #
-# Usage: bench/domain.sh       (as root; Debian 12; ~15 minutes plus the build)
+# Usage: bench/domain.sh       (as root; Debian 12; ~12 minutes plus the build)
 #
 # What it does:
 #  1. Installs what is missing (apt: hyperfine, iproute2, iputils-ping, iptables, python3,
@@ -42,7 +42,7 @@
 #     without sch_netem, iptables AND ip6tables NFQUEUE rules on lo's OUTPUT with
 #     bench/delay.py (25 ms each way; the MX has an AAAA, ::1, probed too) and
 #     tcp_autocorking=0 (see bench/run.sh). RTT checked with ping over IPv4 and IPv6.
-#     The checkdmarc commands get fewer runs there (one run of checkdmarc-tls-7 is ~25 s).
+#     The checkdmarc commands get fewer runs there (one run of checkdmarc-tls-7 is ~15 s).
 #     One run of each of mxray-dns-good, mxray-dns-spf11, mxray-full-good and
 #     checkdmarc-good is captured with tcpdump: timeline-50ms-*.txt (every DNS query and
 #     TCP connection, in ms, grouped into round trips).
