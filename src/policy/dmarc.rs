@@ -14,7 +14,7 @@
 //!   their names may hold digits, `_` and `-` (the ABNF says letters only; receivers don't care).
 //! - `pct`, `rf` and `ri` are parsed (RFC 7489) and listed in `removed_in_rfc9989`.
 
-use super::text::{excerpt, is_ws};
+use super::text::{excerpt, is_domain, is_ws, percent_decode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -416,39 +416,6 @@ fn size_limit(tag: &str, size: &str) -> Result<u64, SyntaxError> {
     let n: u64 = digits.parse().map_err(|_| bad())?;
     n.checked_mul(1u64 << shift)
         .ok_or_else(|| err(tag, "size limit out of range"))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A plausible host name: dot-separated non-empty labels of letters, digits, `-` and `_`
-/// (non-ASCII letters allowed for internationalized addresses), optional trailing dot.
-fn is_domain(d: &str) -> bool {
-    let d = d.strip_suffix('.').unwrap_or(d);
-    !d.is_empty()
-        && d.len() <= 253
-        && d.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars()
-                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        })
 }
 
 /// The names to query for a DMARC record, in order, for the RFC 9989 §4.10 DNS tree walk: the

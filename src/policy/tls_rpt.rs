@@ -7,7 +7,7 @@
 //! in `extensions`. Each `rua` URI must be `mailto:` (with an address) or `https:` (with a host):
 //! the only schemes RFC 8460 defines, so anything else is an error naming the URI.
 
-use super::text::{excerpt, first_tag_is, is_ext_name, is_ws};
+use super::text::{excerpt, first_tag_is, is_domain, is_ext_name, is_ws, percent_decode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -164,7 +164,7 @@ fn report_uri(item: &str) -> Result<ReportUri, SyntaxError> {
     if scheme.eq_ignore_ascii_case("mailto") {
         let address = percent_decode(rest.split('?').next().unwrap_or(""));
         let valid = match address.rsplit_once('@') {
-            Some((local, domain)) => !local.is_empty() && is_host(domain),
+            Some((local, domain)) => !local.is_empty() && is_domain(domain),
             None => false,
         };
         if !valid {
@@ -204,7 +204,7 @@ fn report_uri(item: &str) -> Result<ReportUri, SyntaxError> {
             return Err(err("rua", format!("'{}' has a bad port", excerpt(item))));
         }
         let ip_literal = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
-        if !ip_literal && !is_host(host) {
+        if !ip_literal && !is_domain(host) {
             return Err(err("rua", format!("'{}' has no valid host", excerpt(item))));
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -221,39 +221,6 @@ fn report_uri(item: &str) -> Result<ReportUri, SyntaxError> {
         );
         Err(err("rua", message))
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A plausible host name: dot-separated non-empty labels of letters, digits, `-` and `_`
-/// (non-ASCII letters allowed for internationalized names), optional trailing dot.
-fn is_host(d: &str) -> bool {
-    let d = d.strip_suffix('.').unwrap_or(d);
-    !d.is_empty()
-        && d.len() <= 253
-        && d.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars()
-                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        })
 }
 
 #[cfg(test)]
