@@ -360,7 +360,27 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             password: p.value.clone(),
             mechanism: args.auth_mech.as_ref().map(|m| m.to_ascii_uppercase()),
             allow_plaintext: args.allow_plaintext_auth,
+            send: None,
             used: Default::default(),
+        }),
+        _ => None,
+    };
+    let send = match &args.send_to {
+        Some(to) => Some(send_request(to, &resolved, credentials.is_some(), now)?),
+        None => None,
+    };
+    let credentials = credentials.map(|c| probe::Credentials { send, ..c });
+    // The From domain: --from, else the username when it is an address.
+    let from_address = client
+        .from
+        .clone()
+        .or_else(|| client.user.clone().filter(|u| u.value.contains('@')));
+    let from = match (&endpoint, from_address) {
+        (Some((host, _, _)), Some(address)) => Some(probe::from_domain::FromDomainRequest {
+            address,
+            submission_host: host.clone(),
+            families: probe_settings.families.clone(),
+            sending: args.send_to.is_some(),
         }),
         _ => None,
     };
@@ -373,6 +393,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         settings: client,
         configured: None,
         alternatives: None,
+        from_domain: None,
     };
     let label = target.clone();
     let evidence = run_probe(&args.output, &label, |_progress| {
@@ -384,10 +405,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
                     ctx,
                     &dns,
                     evidence,
-                    endpoint,
-                    probe_settings,
-                    per_address,
-                    credentials,
+                    probe::check::CheckRequest {
+                        endpoint,
+                        settings: probe_settings,
+                        per_address,
+                        credentials,
+                        from,
+                    },
                 )
                 .await,
             )
@@ -400,6 +424,39 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         started.elapsed().as_millis() as u64,
     );
     emit(report, now, &args.output)
+}
+
+/// `--send-to`: the message goes only after a login, from --from (else the username).
+fn send_request(
+    to: &str,
+    resolved: &crate::settings::Settings,
+    can_log_in: bool,
+    now: i64,
+) -> anyhow::Result<probe::send::SendRequest> {
+    let to = cli::validate_address(to).map_err(|e| anyhow::anyhow!("--send-to: {e}"))?;
+    if !can_log_in {
+        anyhow::bail!(
+            "--send-to needs a login: give the username and the password (--password-env VAR, --env, --env-file, or the URL)"
+        );
+    }
+    let from = resolved
+        .from
+        .as_ref()
+        .map(|f| f.value.clone())
+        .or_else(|| {
+            resolved
+                .user
+                .as_ref()
+                .map(|u| u.value.clone())
+                .filter(|u| u.contains('@'))
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--send-to needs a sender: give --from ADDR (the username is not an address)"
+            )
+        })?;
+    let from = cli::validate_address(&from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    Ok(probe::send::SendRequest { from, to, now })
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {

@@ -111,6 +111,10 @@ pub struct CheckArgs {
     /// PLAIN first).
     #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN", "plain", "login"])]
     pub auth_mech: Option<String>,
+    /// After a successful login, send one short test message to this address (with a unique
+    /// Message-ID) and report the server's acceptance and queue id. Without it, nothing is sent.
+    #[arg(long, value_name = "ADDR")]
+    pub send_to: Option<String>,
     /// Log in even when the connection is not encrypted (the password then crosses the network
     /// in clear).
     #[arg(long)]
@@ -295,6 +299,33 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
 }
 
 /// RFC 1123 host name or IP literal (optionally in brackets).
+/// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, printable ASCII local part
+/// without spaces or angle brackets, a valid domain. Returned trimmed.
+pub fn validate_address(addr: &str) -> Result<String, String> {
+    let a = addr.trim();
+    let bad = |why: &str| Err(format!("`{a}` is not a usable e-mail address: {why}"));
+    let Some((local, domain)) = a.rsplit_once('@') else {
+        return bad("no @");
+    };
+    if local.is_empty() || local.len() > 64 || a.len() > 254 {
+        return bad("local part empty or too long");
+    }
+    if !local.bytes().all(|b| {
+        b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'<' | b'>' | b'(' | b')' | b',' | b';' | b'[' | b']' | b'\\' | b'"'
+            )
+    }) {
+        return bad("the part before @ has spaces or characters that need quoting");
+    }
+    if !domain.contains('.') {
+        return bad("the domain has no dot");
+    }
+    validate_host(domain).map_err(|e| format!("`{a}`: {e}"))?;
+    Ok(a.to_string())
+}
+
 pub fn validate_host(host: &str) -> Result<String, String> {
     let h = host.trim();
     let bare = h.trim_start_matches('[').trim_end_matches(']');

@@ -226,6 +226,29 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             accepted: false,
         }),
+        send: Some(mxray::evidence::SendAttempt {
+            from: "alice@example.com".into(),
+            to: "bob@example.net".into(),
+            message_id: "<mxray.1.00@example.com>".into(),
+            mail_reply: Some(Reply {
+                code: Some(250),
+                lines: vec!["250 2.1.0 Ok".into()],
+            }),
+            rcpt_reply: Some(Reply {
+                code: Some(250),
+                lines: vec!["250 2.1.5 Ok".into()],
+            }),
+            data_reply: Some(Reply {
+                code: Some(354),
+                lines: vec!["354 End data with <CR><LF>.<CR><LF>".into()],
+            }),
+            final_reply: Some(Reply {
+                code: Some(250),
+                lines: vec!["250 2.0.0 Ok: queued as 4AbC".into()],
+            }),
+            accepted: true,
+            queue_id: Some("4AbC".into()),
+        }),
         duration_ms: 95,
         transcript: vec![
             line(0, Direction::Note, &format!("connected to {address}:25")),
@@ -259,6 +282,7 @@ fn bare_probe(address: IpAddr) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        send: None,
         duration_ms: 1,
         transcript: vec![],
     }

@@ -118,7 +118,13 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             if let Some(l) = &p.login {
                 out.extend(login(l, &p.endpoint(), s));
             }
+            if let Some(send) = &p.send {
+                super::check_from::send(send, &p.endpoint(), &mut out);
+            }
         }
+    }
+    if let Some(f) = &ev.from_domain {
+        super::check_from::from_domain(f, &mut out);
     }
     out
 }
@@ -252,6 +258,7 @@ mod tests {
             },
             configured: None,
             alternatives: None,
+            from_domain: None,
         }
     }
 

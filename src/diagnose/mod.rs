@@ -3,6 +3,7 @@
 
 mod certs;
 pub mod check;
+mod check_from;
 mod dns;
 pub mod domain;
 mod mailbox;

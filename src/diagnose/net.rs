@@ -295,5 +295,6 @@ pub fn phase_words(p: PhaseName) -> &'static str {
         PhaseName::LegacyTls => "legacy TLS probe",
         PhaseName::RelayTest => "relay test",
         PhaseName::Login => "login (AUTH)",
+        PhaseName::Send => "test message (MAIL, RCPT, DATA)",
     }
 }

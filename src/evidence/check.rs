@@ -14,6 +14,8 @@ pub struct CheckEvidence {
     /// 465 (implicit TLS) and 587 (STARTTLS) on the same host, to say what would work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternatives: Option<ServerEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_domain: Option<FromDomainEvidence>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -40,4 +42,30 @@ pub struct SettingValue {
     pub value: String,
     /// Where it came from, in words: "--port", "MAIL_PORT in .env", "inferred from port 465".
     pub source: String,
+}
+
+/// The From domain of `mxray check` (`--from`, else the username when it is an address):
+/// whether its SPF lets the submission server send for it, and its DKIM and DMARC records.
+/// "Accepted, then bounced" starts here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FromDomainEvidence {
+    pub domain: String,
+    /// The address the domain was taken from, and where that came from.
+    pub address: SettingValue,
+    /// The configured submission host.
+    pub submission_host: String,
+    /// The provider recognised from the submission host's name, and the SPF includes that
+    /// provider asks its customers to publish (e.g. `_spf.google.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider_includes: Vec<String>,
+    pub spf: super::domain::SpfNode,
+    /// check_host() for each address of the submission host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluations: Vec<super::domain::SpfEvaluation>,
+    pub dmarc: super::domain::DmarcEvidence,
+    pub dkim: super::domain::DkimEvidence,
+    /// A test message will be sent (`--send-to`): a missing SPF record is then an error.
+    pub sending: bool,
 }

@@ -214,6 +214,8 @@ pub enum PhaseName {
     RelayTest,
     /// `mxray check` with a password: one AUTH on the configured endpoint.
     Login,
+    /// `mxray check --send-to`: MAIL FROM, RCPT TO, DATA and the test message.
+    Send,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -437,6 +439,29 @@ pub struct LoginAttempt {
     pub accepted: bool,
 }
 
+/// The test message of `mxray check --send-to`, on the logged-in connection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SendAttempt {
+    pub from: String,
+    pub to: String,
+    pub message_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_reply: Option<Reply>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rcpt_reply: Option<Reply>,
+    /// The reply to DATA (354 to go on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_reply: Option<Reply>,
+    /// The reply after the message: acceptance (250) or refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_reply: Option<Reply>,
+    /// The server took responsibility for the message (250 after the final dot).
+    pub accepted: bool,
+    /// The server's queue id or message reference, as its acceptance reply gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+}
+
 /// When the configured mode failed, what the other mode showed on a fresh connection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlternateMode {
@@ -498,6 +523,9 @@ pub struct PortProbe {
     /// `mxray check` with a password: the one login on the configured endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<LoginAttempt>,
+    /// `mxray check --send-to`: the one test message, sent after a successful login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send: Option<SendAttempt>,
     pub duration_ms: u64,
     pub transcript: Vec<TranscriptLine>,
 }
@@ -520,6 +548,7 @@ impl PortProbe {
                         | PhaseName::AlternateMode
                         | PhaseName::RelayTest
                         | PhaseName::Login
+                        | PhaseName::Send
                 )
         })
     }

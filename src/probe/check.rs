@@ -1,6 +1,8 @@
 //! `mxray check`: probes the endpoint exactly as the client is configured, and the standard
-//! submission ports of the same host concurrently, to say what would work. With a password, the
-//! configured endpoint — and only it — logs in once; the alternatives never get the password.
+//! submission ports of the same host concurrently, to say what would work, and beside them the
+//! From domain's SPF/DKIM/DMARC (DNS only). With a password, the configured endpoint — and only
+//! it — logs in once (and sends the `--send-to` test message); the alternatives never get the
+//! password.
 
 use super::dns::Dns;
 use super::{probe_server, Credentials, Ctx};
@@ -15,15 +17,29 @@ pub fn role_for(security: Security) -> Role {
     }
 }
 
+/// What `mxray check` probes: the configured endpoint (host, port, security), the probe
+/// template, the credentials for its one login, and the From domain to check.
+pub struct CheckRequest {
+    pub endpoint: Option<(String, u16, Security)>,
+    pub settings: ProbeSettings,
+    pub per_address: usize,
+    pub credentials: Option<Credentials>,
+    pub from: Option<super::from_domain::FromDomainRequest>,
+}
+
 pub async fn probe_check(
     ctx: Ctx,
     dns: &Dns,
     mut evidence: CheckEvidence,
-    endpoint: Option<(String, u16, Security)>,
-    settings: ProbeSettings,
-    per_address: usize,
-    credentials: Option<Credentials>,
+    req: CheckRequest,
 ) -> CheckEvidence {
+    let CheckRequest {
+        endpoint,
+        settings,
+        per_address,
+        credentials,
+        from,
+    } = req;
     let Some((host, port, security)) = endpoint else {
         return evidence;
     };
@@ -50,7 +66,13 @@ pub async fn probe_check(
         ..ctx.clone()
     };
     let configured_ctx = Ctx { credentials, ..ctx };
-    let (c, a) = tokio::join!(
+    let from_domain = async {
+        match from {
+            Some(req) => super::from_domain::check(dns, req).await,
+            None => None,
+        }
+    };
+    let (c, a, f) = tokio::join!(
         probe_server(configured_ctx, dns, &host, configured, per_address, None),
         probe_server(
             alternatives_ctx,
@@ -60,7 +82,9 @@ pub async fn probe_check(
             per_address,
             None
         ),
+        from_domain,
     );
+    evidence.from_domain = f;
     evidence.configured = Some(c);
     evidence.alternatives = Some(a);
     evidence

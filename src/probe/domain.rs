@@ -202,7 +202,7 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
     }
 }
 
-fn includes(tree: &SpfNode) -> Vec<String> {
+pub(super) fn includes(tree: &SpfNode) -> Vec<String> {
     let mut out = Vec::new();
     for c in &tree.children {
         out.push(c.domain.clone());
@@ -212,7 +212,7 @@ fn includes(tree: &SpfNode) -> Vec<String> {
 }
 
 /// Given selectors only, when there are any; otherwise the provider's, then common ones.
-fn selector_list(
+pub(super) fn selector_list(
     given: &[String],
     provider: Option<&providers::Provider>,
 ) -> Vec<(String, String)> {
@@ -236,7 +236,7 @@ fn selector_list(
     out
 }
 
-async fn dkim(
+pub(super) async fn dkim(
     dns: &Dns,
     domain: &str,
     selectors: Vec<(String, String)>,
@@ -264,7 +264,7 @@ async fn dkim(
 
 /// `_dmarc.DOMAIN`; when it holds no DMARC record, each parent up to the organizational level
 /// (RFC 9989 §4.10 tree walk, bounded at 8 labels), stopping at the first record found.
-async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
+pub(super) async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
     let labels: Vec<&str> = domain.split('.').collect();
     let mut names = vec![domain.to_string()];
     // After the domain itself, start at most 7 labels deep and climb to two labels.

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod dns;
 pub mod dnsbl;
 pub mod domain;
+pub mod from_domain;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
@@ -14,6 +15,7 @@ pub mod mta_sts;
 pub mod pop3;
 pub mod port;
 pub mod prelude;
+pub mod send;
 pub mod smtp;
 pub mod sniff;
 pub mod spf_eval;
@@ -57,6 +59,8 @@ pub struct Credentials {
     pub mechanism: Option<String>,
     /// `--allow-plaintext-auth`: log in even without TLS.
     pub allow_plaintext: bool,
+    /// `--send-to`: the test message to send after a successful login.
+    pub send: Option<send::SendRequest>,
     /// Set by the first probe that logs in, so a host with several addresses gets one login.
     pub used: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -154,6 +158,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        send: None,
         duration_ms: budget.as_millis() as u64,
         transcript: Vec::new(),
     }

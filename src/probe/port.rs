@@ -33,6 +33,7 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        send: None,
         duration_ms: 0,
         transcript: Vec::new(),
     };
@@ -145,6 +146,13 @@ async fn dialogue(
         if let Some(creds) = &ctx.credentials {
             let tls_up = matches!(conn.stream, Stream::Tls(_));
             probe.login = login(creds, tls_up, &mut conn, rec, probe).await;
+            if let Some(req) = &creds.send {
+                if probe.login.as_ref().is_some_and(|l| l.accepted) {
+                    probe.send = Some(super::send::send(&mut conn, rec, req).await);
+                } else if probe.login.is_some() {
+                    rec.note("test message not sent: the login did not succeed");
+                }
+            }
         }
     }
     quit(proto, &mut conn, rec).await;

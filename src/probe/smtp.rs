@@ -115,7 +115,7 @@ pub fn parse_ehlo(reply: &Reply) -> Capabilities {
 }
 
 /// Sends a command, reads its reply, records both as one phase.
-async fn command(
+pub(super) async fn command(
     conn: &mut Conn,
     rec: &mut Recorder,
     phase: PhaseName,

@@ -42,6 +42,14 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
         let _ = writeln!(s, "\n{}", "As configured".bold());
         super::human::server(s, c, opts);
     }
+    for p in ev.configured.iter().flat_map(|c| c.probes.iter()) {
+        if let Some(send) = &p.send {
+            test_message(s, send);
+        }
+    }
+    if let Some(f) = &ev.from_domain {
+        from_domain(s, f);
+    }
     if let Some(a) = &ev.alternatives {
         if !a.probes.is_empty() {
             let _ = writeln!(s, "\n{}", "Alternatives on the same host".bold());
@@ -80,10 +88,26 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         Some(u) => format!("{} (many providers want the full e-mail address)", u.value),
         None => "your full e-mail address".to_string(),
     };
+    let sent = ev
+        .configured
+        .iter()
+        .flat_map(|c| c.probes.iter())
+        .filter_map(|p| p.send.as_ref())
+        .find(|m| m.accepted);
+    let verified;
     let _ = writeln!(
         s,
         "\n{}",
-        if logged_in {
+        if let Some(m) = sent {
+            verified = format!(
+                "Use these settings (verified live: the login worked and the server accepted a test message{}):",
+                m.queue_id
+                    .as_ref()
+                    .map(|q| format!(", queue id {q}"))
+                    .unwrap_or_default()
+            );
+            verified.as_str()
+        } else if logged_in {
             "Use these settings (verified live; the login worked on the configured server):"
         } else {
             "Use these settings (verified live, without logging in):"
@@ -95,4 +119,83 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
     let _ = writeln!(s, "  port:     {port}");
     let _ = writeln!(s, "  security: {mode}");
     let _ = writeln!(s, "  username: {user}");
+}
+
+fn test_message(s: &mut String, m: &crate::evidence::SendAttempt) {
+    let _ = writeln!(s, "\n{}", "Test message".bold());
+    let _ = writeln!(s, "  from → to   {} → {}", m.from, m.to);
+    let _ = writeln!(s, "  Message-ID  {}", m.message_id);
+    let last = [&m.final_reply, &m.data_reply, &m.rcpt_reply, &m.mail_reply]
+        .into_iter()
+        .flatten()
+        .next();
+    let outcome = match (m.accepted, last) {
+        (true, Some(r)) => format!("{} {}", "accepted:".green(), r.text()),
+        (false, Some(r)) => format!("{} {}", "refused:".red(), r.text()),
+        (_, None) => "no reply".red().to_string(),
+    };
+    let _ = writeln!(s, "  result      {outcome}");
+    if let Some(q) = &m.queue_id {
+        let _ = writeln!(s, "  queue id    {q}");
+    }
+}
+
+fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
+    let _ = writeln!(
+        s,
+        "\n{} {} {}",
+        "From domain".bold(),
+        f.domain,
+        format!("(of {}, from {})", f.address.value, f.address.source).dimmed()
+    );
+    let spf = f
+        .spf
+        .records
+        .first()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "(no SPF record)".into());
+    let _ = writeln!(s, "  SPF         {spf}");
+    if let Some(p) = &f.submission_provider {
+        let _ = writeln!(
+            s,
+            "  provider    {} via {} (expects include:{})",
+            p,
+            f.submission_host,
+            f.provider_includes.join(" or include:")
+        );
+    }
+    for e in &f.evaluations {
+        let _ = writeln!(
+            s,
+            "  SPF check   {} ({}) → {} after {} DNS lookups",
+            e.ip, f.submission_host, e.result, e.lookups
+        );
+    }
+    let dmarc = f
+        .dmarc
+        .lookups
+        .iter()
+        .flat_map(|l| l.records.iter())
+        .find(|r| r.to_ascii_lowercase().starts_with("v=dmarc1"));
+    let _ = writeln!(
+        s,
+        "  DMARC       {}",
+        dmarc.map(String::as_str).unwrap_or("(no DMARC record)")
+    );
+    let keys: Vec<&str> = f
+        .dkim
+        .selectors
+        .iter()
+        .filter(|k| k.lookup.records.iter().any(|r| r.contains("p=")))
+        .map(|k| k.selector.as_str())
+        .collect();
+    let _ = writeln!(
+        s,
+        "  DKIM        {}",
+        if keys.is_empty() {
+            "no key at the selectors tried".to_string()
+        } else {
+            format!("keys at selector(s) {}", keys.join(", "))
+        }
+    );
 }

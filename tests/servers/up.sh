@@ -76,9 +76,10 @@ start() { local name=$1; shift; "$@" </dev/null >>"$RIG/log/$name.stdio" 2>&1; }
 render main.cf "$RIG/postfix/main.cf"
 render master.cf "$RIG/postfix/master.cf"
 printf '%s\n' "alice@mxray.test mxray.test/alice/" "bob@mxray.test mxray.test/bob/" >"$RIG/postfix/vmailbox"
+printf '%s\n' "alice@mxray.test alice@mxray.test" "bob@mxray.test bob@mxray.test" >"$RIG/postfix/senders"
 # Postfix sleeps (300 ms steps) until a config or texthash file it reads is at
 # least a second old, against half-written files: backdate ours.
-touch -d "@$((EPOCHSECONDS - 5))" "$RIG"/postfix/{main.cf,master.cf,vmailbox}
+touch -d "@$((EPOCHSECONDS - 5))" "$RIG"/postfix/{main.cf,master.cf,vmailbox,senders}
 ( start postfix postfix -c "$RIG/postfix" check-fatal &&
   touch "$RIG/postfix-queue/quick-start" &&
   start postfix postfix -c "$RIG/postfix" start ) &

@@ -1,7 +1,7 @@
 //! Diagnosis of `mxray domain`: the MX rules, each MX host's server findings (certificates
 //! judged against the MX name), and the policy records.
 
-mod auth_records;
+pub mod auth_records;
 mod dane;
 mod mx;
 mod records;

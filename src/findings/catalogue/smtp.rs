@@ -5,6 +5,24 @@ use crate::findings::Severity;
 
 pub(super) static ENTRIES: &[CodeInfo] = &[
     CodeInfo {
+        code: "smtp.message-rejected",
+        severity: Severity::Error,
+        title: "The server refused the test message",
+        severity_rule: None,
+        what: "After a successful login, `mxray check --send-to` sent one short test message, and \
+            the server refused it at MAIL FROM (the sender), RCPT TO (the recipient), DATA, or \
+            after the message itself. The finding quotes the step and the server's reply.",
+        why: "The mail client or app will get the same refusal for real messages: the login \
+            works, yet nothing is sent.",
+        fix: "Read the quoted reply. At MAIL FROM: send as an address the account owns (or add \
+            it as an alias / \"send as\" identity). At RCPT TO: `554 5.7.1 Relay access denied` \
+            means the server did not count the login for relaying — check that the client logs \
+            in before sending; `550 5.1.1` means the recipient does not exist. After the \
+            message: a 5.7.x reply names a content or policy rule (spam filter, DMARC, sending \
+            limit) — fix the sending domain's SPF/DKIM/DMARC or ask the provider.",
+        references: &["RFC 5321 §3.3", "RFC 5321 §4.2.5", "RFC 3463"],
+    },
+    CodeInfo {
         code: "smtp.auth-not-offered",
         severity: Severity::Error,
         title: "The submission port offers no login (AUTH)",

@@ -38,6 +38,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("smtp.rejected-greeting", 'E'),
     ("smtp.no-ehlo", 'W'),
     ("smtp.ehlo-rejected", 'E'),
+    ("smtp.message-rejected", 'E'),
     ("smtp.protocol-violation", 'E'),
     ("smtp.auth-not-offered", 'E'),
     ("smtp.auth-over-plaintext", 'W'),
