@@ -79,9 +79,37 @@ const EXPECTED_DOMAIN: &[(&str, &[&str])] = &[
     ("dnsbl", &["dnsbl.listed"]),
 ];
 
-fn load(name: &str) -> (serde_json::Value, Report) {
-    load_from("server", name)
-}
+/// Saved `mxray check` runs (fixtures/regenerate.sh check): the password went to the rig's
+/// Postfix through --password-env and must be nowhere in the saved file.
+const EXPECTED_CHECK: &[(&str, &[&str])] = &[
+    ("send-ok", &[]),
+    (
+        "sender-not-owned",
+        &[
+            "auth.sender-not-owned",
+            "dkim.not-found",
+            "dmarc.missing",
+            "spf.missing",
+        ],
+    ),
+    ("recipient-unknown", &["smtp.message-rejected"]),
+    ("wrong-password", &["auth.bad-credentials"]),
+    ("spf-not-permitted", &["spf.sender-not-permitted"]),
+    (
+        "ssl-on-587",
+        &["config.security-mismatch", "tls.implicit-on-starttls-port"],
+    ),
+];
+
+/// Fixture names with the finding codes each must diagnose to.
+type Expected = &'static [(&'static str, &'static [&'static str])];
+
+/// Each fixtures/ directory with the expected finding codes of each of its files.
+const SUITES: &[(&str, Expected)] = &[
+    ("server", EXPECTED),
+    ("domain", EXPECTED_DOMAIN),
+    ("check", EXPECTED_CHECK),
+];
 
 fn load_from(dir: &str, name: &str) -> (serde_json::Value, Report) {
     let path = format!("{}/fixtures/{dir}/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -93,33 +121,43 @@ fn load_from(dir: &str, name: &str) -> (serde_json::Value, Report) {
 
 #[test]
 fn every_fixture_diagnoses_to_its_expected_codes() {
-    for (name, want) in EXPECTED {
-        let (value, report) = load(name);
-        common::schema::assert_valid(&value);
-        let now = report.started_unix().expect("started_at");
-        let got: BTreeSet<String> = mxray::diagnose::diagnose(&report.body, now)
-            .into_iter()
-            .map(|f| f.code)
-            .collect();
-        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
-        assert_eq!(got, want, "fixture {name}");
+    for (dir, expected) in SUITES {
+        for (name, want) in *expected {
+            let (value, report) = load_from(dir, name);
+            common::schema::assert_valid(&value);
+            let kind = match report.body {
+                mxray::report::Body::Server(_) => "server",
+                mxray::report::Body::Domain(_) => "domain",
+                mxray::report::Body::Check(_) => "check",
+            };
+            assert_eq!(kind, *dir, "fixtures/{dir}/{name}.json is a {kind} report");
+            let now = report.started_unix().expect("started_at");
+            let got: BTreeSet<String> = mxray::diagnose::diagnose(&report.body, now)
+                .into_iter()
+                .map(|f| f.code)
+                .collect();
+            let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got, want, "fixture {dir}/{name}");
+        }
     }
 }
 
 #[test]
 fn every_fixture_file_has_an_expectation() {
-    let dir = format!("{}/fixtures/server", env!("CARGO_MANIFEST_DIR"));
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let name = entry
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .trim_end_matches(".json")
-            .to_string();
-        assert!(
-            EXPECTED.iter().any(|(n, _)| *n == name),
-            "fixtures/server/{name}.json has no expectation"
-        );
+    for (dir, expected) in SUITES {
+        let path = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(path).unwrap() {
+            let name = entry
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".json")
+                .to_string();
+            assert!(
+                expected.iter().any(|(n, _)| *n == name),
+                "fixtures/{dir}/{name}.json has no expectation"
+            );
+        }
     }
 }
 
@@ -127,68 +165,42 @@ fn every_fixture_file_has_an_expectation() {
 fn saved_findings_match_a_fresh_diagnosis() {
     // A diagnosis that drifted from what the fixture recorded means the rules changed:
     // regenerate the fixtures on purpose, or fix the rule.
-    for (name, _) in EXPECTED {
-        let (_, report) = load(name);
-        let now = report.started_unix().unwrap();
-        let mut fresh = mxray::diagnose::diagnose(&report.body, now);
-        mxray::report::finalize(&mut fresh, &[], mxray::report::FailOn::Error);
-        let codes = |v: &[mxray::findings::Finding]| {
-            v.iter()
-                .map(|f| (f.code.clone(), f.subject.clone(), f.severity))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(codes(&fresh), codes(&report.findings), "fixture {name}");
+    for (dir, expected) in SUITES {
+        for (name, _) in *expected {
+            let (_, report) = load_from(dir, name);
+            let now = report.started_unix().unwrap();
+            let mut fresh = mxray::diagnose::diagnose(&report.body, now);
+            mxray::report::finalize(&mut fresh, &[], mxray::report::FailOn::Error);
+            let key = |v: &[mxray::findings::Finding]| {
+                v.iter()
+                    .map(|f| (f.code.clone(), f.subject.clone(), f.severity))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(key(&fresh), key(&report.findings), "fixture {dir}/{name}");
+        }
     }
 }
 
 #[test]
-fn every_domain_fixture_diagnoses_to_its_expected_codes() {
-    for (name, want) in EXPECTED_DOMAIN {
-        let (value, report) = load_from("domain", name);
-        common::schema::assert_valid(&value);
-        assert!(
-            matches!(report.body, mxray::report::Body::Domain(_)),
-            "fixtures/domain/{name}.json is not a domain report"
-        );
-        let now = report.started_unix().expect("started_at");
-        let got: BTreeSet<String> = mxray::diagnose::diagnose(&report.body, now)
-            .into_iter()
-            .map(|f| f.code)
-            .collect();
-        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
-        assert_eq!(got, want, "fixture domain/{name}");
-    }
-}
-
-#[test]
-fn every_domain_fixture_file_has_an_expectation() {
-    let dir = format!("{}/fixtures/domain", env!("CARGO_MANIFEST_DIR"));
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let name = entry
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .trim_end_matches(".json")
-            .to_string();
-        assert!(
-            EXPECTED_DOMAIN.iter().any(|(n, _)| *n == name),
-            "fixtures/domain/{name}.json has no expectation"
-        );
-    }
-}
-
-#[test]
-fn saved_domain_findings_match_a_fresh_diagnosis() {
-    for (name, _) in EXPECTED_DOMAIN {
-        let (_, report) = load_from("domain", name);
-        let now = report.started_unix().unwrap();
-        let mut fresh = mxray::diagnose::diagnose(&report.body, now);
-        mxray::report::finalize(&mut fresh, &[], mxray::report::FailOn::Error);
-        let key = |v: &[mxray::findings::Finding]| {
-            v.iter()
-                .map(|f| (f.code.clone(), f.subject.clone(), f.severity))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(key(&fresh), key(&report.findings), "fixture domain/{name}");
+fn saved_check_runs_hold_no_password() {
+    // The rig's fixed passwords, and the base64 forms AUTH PLAIN and LOGIN would carry.
+    let secrets = [
+        "mxray-rig-alice",
+        "mxray-rig-bob",
+        "bXhyYXktcmlnLWFsaWNl",
+        "bXhyYXktcmlnLWJvYg",
+        "AGFsaWNlQG14cmF5LnRlc3QAbXhyYXktcmlnLWFsaWNl",
+        "AGJvYkBteHJheS50ZXN0AG14cmF5LXJpZy1ib2",
+    ];
+    for (name, _) in EXPECTED_CHECK {
+        let path = format!("{}/fixtures/check/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for s in secrets {
+            assert!(
+                !text.contains(s),
+                "{path} holds a password or its encoding ({s})"
+            );
+        }
+        assert!(text.contains("***") || *name == "spf-not-permitted" || *name == "ssl-on-587");
     }
 }
