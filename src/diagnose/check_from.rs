@@ -162,3 +162,7 @@ pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
             .evidence(format!("{step} → {}", reply.text())),
     );
 }
+
+#[cfg(test)]
+#[path = "check_from_tests.rs"]
+mod tests;
