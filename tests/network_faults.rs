@@ -101,6 +101,56 @@ async fn port_25_timing_out_while_587_answers_is_named_an_isp_block() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_on_port_25_names_the_isp_block_from_the_alternatives() {
+    // `mxray check` probes the configured 25 and the alternatives 465/587 separately: the
+    // alternatives are the control that tells a port-25 block from a dead server.
+    let ip = "127.0.0.43";
+    let (_hole, _fillers) = black_hole(format!("{ip}:25").parse().unwrap()).await;
+    let sub = TcpListener::bind(format!("{ip}:587")).await.unwrap();
+    tokio::spawn(smtp_server(sub, Duration::ZERO));
+    let report = tokio::task::spawn_blocking(move || {
+        run_json(&[
+            "check",
+            "--host",
+            ip,
+            "--port",
+            "25",
+            "--security",
+            "starttls",
+            "--timeout",
+            "1",
+            "--resolver",
+            "127.0.0.1:9",
+            "--no-legacy-tls",
+            "--format",
+            "json",
+        ])
+    })
+    .await
+    .unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.code == "net.port-filtered")
+        .expect("net.port-filtered");
+    assert_eq!(f.subject, format!("{ip}:25 (submission)"));
+    assert!(f.summary.contains("ISP"), "{}", f.summary);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e == "control: port 587 on the same address connected"),
+        "{:?}",
+        f.evidence
+    );
+    // The alternatives themselves are not diagnosed as if configured.
+    assert!(
+        !report.findings.iter().any(|f| f.subject.contains(":587")),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_without_the_control_is_only_filtered() {
     let ip = "127.0.0.41";
     let (_hole, _fillers) = black_hole(format!("{ip}:25").parse().unwrap()).await;

@@ -113,7 +113,11 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         }
     }
     if let Some(c) = &ev.configured {
-        out.extend(crate::diagnose::server(c, now));
+        out.extend(crate::diagnose::server_with_controls(
+            c,
+            ev.alternatives.as_ref(),
+            now,
+        ));
         for p in &c.probes {
             if let Some(l) = &p.login {
                 out.extend(login(l, &p.endpoint(), s));

@@ -24,10 +24,25 @@ pub fn diagnose(body: &Body, now: i64) -> Vec<Finding> {
 }
 
 pub fn server(ev: &ServerEvidence, now: i64) -> Vec<Finding> {
+    server_with_controls(ev, None, now)
+}
+
+/// As [`server`], with `controls` — other ports of the same host probed separately (`mxray
+/// check`'s alternatives) — visible to the rules that compare ports, such as "25 times out while
+/// 587 answers", but not diagnosed themselves.
+pub fn server_with_controls(
+    ev: &ServerEvidence,
+    controls: Option<&ServerEvidence>,
+    now: i64,
+) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut seen = ev.clone();
+    if let Some(c) = controls {
+        seen.probes.extend(c.probes.iter().cloned());
+    }
     dns::resolution(ev, &mut out);
     for p in &ev.probes {
-        net::probe(ev, p, &mut out);
+        net::probe(&seen, p, &mut out);
         smtp::probe(ev, p, &mut out);
         mailbox::probe(p, &mut out);
         tls::probe(p, &mut out);
