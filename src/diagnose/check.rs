@@ -127,6 +127,17 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             }
         }
     }
+    let logins: Vec<&LoginAttempt> = ev
+        .configured
+        .iter()
+        .flat_map(|c| c.probes.iter())
+        .filter_map(|p| p.login.as_ref())
+        .collect();
+    super::check_username::reconcile(
+        super::check_username::documented_form(s, crate::evidence::Protocol::Smtp),
+        &logins,
+        &mut out,
+    );
     if let Some(f) = &ev.from_domain {
         super::check_from::from_domain(f, &mut out);
     }

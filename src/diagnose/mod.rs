@@ -4,6 +4,7 @@
 mod certs;
 pub mod check;
 mod check_from;
+mod check_username;
 mod dns;
 pub mod domain;
 mod mailbox;
