@@ -389,11 +389,22 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         .map(|(h, p, _)| format!("{h}:{p}"))
         .unwrap_or_else(|| "(incomplete settings)".into());
     let started = Instant::now();
+    let addresses: Vec<&str> = [&client.user, &client.from]
+        .into_iter()
+        .flatten()
+        .map(|v| v.value.as_str())
+        .collect();
+    let provider = crate::knowledge::provider_view::for_settings(
+        client.host.as_ref().map(|h| h.value.as_str()),
+        &addresses,
+        crate::evidence::Protocol::Smtp,
+    );
     let evidence = CheckEvidence {
         settings: client,
         configured: None,
         alternatives: None,
         from_domain: None,
+        provider,
     };
     let label = target.clone();
     let evidence = run_probe(&args.output, &label, |_progress| {

@@ -1,6 +1,7 @@
 //! `mxray check --send-to` and the From-domain check against the real rig: the message is
 //! accepted by Postfix and lands in alice's Maildir; refusals at MAIL FROM and RCPT TO; the From
-//! domain's SPF judged for the submission host.
+//! domain's SPF judged for the submission host; the provider's rules shown from the knowledge
+//! base.
 
 mod common;
 
@@ -298,4 +299,45 @@ fn send_to_needs_a_login_and_a_valid_address() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not a usable e-mail address"), "{stderr}");
     assert_no_password(&rig, &stderr);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn the_provider_of_the_username_brings_its_rules() {
+    let rig = Rig::get();
+    // A gmail.com username on a host the knowledge base does not know: matched by the domain.
+    let (r, _) = check_json_env(&rig, &["smtp://alice%40gmail.com@mail.mxray.test:587"], &[]);
+    let Body::Check(ev) = &r.body else { panic!() };
+    let p = ev.provider.as_ref().expect("provider view");
+    assert_eq!(p.matched_by, "address domain gmail.com");
+    assert!(
+        p.servers
+            .iter()
+            .any(|s| s.starts_with("smtp.gmail.com:465")),
+        "{:?}",
+        p.servers
+    );
+    let rule = p
+        .rules
+        .iter()
+        .find(|r| r.kind == "app_password_or_oauth")
+        .expect("Google's app-password rule");
+    assert!(rule.text.contains("app password"), "{}", rule.text);
+    assert!(!rule.source.is_empty() && !rule.verified.is_empty());
+    // The human report lists them under the provider's name.
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "smtp://alice%40gmail.com@mail.mxray.test:587".into(),
+        "--from".into(),
+        common::check::CLEAN_FROM.into(),
+        "--color".into(),
+        "never".into(),
+    ];
+    args.extend(rig.base_args());
+    let (_, stdout, _) = run_env(&args, &[]);
+    assert!(
+        stdout.contains("Provider Google Mail (recognised by address domain gmail.com"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verified: undated"), "{stdout}");
 }

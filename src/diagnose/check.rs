@@ -274,6 +274,7 @@ mod tests {
             configured: None,
             alternatives: None,
             from_domain: None,
+            provider: None,
         }
     }
 

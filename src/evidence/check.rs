@@ -16,6 +16,8 @@ pub struct CheckEvidence {
     pub alternatives: Option<ServerEvidence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_domain: Option<FromDomainEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderView>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -68,4 +70,30 @@ pub struct FromDomainEvidence {
     pub dkim: super::domain::DkimEvidence,
     /// A test message will be sent (`--send-to`): a missing SPF record is then an error.
     pub sending: bool,
+}
+
+/// What mxray's provider knowledge base says about the provider of the configured host (else
+/// of the username's or From address's domain), as it stood at the time of the run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProviderView {
+    pub id: String,
+    pub name: String,
+    /// How the provider was recognised: "host smtp.gmail.com", "address domain gmail.com".
+    pub matched_by: String,
+    /// The documented client servers of the protocol checked: "smtp.gmail.com:465 implicit
+    /// (full address)".
+    pub servers: Vec<String>,
+    pub rules: Vec<ProviderRule>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProviderRule {
+    /// app_password_required, oauth_only, smtp_auth_off_by_default, …
+    pub kind: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub source: String,
+    /// The date the fact was last verified, or "undated".
+    pub verified: String,
 }

@@ -6,3 +6,4 @@ pub mod replies;
 
 mod ispdb_data;
 pub mod provider_db;
+pub mod provider_view;

@@ -38,6 +38,9 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
     for n in &st.notes {
         let _ = writeln!(s, "  {} {n}", "note:".dimmed());
     }
+    if let Some(p) = &ev.provider {
+        provider(s, p);
+    }
     if let Some(c) = &ev.configured {
         let _ = writeln!(s, "\n{}", "As configured".bold());
         super::human::server(s, c, opts);
@@ -153,7 +156,13 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
         .records
         .first()
         .map(|r| r.to_string())
-        .unwrap_or_else(|| "(no SPF record)".into());
+        .unwrap_or_else(|| {
+            if f.spf.lookup.status.is_failure() {
+                "(the lookup failed)".into()
+            } else {
+                "(no SPF record)".into()
+            }
+        });
     let _ = writeln!(s, "  SPF         {spf}");
     if let Some(p) = &f.submission_provider {
         let _ = writeln!(
@@ -177,10 +186,15 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
         .iter()
         .flat_map(|l| l.records.iter())
         .find(|r| r.to_ascii_lowercase().starts_with("v=dmarc1"));
+    let dmarc_failed = f.dmarc.lookups.iter().any(|l| l.status.is_failure());
     let _ = writeln!(
         s,
         "  DMARC       {}",
-        dmarc.map(String::as_str).unwrap_or("(no DMARC record)")
+        dmarc.map(String::as_str).unwrap_or(if dmarc_failed {
+            "(the lookup failed)"
+        } else {
+            "(no DMARC record)"
+        })
     );
     let keys: Vec<&str> = f
         .dkim
@@ -198,4 +212,34 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
             format!("keys at selector(s) {}", keys.join(", "))
         }
     );
+}
+
+fn provider(s: &mut String, p: &crate::evidence::check::ProviderView) {
+    let _ = writeln!(
+        s,
+        "\n{} {} {}",
+        "Provider".bold(),
+        p.name,
+        format!("(recognised by {}; mxray's knowledge base)", p.matched_by).dimmed()
+    );
+    if !p.servers.is_empty() {
+        let _ = writeln!(s, "  documented: {}", p.servers.join(", "));
+    }
+    for r in &p.rules {
+        let _ = writeln!(s, "  • {}", r.text);
+        let _ = writeln!(
+            s,
+            "    {}",
+            format!(
+                "{}source: {}, verified: {}",
+                r.url
+                    .as_ref()
+                    .map(|u| format!("{u} — "))
+                    .unwrap_or_default(),
+                r.source,
+                r.verified
+            )
+            .dimmed()
+        );
+    }
 }
