@@ -277,6 +277,12 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         .password_env
         .as_ref()
         .map(|v| (v.clone(), std::env::var(v).ok()));
+    // Only an address, no URL: discover the settings (see `check_discover`).
+    let positional_address = args.url.as_deref().filter(|u| cli::looks_like_address(u));
+    let positional_address = positional_address
+        .map(cli::parse_address)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let inputs = Inputs {
         flags: FlagValues {
             host: args.host.clone(),
@@ -285,8 +291,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             user: args.user.clone(),
             from: args.from.clone(),
         },
-        url: args.url.clone(),
-        url_from_command_line: args.url.is_some(),
+        url: args.url.clone().filter(|_| positional_address.is_none()),
+        url_from_command_line: args.url.is_some() && positional_address.is_none(),
         env_file,
         env: args.env.then(|| std::env::vars().collect()),
         password_env,
@@ -331,6 +337,17 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .map(|p| format!("{}: {}", p.source, p.message))
             .collect(),
     };
+    if resolved.host.is_none() {
+        let given = [&resolved.user, &resolved.from]
+            .into_iter()
+            .flatten()
+            .map(|s| s.value.clone())
+            .find(|v| cli::looks_like_address(v));
+        if let Some(address) = positional_address.or(given) {
+            let address = cli::parse_address(&address).map_err(anyhow::Error::msg)?;
+            return check_discover(args, client, address);
+        }
+    }
     let endpoint = match (&resolved.host, &resolved.port) {
         (Some(h), Some(p)) => {
             let host = cli::validate_host(&h.value).map_err(anyhow::Error::msg)?;
@@ -405,6 +422,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         alternatives: None,
         from_domain: None,
         provider,
+        discovery: None,
     };
     let label = target.clone();
     let evidence = run_probe(&args.output, &label, |_progress| {
@@ -468,6 +486,52 @@ fn send_request(
         })?;
     let from = cli::validate_address(&from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     Ok(probe::send::SendRequest { from, to, now })
+}
+
+/// `mxray check ADDRESS`: discovers the settings for the address and probes each one, never
+/// logging in (a password given is only reported as unused).
+fn check_discover(
+    args: CheckArgs,
+    mut client: crate::evidence::check::ClientSettings,
+    address: String,
+) -> anyhow::Result<u8> {
+    let net = Net::from_args(&args.net)?;
+    let (started_at, now) = now_rfc3339();
+    let mut settings = net.settings(&args.net, Vec::new(), None);
+    let ctx = net.ctx(&args.net, None, now);
+    client.notes.push(format!(
+        "only an address was given: discovering the settings for {address}"
+    ));
+    let req = probe::discover::DiscoverRequest {
+        address: address.clone(),
+        settings: settings.clone(),
+        per_address: args.net.per_address,
+        password_given: client.password_given,
+    };
+    let started = Instant::now();
+    let discovery = run_probe(&args.output, &address, |_progress| {
+        Box::pin(async move {
+            let dns = Dns::new(&net.resolvers, net.timeout)?;
+            settings.resolvers = dns.description.clone();
+            let req = probe::discover::DiscoverRequest { settings, ..req };
+            anyhow::Ok(probe::discover::discover(ctx, &dns, req).await)
+        })
+    })?;
+    let evidence = crate::evidence::check::CheckEvidence {
+        settings: client,
+        configured: None,
+        alternatives: None,
+        from_domain: None,
+        provider: None,
+        discovery: Some(discovery),
+    };
+    let report = Report::new(
+        Body::Check(Box::new(evidence)),
+        address,
+        started_at,
+        started.elapsed().as_millis() as u64,
+    );
+    emit(report, now, &args.output)
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {

@@ -81,7 +81,8 @@ pub struct DomainArgs {
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// The settings as a URL or DSN: `smtp://user@host:587`, `smtps://user@host:465`,
-    /// `smtp://user:pass@host:port?encryption=tls` (a password here is visible to `ps`).
+    /// `smtp://user:pass@host:port?encryption=tls` (a password here is visible to `ps`); or
+    /// only an e-mail address (`alice@example.com`) to discover the settings and probe them.
     pub url: Option<String>,
     /// SMTP server host name.
     #[arg(long)]
@@ -360,6 +361,23 @@ pub fn validate_host(host: &str) -> Result<String, String> {
     Ok(name.to_ascii_lowercase())
 }
 
+/// An argument that is an e-mail address rather than a URL (no scheme, port or path).
+pub fn looks_like_address(s: &str) -> bool {
+    s.contains('@') && !s.contains("://") && !s.contains(['/', '?', ':'])
+}
+
+/// An address for discovery: [`validate_address`], and a domain that is a host name (not an IP
+/// literal), lower-cased.
+pub fn parse_address(s: &str) -> Result<String, String> {
+    let a = validate_address(s)?;
+    let (local, domain) = a.rsplit_once('@').unwrap_or(("", &a));
+    let domain = validate_host(domain)?;
+    if domain.parse::<IpAddr>().is_ok() {
+        return Err(format!("`{a}`: {domain} is not a mail domain"));
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
 pub fn families(net: &NetArgs) -> Vec<Family> {
     match (net.ipv4_only, net.ipv6_only) {
         (true, _) => vec![Family::Ipv4],
@@ -406,5 +424,24 @@ mod tests {
         assert_eq!(parse_resolver("::1").unwrap().port(), 53);
         assert_eq!(parse_resolver("[::1]:5300").unwrap().port(), 5300);
         assert!(parse_resolver("dns.google").is_err());
+    }
+
+    #[test]
+    fn addresses_for_discovery() {
+        assert!(looks_like_address("alice@example.com"));
+        assert!(!looks_like_address("smtp://alice@example.com"));
+        assert!(!looks_like_address("alice@example.com:587"));
+        assert!(!looks_like_address("smtp.example.com"));
+        assert_eq!(
+            parse_address("Alice@Example.COM").unwrap(),
+            "Alice@example.com"
+        );
+        assert!(parse_address("a b@example.com").is_err());
+        assert!(parse_address("@example.com").is_err());
+        assert!(parse_address("alice@127.0.0.1").is_err());
+        assert!(parse_address("alice@localhost").is_err());
+        assert!(parse_address("alice@ex..com").is_err());
+        assert!(parse_address(&format!("{}@example.com", "x".repeat(65))).is_err());
+        assert!(parse_address("al\u{7}ice@example.com").is_err());
     }
 }

@@ -8,6 +8,9 @@ use crate::knowledge::{provider_db, replies};
 pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     let s = &ev.settings;
+    if let Some(d) = &ev.discovery {
+        out.extend(super::discover::findings(d));
+    }
     let mut missing = Vec::new();
     if s.host.is_none() {
         missing.push("host");
@@ -18,7 +21,8 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     if s.password_given && s.user.is_none() {
         missing.push("username");
     }
-    if !missing.is_empty() {
+    // Discovery supplies what is missing.
+    if !missing.is_empty() && ev.discovery.is_none() {
         out.push(
             Finding::new("config.incomplete", "settings", format!("the settings lack: {}", missing.join(", ")))
                 .evidence("give them as flags (--host, --port, --user), a URL such as smtp://user@host:587, or --env/--env-file"),
@@ -275,6 +279,7 @@ mod tests {
             alternatives: None,
             from_domain: None,
             provider: None,
+            discovery: None,
         }
     }
 

@@ -5,6 +5,7 @@ mod certs;
 pub mod check;
 mod check_from;
 mod check_username;
+pub mod discover;
 mod dns;
 pub mod domain;
 mod mailbox;

@@ -18,6 +18,9 @@ pub struct CheckEvidence {
     pub from_domain: Option<FromDomainEvidence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<ProviderView>,
+    /// Only an address was given: the settings discovered for it, each probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<super::discovery::DiscoveryEvidence>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -567,4 +567,5 @@ impl PortProbe {
 }
 
 pub mod check;
+pub mod discovery;
 pub mod domain;

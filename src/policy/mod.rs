@@ -1,6 +1,7 @@
 //! Parsers for the DNS mail-policy records (SPF, DMARC, DKIM keys, MTA-STS, TLS-RPT): pure
 //! text → structure, with errors that point at the offending term. No I/O here.
 
+pub mod autoconfig;
 pub mod dkim;
 pub mod dmarc;
 pub mod mta_sts;

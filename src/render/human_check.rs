@@ -7,6 +7,9 @@ use colored::Colorize;
 use std::fmt::Write;
 
 pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
+    if let Some(d) = &ev.discovery {
+        return super::human_discover::discovery(s, d);
+    }
     let st = &ev.settings;
     let _ = writeln!(s, "\n{}", "Settings".bold());
     let row = |s: &mut String, name: &str, v: &Option<SettingValue>| {
@@ -70,6 +73,9 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
 
 /// The block the user can copy, printed after the findings.
 pub fn use_these(s: &mut String, ev: &CheckEvidence) {
+    if let Some(d) = &ev.discovery {
+        return super::human_discover::use_these(s, d);
+    }
     let Some(host) = ev.settings.host.as_ref() else {
         return;
     };

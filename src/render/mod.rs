@@ -2,6 +2,7 @@
 
 pub mod human;
 mod human_check;
+mod human_discover;
 mod human_domain;
 pub mod json;
 

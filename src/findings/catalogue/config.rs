@@ -5,6 +5,77 @@ use crate::findings::Severity;
 
 pub(super) static ENTRIES: &[CodeInfo] = &[
     CodeInfo {
+        code: "config.discovery-broken",
+        severity: Severity::Warning,
+        title: "A published mail setting does not work",
+        severity_rule: None,
+        what: "The domain publishes a mail server setting — in an RFC 6186 SRV record or a \
+            Mozilla autoconfig file — that does not work when tried: the host has no address, \
+            the port does not answer, TLS fails or the certificate is not valid for the name, or \
+            the server offers no login. Mail clients that discover their settings (Thunderbird, \
+            Apple Mail, K-9/Thunderbird for Android) may pick exactly this setting.",
+        why: "New accounts set up automatically end up with a setting that cannot send or fetch \
+            mail, and users are left to guess the right one.",
+        fix: "Correct or remove the record: point the SRV record at a host name that resolves and \
+            serves the protocol on that port with a valid certificate for that name (target `.` \
+            says the service is not offered), or fix the autoconfig file's hostname, port and \
+            socketType. Until then, configure the client with a setting mxray verified (the \
+            \"Use these settings\" block).",
+        references: &["RFC 6186 §3", "RFC 2782", "RFC 8314 §5.1"],
+    },
+    CodeInfo {
+        code: "config.discovery-conflict",
+        severity: Severity::Warning,
+        title: "The sources of mail settings disagree",
+        severity_rule: None,
+        what: "The places a mail client looks for settings name different servers for the same \
+            job: for example the SRV records point at one submission server and the autoconfig \
+            file or the provider database at another, with no setting in common. Which one a \
+            client uses depends on the client.",
+        why: "Users of different mail apps end up with different settings; when one of them is \
+            outdated, only some users fail, which is hard to track down.",
+        fix: "Make every published source name the same servers: update the SRV records, the \
+            autoconfig file (autoconfig.DOMAIN and DOMAIN/.well-known/autoconfig) or both, so that \
+            they agree with the servers that work (see the candidate table).",
+        references: &["RFC 6186 §3", "RFC 6186 §4"],
+    },
+    CodeInfo {
+        code: "config.discovery-failed",
+        severity: Severity::Error,
+        title: "No working mail settings could be discovered",
+        severity_rule: None,
+        what: "Given only the e-mail address, mxray looked where mail clients look — its provider \
+            database (Thunderbird's ISPDB and curated facts), RFC 6186 SRV records, Mozilla \
+            autoconfig files and the provider behind the domain's MX hosts — and either found no \
+            outgoing (SMTP submission) server at all, or none of those found works.",
+        why: "A mail client's automatic set-up fails the same way, so the user has to enter the \
+            settings by hand and needs them from the provider.",
+        fix: "Ask the mail provider (or the domain's administrator) for the outgoing server name, \
+            port and security, then test them with `mxray check --host HOST --port PORT \
+            --security tls|starttls --user ADDRESS`. Domain administrators can publish the \
+            settings so clients find them: SRV records `_submissions._tcp` / `_submission._tcp` \
+            (and `_imaps._tcp`) per RFC 6186, and an autoconfig file at \
+            https://autoconfig.DOMAIN/mail/config-v1.1.xml.",
+        references: &["RFC 6186", "RFC 8314 §5.1"],
+    },
+    CodeInfo {
+        code: "config.discovery-insecure",
+        severity: Severity::Warning,
+        title: "The autoconfig file is not served securely",
+        severity_rule: None,
+        what: "The domain's Mozilla autoconfig file is reachable only over plain HTTP, or only \
+            over HTTPS with a certificate that is not valid for the name. mxray does not use a \
+            file it cannot authenticate as a trusted source (it lists its settings as \"plain \
+            HTTP\" or ignores the file).",
+        why: "Anyone on the network path can rewrite an unauthenticated autoconfig file and send \
+            mail clients, and their passwords, to a server of their choosing.",
+        fix:
+            "Serve the file over HTTPS with a valid certificate for autoconfig.DOMAIN (and DOMAIN \
+            for /.well-known/autoconfig/mail/config-v1.1.xml), e.g. a free ACME certificate, and \
+            do not redirect it to plain HTTP.",
+        references: &["RFC 6186 §6", "RFC 8314 §5.1"],
+    },
+    CodeInfo {
         code: "config.incomplete",
         severity: Severity::Error,
         title: "A required setting is missing",

@@ -97,6 +97,10 @@ const PUBLISHED: &[(&str, char)] = &[
     ("config.unknown-provider-host", 'E'),
     ("config.incomplete", 'E'),
     ("config.password-on-command-line", 'W'),
+    ("config.discovery-failed", 'E'),
+    ("config.discovery-conflict", 'W'),
+    ("config.discovery-broken", 'W'),
+    ("config.discovery-insecure", 'W'),
 ];
 
 /// Codes whose severity depends on context (the notes in findings.md's sev column).

@@ -1,0 +1,163 @@
+//! The human report of `mxray check ADDRESS`: what each source said, the table of discovered
+//! settings with their live verdicts, and the settings to use.
+
+use crate::diagnose::discover::{self, Verdict};
+use crate::evidence::discovery::{Candidate, DiscoveryEvidence};
+use crate::policy::autoconfig::{username_for, username_words};
+use colored::Colorize;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use std::fmt::Write;
+
+pub fn discovery(s: &mut String, d: &DiscoveryEvidence) {
+    let _ = writeln!(s, "\n{}", format!("Discovery for {}", d.address).bold());
+    let db = match &d.provider_db.provider {
+        Some(p) => format!("{} ({})", p.name, p.source),
+        None => format!("{} is not a known provider's domain", d.domain),
+    };
+    let _ = writeln!(s, "  {:<22} {db}", "provider database");
+    for l in &d.srv {
+        let said = if l.records.is_empty() {
+            crate::diagnose::status_words(l.lookup.status).to_string()
+        } else {
+            l.records
+                .iter()
+                .map(|r| {
+                    if r.target == "." {
+                        "not offered (target .)".to_string()
+                    } else {
+                        format!(
+                            "{}:{} (priority {}, weight {})",
+                            r.target, r.port, r.priority, r.weight
+                        )
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(s, "  {:<22} {said}", format!("SRV {}", l.service));
+    }
+    for f in &d.autoconfig {
+        let said = match (&f.fetch.error, &f.parse_error, &f.config) {
+            (Some(e), _, _) => discover::short(e).yellow().to_string(),
+            (None, Some(e), _) => format!("not a usable file: {e}").yellow().to_string(),
+            (None, None, Some(c)) => format!("{} server(s)", c.servers.len()),
+            (None, None, None) => "no file".into(),
+        };
+        let _ = writeln!(s, "  {:<22} {} — {said}", "autoconfig", f.fetch.url);
+    }
+    let mx_hosts: Vec<&str> =
+        d.mx.lookup
+            .records
+            .iter()
+            .filter_map(|r| r.split_whitespace().nth(1))
+            .collect();
+    let mx = match (&d.mx.provider, mx_hosts.is_empty()) {
+        (Some(p), _) => format!("{} → {}", mx_hosts.join(", "), p.name),
+        (None, true) => crate::diagnose::status_words(d.mx.lookup.status).to_string(),
+        (None, false) => format!("{} (no known provider)", mx_hosts.join(", ")),
+    };
+    let _ = writeln!(s, "  {:<22} {mx}", "MX");
+    if d.candidates.is_empty() {
+        let _ = writeln!(s, "\n{}", "No settings were found.".yellow());
+        return;
+    }
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "Protocol",
+            "Server",
+            "Port",
+            "Security",
+            "Username",
+            "Found by",
+            "Verified live",
+        ]);
+    for c in &d.candidates {
+        let verdict = match discover::verdict(c) {
+            Verdict::Works => "works".green().to_string(),
+            Verdict::Fails(why) => format!("fails: {why}").red().to_string(),
+            Verdict::NotProbed(why) => format!("not probed: {why}").dimmed().to_string(),
+        };
+        t.add_row(vec![
+            discover::protocol_name(c.setting.protocol).to_string(),
+            c.setting.host.clone(),
+            c.setting.port.to_string(),
+            c.setting.security.words().to_string(),
+            username_words(c.setting.username.as_deref()),
+            c.sources
+                .iter()
+                .map(|k| k.words())
+                .collect::<Vec<_>>()
+                .join(", "),
+            verdict,
+        ]);
+    }
+    let _ = writeln!(s, "\n{t}");
+    if d.password_unused {
+        let _ = writeln!(
+            s,
+            "  {} the password was not used: discovery never logs in (test it as shown below)",
+            "note:".dimmed()
+        );
+    }
+}
+
+/// The settings to copy, printed after the findings, and how to test the login on them.
+pub fn use_these(s: &mut String, d: &DiscoveryEvidence) {
+    let Some(out) = discover::best(d, false) else {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            format!(
+                "No working outgoing mail setting was found for {}.",
+                d.address
+            )
+            .yellow()
+        );
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "\n{}",
+        "Use these settings (verified live, without logging in):"
+            .green()
+            .bold()
+    );
+    let _ = writeln!(s, "  outgoing (SMTP)");
+    block(s, out, &d.address);
+    if let Some(inc) = discover::best(d, true) {
+        let _ = writeln!(
+            s,
+            "  incoming ({})",
+            discover::protocol_name(inc.setting.protocol)
+        );
+        block(s, inc, &d.address);
+    }
+    let security = match out.setting.security {
+        crate::evidence::discovery::Security::Implicit => "tls",
+        _ => "starttls",
+    };
+    let _ = writeln!(
+        s,
+        "\nTo test the login there: mxray check --host {} --port {} --security {security} --user {} --password-env VAR",
+        out.setting.host,
+        out.setting.port,
+        user_of(out, &d.address)
+    );
+}
+
+fn block(s: &mut String, c: &Candidate, address: &str) {
+    let _ = writeln!(s, "    server:   {}", c.setting.host);
+    let _ = writeln!(s, "    port:     {}", c.setting.port);
+    let _ = writeln!(s, "    security: {}", c.setting.security.words());
+    let _ = writeln!(s, "    username: {}", user_of(c, address));
+}
+
+fn user_of(c: &Candidate, address: &str) -> String {
+    username_for(
+        c.setting.username.as_deref().unwrap_or("%EMAILADDRESS%"),
+        address,
+    )
+}
