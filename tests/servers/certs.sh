@@ -7,8 +7,8 @@
 #                                   smtpd_tls_chain_files takes
 # Leaves: mail, plainauth, closed, legacy, soon, future, banner, oldtls, chain,
 # fullchain, tlsaok, tlsabad (CA-signed for NAME.mxray.test; one key shared by these
-# "well-run" hosts); mta-sts (the same key; CA-signed for every mta-sts.DOMAIN name that has
-# an A record in conf/zones/mxray.test.zone, nginx's MTA-STS policy hosts); expired (CA-signed, validity entirely in the past); wrongname
+# "well-run" hosts); mta-sts (the same key; CA-signed for every name of
+# conf/zones/mxray.test.zone with A 127.0.0.30: nginx's MTA-STS policy and autoconfig hosts); expired (CA-signed, validity entirely in the past); wrongname
 # (CA-signed, but for other.mxray.test only); selfsigned (self-signed).
 # All RSA 2048 / SHA-256 / serverAuth, except:
 #   soon       valid, but expires 10 days (and 12 hours) after the rig starts
@@ -95,11 +95,15 @@ sign banner banner.mxray.test & pids+=($!)
 sign oldtls oldtls.mxray.test & pids+=($!)
 sign tlsaok tlsaok.mxray.test & pids+=($!)
 sign tlsabad tlsabad.mxray.test & pids+=($!)
-# The MTA-STS policy hosts: every "mta-sts A" record of the zone, under its block's $ORIGIN.
+# nginx's names: every record of the zone with A 127.0.0.30 (MTA-STS policy hosts
+# mta-sts.DOMAIN, autoconfig hosts), under its block's $ORIGIN, except lines marked "left out
+# of the certificate" (the bad-certificate case).
 sts_names=$(awk '$1 == "$ORIGIN" { o = $2; sub(/\.$/, "", o) }
-                 $1 == "mta-sts" && $2 == "A" { printf "%sDNS:mta-sts.%s", sep, o; sep = "," }' \
+                 $2 == "A" && $3 == "127.0.0.30" && !/left out of the certificate/ {
+                   n = ($1 == "@") ? o : $1 "." o
+                   printf "%sDNS:%s", sep, n; sep = "," }' \
   "$(dirname "$CONF")/zones/mxray.test.zone")
-[[ -n $sts_names ]] || { echo "certs.sh: no mta-sts A records in the zone" >&2; exit 1; }
+[[ $sts_names == *DNS:mta-sts.* ]] || { echo "certs.sh: no mta-sts A records in the zone" >&2; exit 1; }
 sign mta-sts "${sts_names#DNS:}" & pids+=($!)
 issue intermediate leaf_aia_ext chain chain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)
 issue intermediate leaf_aia_ext fullchain fullchain.mxray.test "$NOW_START" "$NOW_END" & pids+=($!)

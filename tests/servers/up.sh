@@ -34,7 +34,7 @@ touch "$RIG/.mxray-rig"
 EXPECTED=()
 for a in 127.0.0.1 '[::1]'; do EXPECTED+=("knot tcp $a:5300" "knot udp $a:5300"); done
 for a in 127.0.0.10 '[::1]'; do for p in 110 143 993 995; do EXPECTED+=("dovecot tcp $a:$p"); done; done
-EXPECTED+=("nginx tcp 127.0.0.30:443")
+EXPECTED+=("nginx tcp 127.0.0.30:443" "nginx tcp 127.0.0.30:80")
 while read -r l; do EXPECTED+=("postfix tcp $l"); done \
   < <(awk '$2 == "inet" {print $1}' "$HERE/conf/master.cf")
 
@@ -112,10 +112,12 @@ touch "$RIG/log/knot.log"
 chown -R knot:knot "$RIG/knot" "$RIG/log/knot.log"
 start knot knotd -d -c "$RIG/knot/knot.conf" || fail knot "knotd did not start"
 
-# nginx: MTA-STS policies (conf/mta-sts/*.txt; conf/nginx.conf picks one per host name).
+# nginx: MTA-STS policies (conf/mta-sts/*.txt) and autoconfig files (conf/autoconfig/*.xml);
+# conf/nginx.conf picks one per host name.
 render nginx.conf "$RIG/nginx/nginx.conf"
 cp -r "$HERE/conf/mta-sts" "$RIG/nginx/mta-sts"
-chmod -R a+rX "$RIG/nginx/mta-sts"
+cp -r "$HERE/conf/autoconfig" "$RIG/nginx/autoconfig"
+chmod -R a+rX "$RIG/nginx/mta-sts" "$RIG/nginx/autoconfig"
 touch "$RIG/log/nginx.log"
 start nginx nginx -p "$RIG/nginx" -c "$RIG/nginx/nginx.conf" -e "$RIG/log/nginx.log" ||
   fail nginx "nginx did not start"
@@ -151,6 +153,19 @@ sts() { # sts ADDR PORT NAME: NAME's policy, fetched as mxray does (SNI; name an
       -CAfile "$RIG/ca/ca.pem" -verify_return_error 2>/dev/null) || return 1
   [[ $out == "HTTP/1.1 200 "* && $out == *$'\r\nContent-Type: text/plain\r\n'* && $out == *$'\nversion: STSv1\n'* ]]
 }
+autoconfig() { # autoconfig ADDR NAME PATH: an autoconfig file over HTTPS, checked like sts
+  local out
+  out=$(printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$3" "$2" |
+    timeout 5 openssl s_client -quiet -connect "$1:443" -servername "$2" -verify_hostname "$2" \
+      -CAfile "$RIG/ca/ca.pem" -verify_return_error 2>/dev/null) || return 1
+  [[ $out == "HTTP/1.1 200 "* && $out == *$'\r\nContent-Type: application/xml\r\n'* && $out == *"<clientConfig"* ]]
+}
+autoconfig_http() { # autoconfig_http ADDR NAME: the plain-HTTP-only file on port 80
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/80" &&
+    printf "GET /mail/config-v1.1.xml HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$1" >&3 &&
+    out=$(cat <&3) && [[ $out == "HTTP/1.1 200 "* && $out == *"<clientConfig"* ]]' "$1" "$2"
+}
 declare -A jobs=()
 for e in "${EXPECTED[@]}"; do
   read -r daemon proto addr <<<"$e"
@@ -158,7 +173,10 @@ for e in "${EXPECTED[@]}"; do
   case $daemon:$proto:$port in
     knot:udp:*) dns +notcp "$host" & ;;
     knot:tcp:*) dns +tcp "$host" & ;;
-    nginx:tcp:443) sts "$host" "$port" mta-sts.good.mxray.test & ;;
+    nginx:tcp:443) { sts "$host" "$port" mta-sts.good.mxray.test &&
+        autoconfig "$host" autoconfig.disco.mxray.test /mail/config-v1.1.xml &&
+        autoconfig "$host" acdisco.mxray.test /.well-known/autoconfig/mail/config-v1.1.xml; } & ;;
+    nginx:tcp:80) autoconfig_http "$host" autoconfig.discohttp.mxray.test & ;;
     *:465|*:10465|*:993|*:995) continue ;;
     *:143) greet "$host" "$port" '* OK' & ;;
     *:110) greet "$host" "$port" '+OK' & ;;
@@ -194,6 +212,7 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   DNS (Knot)  127.0.0.1:5300 [::1]:5300 udp+tcp  mxray.test, 0.0.127.in-addr.arpa, ::/64 ip6.arpa, rua.test
   domains     good, spf11, voids, dnone, dkim, nullmx, cnamemx, nomx, stsbad, daneok, ... .mxray.test (README)
   MTA-STS     127.0.0.30:443    nginx, https://mta-sts.DOMAIN/.well-known/mta-sts.txt
+  autoconfig  127.0.0.30:443/80 nginx, disco, acdisco, discoconflict, discohttp, discobadcert .mxray.test
   DNSBL       bl.mxray.test     lists 127.0.0.10 (--dnsbl-zone bl.mxray.test)
   mail        127.0.0.10 [::1]  smtp 25/587/465, imap 143/993, pop3 110/995 (clean)
   expired     127.0.0.11        smtp 25/587/465, expired certificate
