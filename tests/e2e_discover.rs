@@ -367,3 +367,37 @@ fn a_password_is_never_used_during_discovery() {
     }
     assert!(!codes(&r).contains(&"config.incomplete".to_string()));
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn saved_discovery_diagnoses_the_same_offline() {
+    let rig = Rig::get();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disco.json");
+    let save = path.to_str().unwrap();
+    let (live, _, _) = discover(&rig, &["alice@discohttp.mxray.test", "--save", save]);
+    let run = mxray(&["diagnose", save, "--format", "json"]);
+    assert_eq!(run.code, live.summary.failed as i32, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    common::schema::assert_valid(&v);
+    let offline: Report = serde_json::from_value(v).unwrap();
+    assert_eq!(offline.findings, live.findings);
+    let text = mxray(&["diagnose", save]).stdout;
+    assert!(text.contains("autoconfig (plain HTTP)"), "{text}");
+}
+
+/// Bad addresses are one clear error line and exit 2, before any network step.
+#[test]
+fn bad_addresses_are_refused() {
+    for (arg, says) in [
+        ("a b@example.com", "contains ' '"),
+        ("alice@127.0.0.1", "not a mail domain"),
+        ("alice@ex..com", "empty label"),
+    ] {
+        let run = mxray(&["check", arg, "--resolver", "127.0.0.1:9"]);
+        assert_eq!(run.code, 2, "{arg}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{arg}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+}
