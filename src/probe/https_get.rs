@@ -128,9 +128,9 @@ async fn get(ctx: &Ctx, req: &Get<'_>, ip: IpAddr, out: &mut StsFetch) -> Result
                 ))
             }
         }
-        exchange(stream, &request, limit, ctx).await?
+        exchange(stream, &request, limit, ctx.timeout).await?
     } else {
-        exchange(tcp, &request, limit, ctx).await?
+        exchange(tcp, &request, limit, ctx.timeout).await?
     };
     parse_response(&answer, out)?;
     if out.body.as_ref().is_some_and(|b| b.len() > req.max_body) {
@@ -149,7 +149,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     request: &str,
     limit: usize,
-    ctx: &Ctx,
+    timeout: std::time::Duration,
 ) -> Result<Vec<u8>, String> {
     let work = async {
         stream.write_all(request.as_bytes()).await?;
@@ -166,7 +166,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             buf.extend_from_slice(&chunk[..n]);
         }
     };
-    match tokio::time::timeout(ctx.timeout * 2, work).await {
+    match tokio::time::timeout(timeout * 2, work).await {
         Err(_) => Err("no complete answer in time".into()),
         // Servers often end TLS without close_notify after `Connection: close`; keep what came.
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -326,6 +326,54 @@ mod tests {
         assert!(parse_response(b"HTTP/1.1 99999999999 X\r\n\r\n", &mut blank()).is_err());
         assert!(dechunk(b"zz\r\n").is_err());
         assert!(dechunk(b"ffffffffffffffff\r\nab").is_err());
+    }
+
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn hostile_peers_are_bounded() {
+        // An endless answer is cut at the bound.
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            let chunk = vec![b'x'; 4096];
+            while server.write_all(&chunk).await.is_ok() {}
+        });
+        let e = exchange(
+            client,
+            "GET / HTTP/1.1\r\n\r\n",
+            32 * 1024,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.contains("larger than 32 KiB"), "{e}");
+        // A peer that never answers nor closes runs into the time bound.
+        let (client, server) = tokio::io::duplex(1024);
+        let e = exchange(
+            client,
+            "GET / HTTP/1.1\r\n\r\n",
+            1024,
+            Duration::from_millis(50),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.contains("in time"), "{e}");
+        drop(server);
+        // A complete answer, then close: kept whole.
+        let (client, mut server) = tokio::io::duplex(1024);
+        tokio::spawn(async move {
+            let _ = server.write_all(b"HTTP/1.1 200 OK\r\n\r\nbody").await;
+        });
+        let raw = exchange(
+            client,
+            "GET / HTTP/1.1\r\n\r\n",
+            1024,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+        assert_eq!(raw, b"HTTP/1.1 200 OK\r\n\r\nbody");
     }
 
     #[test]
