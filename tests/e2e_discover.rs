@@ -390,7 +390,7 @@ fn saved_discovery_diagnoses_the_same_offline() {
 #[test]
 fn bad_addresses_are_refused() {
     for (arg, says) in [
-        ("a b@example.com", "contains ' '"),
+        ("a b@example.com", "spaces"),
         ("alice@127.0.0.1", "not a mail domain"),
         ("alice@ex..com", "empty label"),
     ] {
