@@ -298,6 +298,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         password_env,
     };
     let resolved = settings::resolve(inputs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secrets = login_secrets(&args, &resolved)?;
     let view = |v: String, source: &settings::Source| SettingValue {
         value: v,
         source: source.to_string(),
@@ -328,7 +329,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .from
             .as_ref()
             .map(|s| view(s.value.clone(), &s.source)),
-        password_given: resolved.password.is_some(),
+        password_given: secrets.password.is_some(),
+        oauth_token_given: secrets.token.is_some(),
         password_on_command_line: resolved.password_on_command_line,
         notes: resolved.notes.clone(),
         problems: resolved
@@ -370,16 +372,19 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let mut probe_settings = net.settings(&args.net, Vec::new(), tls_name.clone());
     let ctx = net.ctx(&args.net, tls_name, now);
     let per_address = args.net.per_address;
-    // The password goes to the configured endpoint's probe only, never into the evidence.
-    let credentials = match (&resolved.user, &resolved.password) {
-        (Some(u), Some(p)) => Some(probe::Credentials {
-            user: u.value.clone(),
-            password: p.value.clone(),
-            mechanism: args.auth_mech.as_ref().map(|m| m.to_ascii_uppercase()),
-            allow_plaintext: args.allow_plaintext_auth,
-            send: None,
-            used: Default::default(),
-        }),
+    // The secrets go to the configured endpoint's probe only, never into the evidence.
+    let credentials = match &resolved.user {
+        Some(u) if secrets.password.is_some() || secrets.token.is_some() => {
+            Some(probe::Credentials {
+                user: u.value.clone(),
+                password: secrets.password,
+                oauth_token: secrets.token,
+                mechanism: secrets.mechanism,
+                allow_plaintext: args.allow_plaintext_auth,
+                send: None,
+                used: Default::default(),
+            })
+        }
         _ => None,
     };
     let send = match &args.send_to {
@@ -532,6 +537,73 @@ fn check_discover(
         started.elapsed().as_millis() as u64,
     );
     emit(report, now, &args.output)
+}
+
+/// What the login of `mxray check` uses.
+struct LoginSecrets {
+    password: Option<crate::settings::Secret>,
+    token: Option<crate::settings::Secret>,
+    mechanism: Option<probe::sasl::Mechanism>,
+}
+
+/// The password from the settings or, failing that, from a prompt without echo; the OAuth
+/// token from `--oauth-token-env`; and `--auth-mech`, checked against what was given.
+fn login_secrets(
+    args: &CheckArgs,
+    resolved: &crate::settings::Settings,
+) -> anyhow::Result<LoginSecrets> {
+    use probe::sasl::Mechanism;
+    let mechanism = match &args.auth_mech {
+        Some(m) => {
+            Some(Mechanism::parse(m).ok_or_else(|| anyhow::anyhow!("--auth-mech {m}: unknown"))?)
+        }
+        None => None,
+    };
+    let token = match &args.oauth_token_env {
+        Some(var) => match std::env::var(var) {
+            Ok(t) if !t.trim().is_empty() => Some(crate::settings::Secret::new(t.trim())),
+            _ => anyhow::bail!("--oauth-token-env {var}: the variable is not set or empty"),
+        },
+        None => None,
+    };
+    let wants_token = mechanism.is_some_and(Mechanism::uses_token);
+    if wants_token && token.is_none() {
+        anyhow::bail!(
+            "--auth-mech {} logs in with an OAuth access token: give it with --oauth-token-env VAR",
+            mechanism.map(Mechanism::label).unwrap_or_default()
+        );
+    }
+    let mut password = resolved.password.as_ref().map(|p| p.value.clone());
+    let password_mech = mechanism.is_some_and(|m| !m.uses_token());
+    let prompt = password.is_none()
+        && (token.is_none() || password_mech)
+        && !wants_token
+        && !args.no_password_prompt
+        && std::io::stdin().is_terminal();
+    if let (true, Some(user)) = (prompt, &resolved.user) {
+        let host = resolved
+            .host
+            .as_ref()
+            .map(|h| format!(" at {}", h.value))
+            .unwrap_or_default();
+        let text = rpassword::prompt_password(format!(
+            "Password for {}{host} (not shown; Enter to skip the login test): ",
+            user.value
+        ))
+        .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
+        password = Some(crate::settings::Secret::new(text)).filter(|p| !p.expose().is_empty());
+    }
+    if password_mech && password.is_none() && token.is_some() {
+        anyhow::bail!(
+            "--auth-mech {} logs in with a password, but only an OAuth token was given",
+            mechanism.map(Mechanism::label).unwrap_or_default()
+        );
+    }
+    Ok(LoginSecrets {
+        password,
+        token,
+        mechanism,
+    })
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {

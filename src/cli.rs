@@ -108,14 +108,26 @@ pub struct CheckArgs {
     /// Take the password from this environment variable (never from a flag).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
-    /// The login method for the login test: PLAIN or LOGIN (default: what the server offers,
-    /// PLAIN first).
-    #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN", "plain", "login"])]
+    /// The login method (SASL mechanism) for the login test, any case: PLAIN; LOGIN (username
+    /// and password each after a server prompt, as most clients do); LOGIN-IR (LOGIN with the
+    /// username sent in the AUTH command itself, an RFC 4954 initial response); CRAM-MD5;
+    /// XOAUTH2 or OAUTHBEARER (with --oauth-token-env). Default: with a token XOAUTH2 if
+    /// offered, else OAUTHBEARER; with a password PLAIN if offered, else LOGIN.
+    #[arg(long, value_name = "MECH", ignore_case = true,
+          value_parser = ["PLAIN", "LOGIN", "LOGIN-IR", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER"])]
     pub auth_mech: Option<String>,
     /// After a successful login, send one short test message to this address (with a unique
     /// Message-ID) and report the server's acceptance and queue id. Without it, nothing is sent.
     #[arg(long, value_name = "ADDR")]
     pub send_to: Option<String>,
+    /// Take an OAuth 2.0 access token from this environment variable (never from a flag) and
+    /// log in with XOAUTH2 or OAUTHBEARER.
+    #[arg(long, value_name = "VAR")]
+    pub oauth_token_env: Option<String>,
+    /// Never ask for the password. Without it, mxray asks (without echo) when a username is
+    /// known, no password was given and the standard input is a terminal.
+    #[arg(long)]
+    pub no_password_prompt: bool,
     /// Log in even when the connection is not encrypted (the password then crosses the network
     /// in clear).
     #[arg(long)]

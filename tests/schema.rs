@@ -218,13 +218,15 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             accepted: false,
         }),
         login: Some(mxray::evidence::LoginAttempt {
-            mechanism: "PLAIN".into(),
-            offered: vec!["PLAIN".into(), "LOGIN".into()],
+            mechanism: "XOAUTH2".into(),
+            initial_response: true,
+            offered: vec!["PLAIN".into(), "LOGIN".into(), "XOAUTH2".into()],
             reply: Some(Reply {
                 code: Some(535),
                 lines: vec!["535 5.7.8 Error: authentication failed".into()],
             }),
             accepted: false,
+            oauth_error: Some(r#"{"status":"401","schemes":"bearer"}"#.into()),
         }),
         send: Some(mxray::evidence::SendAttempt {
             from: "alice@example.com".into(),

@@ -1,9 +1,9 @@
 //! `config.*` from the settings alone, and the configured endpoint's live findings.
 
 use crate::evidence::check::{CheckEvidence, ClientSettings};
-use crate::evidence::LoginAttempt;
+use crate::evidence::{LoginAttempt, PortProbe};
 use crate::findings::Finding;
-use crate::knowledge::{provider_db, replies};
+use crate::knowledge::{provider_db, provider_fixes, replies};
 
 pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -18,7 +18,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     if s.port.is_none() {
         missing.push("port");
     }
-    if s.password_given && s.user.is_none() {
+    if (s.password_given || s.oauth_token_given) && s.user.is_none() {
         missing.push("username");
     }
     // Discovery supplies what is missing.
@@ -124,7 +124,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         ));
         for p in &c.probes {
             if let Some(l) = &p.login {
-                out.extend(login(l, &p.endpoint(), s));
+                out.extend(login(p, l, s));
             }
             if let Some(send) = &p.send {
                 super::check_from::send(send, &p.endpoint(), &mut out);
@@ -148,60 +148,152 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     out
 }
 
-/// The login's reply as `auth.*` findings (the reply table is `knowledge::replies`).
-fn login(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Vec<Finding> {
+/// What a refused token means when the provider is not known.
+const TOKEN_FIX: &str = "The server refused the OAuth access token. Access tokens expire: get a \
+    fresh one (with the refresh token, or by signing in again), issued for this same account \
+    (the username must be the account the token belongs to) and with the scope the provider \
+    requires for sending mail (Google: https://mail.google.com/, Microsoft: SMTP.Send).";
+
+fn is_oauth(mechanism: &str) -> bool {
+    ["XOAUTH2", "OAUTHBEARER"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(mechanism))
+}
+
+/// What the evidence says about whose server this is: the configured host, the names the
+/// server gave itself, and its texts.
+fn clues<'a>(
+    p: &'a PortProbe,
+    l: &'a LoginAttempt,
+    s: &'a ClientSettings,
+) -> provider_fixes::Clues<'a> {
+    let mut c = provider_fixes::Clues {
+        host: s.host.as_ref().map(|h| h.value.as_str()),
+        user: s.user.as_ref().map(|u| u.value.as_str()),
+        ..Default::default()
+    };
+    if let Some(g) = &p.greeting {
+        c.server_names.extend(
+            g.lines
+                .first()
+                .and_then(|l| l.get(4..)?.split_whitespace().next()),
+        );
+        c.texts.extend(g.lines.iter().map(String::as_str));
+    }
+    for caps in [&p.capabilities, &p.capabilities_after_tls]
+        .into_iter()
+        .flatten()
+    {
+        c.server_names.extend(caps.server_name.as_deref());
+    }
+    if let Some(r) = &l.reply {
+        c.texts.extend(r.lines.iter().map(String::as_str));
+    }
+    c
+}
+
+/// The login's reply as `auth.*` findings (the reply table is `knowledge::replies`), each with
+/// the fix for the provider whose server answered when it is known.
+fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
     let mut out = Vec::new();
     if l.accepted {
         return out;
     }
+    let subject = p.endpoint();
     let offered = if l.offered.is_empty() {
         "none".to_string()
     } else {
         l.offered.join(" ")
     };
+    let token = is_oauth(&l.mechanism);
     let not_offered = !l
         .offered
         .iter()
         .any(|o| o.eq_ignore_ascii_case(&l.mechanism));
-    let Some(reply) = &l.reply else {
-        if not_offered {
-            out.push(
-                Finding::new(
+    let identified = provider_fixes::identify(&clues(p, l, s));
+    let (code, summary, seen) = match &l.reply {
+        None if !not_offered => return out,
+        None => {
+            let only_oauth =
+                !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));
+            if only_oauth {
+                (
+                    "auth.oauth-required",
+                    format!("the server offers only OAuth sign-in ({offered}), no password login"),
+                    None,
+                )
+            } else {
+                (
                     "auth.mechanism-mismatch",
-                    subject,
                     format!(
-                        "the login method {} is not offered by the server",
+                        "the login method {} is not offered by the server, so no login was tried",
                         l.mechanism
                     ),
+                    None,
                 )
-                .evidence(format!("AUTH mechanisms offered: {offered}")),
-            );
+            }
         }
-        return out;
+        Some(reply) => {
+            let code = if not_offered {
+                Some("auth.mechanism-mismatch")
+            } else {
+                replies::classify(reply).or(match reply.code {
+                    Some(c) if (400..500).contains(&c) => Some("auth.rate-limited"),
+                    Some(c) if c >= 500 => Some("auth.bad-credentials"),
+                    _ => None,
+                })
+            };
+            let Some(mut code) = code else {
+                return out;
+            };
+            // Outlook.com refuses every password, whatever the words: OAuth is the way in.
+            let outlook = identified
+                .as_ref()
+                .is_some_and(|i| i.provider.ispdb_ids.contains(&"hotmail.com"));
+            if outlook
+                && !token
+                && matches!(code, "auth.bad-credentials" | "auth.smtp-auth-disabled")
+            {
+                code = "auth.oauth-required";
+            }
+            (
+                code,
+                format!("the server refused the login: {}", reply.text()),
+                Some(format!("AUTH {} → {}", l.mechanism, reply.text())),
+            )
+        }
     };
-    let code = if not_offered {
-        Some("auth.mechanism-mismatch")
-    } else {
-        replies::classify(reply).or(match reply.code {
-            Some(c) if (400..500).contains(&c) => Some("auth.rate-limited"),
-            Some(c) if c >= 500 => Some("auth.bad-credentials"),
-            _ => None,
-        })
-    };
-    let Some(code) = code else {
-        return out;
-    };
-    let seen = format!("AUTH {} → {}", l.mechanism, reply.text());
-    out.push(
-        Finding::new(
-            code,
-            subject,
-            format!("the server refused the login: {}", reply.text()),
-        )
-        .evidence(seen.clone())
-        .evidence(format!("AUTH mechanisms offered: {offered}")),
-    );
-    if code == "auth.bad-credentials" {
+    let mut f = Finding::new(code, &subject, summary);
+    if let Some(seen) = &seen {
+        f = f.evidence(seen.clone());
+    }
+    f = f.evidence(format!("AUTH mechanisms offered: {offered}"));
+    if let Some(e) = &l.oauth_error {
+        f = f.evidence(format!("the server's OAuth error status: {e}"));
+    }
+    let reply_lower = l
+        .reply
+        .as_ref()
+        .map(|r| r.text().to_ascii_lowercase())
+        .unwrap_or_default();
+    let fix = identified
+        .as_ref()
+        .and_then(|i| provider_fixes::fix_for(i.provider, code, token, &reply_lower));
+    if let Some(i) = &identified {
+        f = f.evidence(format!(
+            "provider: {} (recognised from {})",
+            i.provider.name, i.how
+        ));
+    }
+    if let Some(fix) = fix {
+        f = f
+            .fix(fix.text)
+            .evidence(format!("provider fix from: {}", fix.source));
+    } else if token && code == "auth.bad-credentials" {
+        f = f.fix(TOKEN_FIX);
+    }
+    out.push(f);
+    if code == "auth.bad-credentials" && !token {
         if let Some(u) = s.user.as_ref().filter(|u| !u.value.contains('@')) {
             let domain = s
                 .from
@@ -211,14 +303,14 @@ fn login(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Vec<Finding> {
             out.push(
                 Finding::new(
                     "auth.username-not-address",
-                    subject,
+                    &subject,
                     format!(
                         "the login failed with the username `{}`, which is not a full e-mail address",
                         u.value
                     ),
                 )
                 .evidence(format!("username from {}", u.source))
-                .evidence(seen)
+                .evidence(seen.unwrap_or_default())
                 .fix(format!(
                     "Retry with the full address as the username, e.g. `{}@{domain}`.",
                     u.value
@@ -271,6 +363,7 @@ mod tests {
                 user: v("alice@example.com"),
                 from: None,
                 password_given: false,
+                oauth_token_given: false,
                 password_on_command_line: false,
                 notes: vec![],
                 problems: vec![],
@@ -287,29 +380,110 @@ mod tests {
         check(ev, 0).into_iter().map(|f| f.code).collect()
     }
 
-    fn with_login(user: &str, mech: &str, offered: &[&str], reply: Option<&[&str]>) -> Vec<String> {
-        let mut ev = settings("mail.example.com", "587", "starttls");
+    fn login_findings(
+        host: &str,
+        user: &str,
+        mech: &str,
+        offered: &[&str],
+        greeting: &str,
+        reply: Option<&[&str]>,
+    ) -> Vec<Finding> {
+        let mut ev = settings(host, "587", "starttls");
         ev.settings.user.as_mut().unwrap().value = user.into();
-        let probe: crate::evidence::PortProbe = serde_json::from_value(serde_json::json!({
+        let mut probe: crate::evidence::PortProbe = serde_json::from_value(serde_json::json!({
             "address": "192.0.2.1", "port": 587, "role": "submission", "explicit": true,
             "phases": [], "duration_ms": 1, "transcript": [],
+            "greeting": {"code": 220, "lines": [greeting]},
         }))
         .unwrap();
-        let mut probe = probe;
         probe.login = Some(LoginAttempt {
             mechanism: mech.into(),
+            initial_response: true,
             offered: offered.iter().map(|s| s.to_string()).collect(),
             reply: reply.map(|l| crate::evidence::Reply {
                 code: l[0][..3].parse().ok(),
                 lines: l.iter().map(|s| s.to_string()).collect(),
             }),
             accepted: reply.is_some_and(|l| l[0].starts_with("235")),
+            oauth_error: None,
         });
-        let mut l = Vec::new();
-        login(probe.login.as_ref().unwrap(), "x", &ev.settings)
-            .into_iter()
-            .for_each(|f| l.push(f.code));
-        l
+        login(&probe, probe.login.as_ref().unwrap(), &ev.settings)
+    }
+
+    fn with_login(user: &str, mech: &str, offered: &[&str], reply: Option<&[&str]>) -> Vec<String> {
+        login_findings(
+            "mail.example.com",
+            user,
+            mech,
+            offered,
+            "220 mail.example.com ESMTP",
+            reply,
+        )
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+    }
+
+    #[test]
+    fn provider_fixes_follow_the_server() {
+        let gmail = login_findings(
+            "127.0.0.1",
+            "alice@example.com",
+            "PLAIN",
+            &["PLAIN", "LOGIN"],
+            "220 smtp.gmail.com ESMTP x1sm - gsmtp",
+            Some(&[
+                "534-5.7.9 Application-specific password required.",
+                "534 5.7.9 Learn more",
+            ]),
+        );
+        assert_eq!(gmail[0].code, "auth.app-password-required");
+        assert!(gmail[0]
+            .fix
+            .contains("https://myaccount.google.com/apppasswords"));
+        assert!(gmail[0].evidence.iter().any(|e| e.contains("Gmail")));
+        let outlook = login_findings(
+            "127.0.0.1",
+            "alice@hotmail.com",
+            "PLAIN",
+            &["PLAIN", "LOGIN", "XOAUTH2"],
+            "220 AM0PR01CA0123.outlook.office365.com Microsoft ESMTP MAIL Service ready",
+            Some(&["535 5.7.3 Authentication unsuccessful"]),
+        );
+        assert_eq!(outlook[0].code, "auth.oauth-required");
+        assert!(outlook[0].fix.contains("16 September 2024"));
+        let token = login_findings(
+            "mail.example.com",
+            "alice@example.com",
+            "XOAUTH2",
+            &["XOAUTH2"],
+            "220 mail.example.com ESMTP",
+            Some(&["535 5.7.8 Username and Password not accepted"]),
+        );
+        assert_eq!(token[0].code, "auth.bad-credentials");
+        assert_eq!(token[0].fix, TOKEN_FIX);
+        assert_eq!(token.len(), 1);
+        let only_oauth = login_findings(
+            "mail.example.com",
+            "alice@example.com",
+            "PLAIN",
+            &["XOAUTH2", "OAUTHBEARER"],
+            "220 mail.example.com ESMTP",
+            None,
+        );
+        assert_eq!(only_oauth[0].code, "auth.oauth-required");
+        let mismatch = login_findings(
+            "mail.example.com",
+            "alice@example.com",
+            "CRAM-MD5",
+            &["PLAIN", "LOGIN"],
+            "220 mail.example.com ESMTP",
+            None,
+        );
+        assert_eq!(mismatch[0].code, "auth.mechanism-mismatch");
+        assert!(mismatch[0]
+            .evidence
+            .contains(&"AUTH mechanisms offered: PLAIN LOGIN".to_string()));
     }
 
     #[test]

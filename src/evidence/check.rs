@@ -33,6 +33,9 @@ pub struct ClientSettings {
     pub from: Option<SettingValue>,
     /// A password was supplied (its value is never recorded).
     pub password_given: bool,
+    /// An OAuth access token was supplied with `--oauth-token-env` (never recorded either).
+    #[serde(default)]
+    pub oauth_token_given: bool,
     pub password_on_command_line: bool,
     /// Mappings and inferences, e.g. "MAIL_ENCRYPTION=tls → STARTTLS".
     #[serde(default)]

@@ -423,12 +423,17 @@ pub struct RelayTest {
     pub accepted: bool,
 }
 
-/// The login of `mxray check` (SMTP AUTH, RFC 4954). Neither the password nor the encoded
-/// exchange is recorded: the transcript shows them as `***`.
+/// The login of `mxray check` (SMTP AUTH, RFC 4954). Neither the password or token nor the
+/// encoded exchange is recorded: the transcript shows them as `***`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LoginAttempt {
-    /// The SASL mechanism used (or asked for with `--auth-mech`): PLAIN, LOGIN.
+    /// The SASL mechanism used (or asked for with `--auth-mech`): PLAIN, LOGIN, CRAM-MD5,
+    /// XOAUTH2, OAUTHBEARER.
     pub mechanism: String,
+    /// The first credentials went with the AUTH command (RFC 4954 initial response): PLAIN,
+    /// XOAUTH2, OAUTHBEARER, and LOGIN as `--auth-mech LOGIN-IR` sends it.
+    #[serde(default)]
+    pub initial_response: bool,
     /// The mechanisms the server offered in the EHLO reply the login followed.
     pub offered: Vec<String>,
     /// The server's final reply; absent when nothing was sent (the mechanism asked for is not
@@ -437,6 +442,10 @@ pub struct LoginAttempt {
     pub reply: Option<Reply>,
     /// 235: logged in.
     pub accepted: bool,
+    /// XOAUTH2 / OAUTHBEARER: the server's decoded error status after a refused token (JSON
+    /// such as `{"status":"401",…}`; it holds no secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_error: Option<String>,
 }
 
 /// The test message of `mxray check --send-to`, on the logged-in connection.

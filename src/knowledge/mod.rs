@@ -6,4 +6,5 @@ pub mod replies;
 
 mod ispdb_data;
 pub mod provider_db;
+pub mod provider_fixes;
 pub mod provider_view;

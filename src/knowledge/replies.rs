@@ -1,9 +1,9 @@
 //! Server replies to AUTH → the `auth.*` finding they most likely mean, as data
 //! (sources: /work/shared/reference/replies.md — RFC 3207, RFC 4954, Google and Microsoft docs).
 //!
-//! Matching is tolerant: the reply's lines are joined without their `NNN-`/`NNN ` prefixes,
-//! lower-cased and whitespace-collapsed, so a phrase split over continuation lines, other casing
-//! or extra words still match. A rule matches on an enhanced status code (RFC 3463) of the
+//! Matching is tolerant: the reply's lines are joined without their `NNN-`/`NNN ` prefixes and
+//! compared word by word, lower-cased, with punctuation ignored, so a phrase split over
+//! continuation lines, other casing, other hyphenation or punctuation still match. A rule matches on an enhanced status code (RFC 3463) of the
 //! reply, on a key phrase, or on the basic code; rules are tried in order, the specific before
 //! the generic (Microsoft's `535 5.7.139` is not a plain wrong password).
 
@@ -25,8 +25,12 @@ pub static RULES: &[Rule] = &[
         enhanced: &["5.7.139", "5.7.30"],
         phrases: &[
             "smtpclientauthentication is disabled",
+            "smtp client authentication is disabled",
             "basic authentication is not supported",
+            "basic authentication is disabled",
             "authenticated smtp is disabled",
+            "security defaults policy",
+            "did not meet the criteria to be authenticated",
         ],
         basic: &[],
     },
@@ -43,7 +47,13 @@ pub static RULES: &[Rule] = &[
     Rule {
         finding: "auth.web-login-required",
         enhanced: &["5.7.14"],
-        phrases: &["log in via your web browser", "login via your web browser"],
+        phrases: &[
+            "log in via your web browser",
+            "login via your web browser",
+            "sign in via your web browser",
+            "log in with your web browser",
+            "web login required",
+        ],
         basic: &[],
     },
     Rule {
@@ -74,13 +84,19 @@ pub static RULES: &[Rule] = &[
             "too many login attempts",
             "too many authentication",
             "too many failed",
+            "too many login",
+            "rate limit",
         ],
         basic: &[454, 421],
     },
     Rule {
         finding: "auth.sender-not-owned",
         enhanced: &[],
-        phrases: &["not owned by user"],
+        phrases: &[
+            "not owned by user",
+            "not owned by the user",
+            "sender not owned",
+        ],
         basic: &[],
     },
     Rule {
@@ -110,6 +126,20 @@ fn normalise(reply: &Reply) -> String {
         words.extend(rest.split_whitespace().map(str::to_ascii_lowercase));
     }
     words.join(" ")
+}
+
+/// The text as words of letters and digits, lower-case, each with a space either side, so a
+/// phrase matches whole words only and whatever the punctuation between them.
+fn words(text: &str) -> String {
+    let mut out = String::from(" ");
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push_str(&w.to_lowercase());
+        out.push(' ');
+    }
+    out
 }
 
 /// Enhanced status codes (`class.subject.detail`) anywhere in the text, as words.
@@ -142,11 +172,12 @@ pub fn classify(reply: &Reply) -> Option<&'static str> {
     }
     let text = normalise(reply);
     let enhanced = enhanced_codes(&text);
+    let text = words(&text);
     RULES
         .iter()
         .find(|r| {
             r.enhanced.iter().any(|e| enhanced.iter().any(|x| x == e))
-                || r.phrases.iter().any(|p| text.contains(p))
+                || r.phrases.iter().any(|p| text.contains(&words(p)))
         })
         .or_else(|| {
             RULES
@@ -277,6 +308,47 @@ mod tests {
             Some("auth.sender-not-owned")
         );
         assert_eq!(c(&["500 5.5.2 what?"]), None);
+    }
+
+    #[test]
+    fn wording_variants_without_codes() {
+        assert_eq!(
+            c(&["534 APPLICATION SPECIFIC PASSWORD REQUIRED for this account"]),
+            Some("auth.app-password-required")
+        );
+        assert_eq!(
+            c(&[
+                "534-Please",
+                "534-log in via your",
+                "534 web browser, then try again"
+            ]),
+            Some("auth.web-login-required")
+        );
+        assert_eq!(
+            c(&[
+                "535 Authentication unsuccessful, user is locked by your organization's",
+                "535 security defaults policy. Contact your administrator."
+            ]),
+            Some("auth.smtp-auth-disabled")
+        );
+        assert_eq!(
+            c(&["535 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully."]),
+            Some("auth.smtp-auth-disabled")
+        );
+        assert_eq!(
+            c(&["550 Sorry: basic authentication is NOT supported (client submission)"]),
+            Some("auth.smtp-auth-disabled")
+        );
+        assert_eq!(
+            c(&["553-Sender address rejected:", "553 not owned by user bob"]),
+            Some("auth.sender-not-owned")
+        );
+        assert_eq!(
+            c(&["454 Too many login attempts; please try again later"]),
+            Some("auth.rate-limited")
+        );
+        // Whole words: "unsuccessfully" is not "unsuccessful".
+        assert_eq!(c(&["500 authentication unsuccessfully parsed"]), None);
     }
 
     #[test]

@@ -197,6 +197,9 @@ pub struct Conn {
     pub local: Option<SocketAddr>,
     buf: Vec<u8>,
     pub timeout: Duration,
+    /// Texts never to record: once a login sends credentials, every line read has these
+    /// replaced by `***`, so a server echoing them cannot put them in the evidence.
+    secrets: Vec<String>,
 }
 
 /// Connects with a deadline and classifies the failure the way a user needs it told.
@@ -229,7 +232,40 @@ impl Conn {
             local,
             buf: Vec::new(),
             timeout,
+            secrets: Vec::new(),
         }
+    }
+
+    /// Adds texts to mask in everything read from now on (empty ones are ignored).
+    pub fn mask_secrets(&mut self, forms: impl IntoIterator<Item = String>) {
+        for f in forms {
+            if !f.is_empty() && !self.secrets.contains(&f) {
+                self.secrets.push(f);
+            }
+        }
+        // The longest first, so a payload is masked whole rather than around a shorter part.
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// `line` with the secrets masked. A reply code at the start stays readable, so that a
+    /// secret that happens to look like one cannot break the parsing.
+    fn masked(&self, line: String) -> String {
+        if self.secrets.is_empty() {
+            return line;
+        }
+        let b = line.as_bytes();
+        let coded = b.len() >= 3
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && matches!(b.get(3), None | Some(b' ') | Some(b'-'));
+        let keep = if coded { b.len().min(4) } else { 0 };
+        let (head, tail) = line.split_at(keep);
+        let mut tail = tail.to_string();
+        for s in &self.secrets {
+            if tail.contains(s.as_str()) {
+                tail = tail.replace(s.as_str(), "***");
+            }
+        }
+        format!("{head}{tail}")
     }
 
     /// The RFC 5321 §4.1.3 address literal of our address: `[192.0.2.1]`, `[IPv6:2001:db8::1]`.
@@ -256,6 +292,14 @@ impl Conn {
     /// Reads one line (without CRLF) before `deadline`. Lines must be text: invalid UTF-8,
     /// NUL and other control bytes are protocol violations, as is a line over [`MAX_LINE`].
     pub async fn read_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
+        match self.read_raw_line(deadline).await {
+            Ok(line) => Ok(self.masked(line)),
+            Err(Stop::Violation(d)) => Err(Stop::Violation(self.masked(d))),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn read_raw_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
                 if pos > MAX_LINE {
@@ -395,6 +439,34 @@ mod tests {
             decode_line(b"220 \x00x".to_vec()),
             Err(Stop::Violation(d)) if d.contains("binary")
         ));
+    }
+
+    #[tokio::test]
+    async fn secrets_are_masked_in_lines_read() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            s.write_all(b"535 5.7.8 bad: hunter2 and aHVudGVyMg==\r\nhunter2 alone\r\n")
+                .await
+                .unwrap();
+        });
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let mut c = Conn::new(Stream::Plain(tcp), Duration::from_secs(5));
+        c.mask_secrets([
+            "hunter2".to_string(),
+            "aHVudGVyMg==".to_string(),
+            String::new(),
+        ]);
+        let d = c.deadline();
+        assert_eq!(c.read_line(d).await.unwrap(), "535 5.7.8 bad: *** and ***");
+        assert_eq!(c.read_line(d).await.unwrap(), "*** alone");
+        server.await.unwrap();
+        let code = Conn {
+            secrets: vec!["250".into()],
+            ..c
+        };
+        assert_eq!(code.masked("250 x 250".into()), "250 x ***");
     }
 
     #[test]

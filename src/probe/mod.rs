@@ -17,6 +17,7 @@ pub mod mta_sts;
 pub mod pop3;
 pub mod port;
 pub mod prelude;
+pub mod sasl;
 pub mod send;
 pub mod smtp;
 pub mod sniff;
@@ -56,9 +57,11 @@ pub struct Ctx {
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub user: String,
-    pub password: crate::settings::Secret,
-    /// `--auth-mech`: PLAIN or LOGIN; `None`: what a client picks from those offered.
-    pub mechanism: Option<String>,
+    pub password: Option<crate::settings::Secret>,
+    /// The OAuth access token (`--oauth-token-env`), for XOAUTH2 and OAUTHBEARER.
+    pub oauth_token: Option<crate::settings::Secret>,
+    /// `--auth-mech`; `None`: what a client picks from those offered ([`sasl::pick`]).
+    pub mechanism: Option<sasl::Mechanism>,
     /// `--allow-plaintext-auth`: log in even without TLS.
     pub allow_plaintext: bool,
     /// `--send-to`: the test message to send after a successful login.

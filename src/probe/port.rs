@@ -145,7 +145,7 @@ async fn dialogue(
     if proto == Protocol::Smtp {
         if let Some(creds) = &ctx.credentials {
             let tls_up = matches!(conn.stream, Stream::Tls(_));
-            probe.login = login(creds, tls_up, &mut conn, rec, probe).await;
+            probe.login = login(ctx, creds, tls_up, &mut conn, rec, probe).await;
             if let Some(req) = &creds.send {
                 if probe.login.as_ref().is_some_and(|l| l.accepted) {
                     probe.send = Some(super::send::send(&mut conn, rec, req).await);
@@ -158,15 +158,18 @@ async fn dialogue(
     quit(proto, &mut conn, rec).await;
 }
 
-/// `mxray check` with a password: one AUTH, after EHLO on the TLS session (or in plaintext
-/// only with `--allow-plaintext-auth`), with `--auth-mech` or what a client would pick.
+/// `mxray check` with credentials: one AUTH, after EHLO on the TLS session (or in plaintext
+/// only with `--allow-plaintext-auth`), with `--auth-mech` or what a client would pick. A
+/// mechanism the server does not offer is recorded without sending anything.
 async fn login(
+    ctx: &Ctx,
     creds: &super::Credentials,
     tls_up: bool,
     conn: &mut Conn,
     rec: &mut Recorder,
     probe: &PortProbe,
 ) -> Option<crate::evidence::LoginAttempt> {
+    use super::sasl::{self, Mechanism};
     if !tls_up && !creds.allow_plaintext {
         rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
         return None;
@@ -175,33 +178,45 @@ async fn login(
         .best_capabilities()
         .map(|c| c.auth.clone())
         .unwrap_or_default();
-    let mechanism = match &creds.mechanism {
-        Some(m) => m.to_ascii_uppercase(),
-        None => match smtp::pick_mechanism(&offered) {
-            Some(m) => m.to_string(),
-            None => {
-                rec.note(&format!(
-                    "login not tried: the server offers no PLAIN or LOGIN (AUTH: {})",
-                    if offered.is_empty() {
-                        "none".to_string()
-                    } else {
-                        offered.join(" ")
-                    }
-                ));
-                return None;
-            }
-        },
+    let with_token = creds.oauth_token.is_some();
+    let Some(mechanism) = creds.mechanism.or_else(|| sasl::pick(&offered, with_token)) else {
+        rec.note("login not tried: the server offers no AUTH mechanism");
+        return None;
     };
-    if !offered.iter().any(|o| o.eq_ignore_ascii_case(&mechanism)) {
+    let secret = if mechanism.uses_token() {
+        creds.oauth_token.as_ref()
+    } else {
+        creds.password.as_ref()
+    };
+    let Some(secret) = secret else {
         rec.note(&format!(
-            "login not tried: {mechanism} was asked for but is not offered (AUTH: {})",
-            offered.join(" ")
+            "login not tried: AUTH {} needs {}",
+            mechanism.label(),
+            if mechanism.uses_token() {
+                "an OAuth token (--oauth-token-env)"
+            } else {
+                "a password"
+            }
+        ));
+        return None;
+    };
+    if !mechanism.offered_in(&offered) {
+        rec.note(&format!(
+            "login not tried: {} was asked for but is not offered (AUTH: {})",
+            mechanism.sasl_name(),
+            if offered.is_empty() {
+                "none".to_string()
+            } else {
+                offered.join(" ")
+            }
         ));
         return Some(crate::evidence::LoginAttempt {
-            mechanism,
+            mechanism: mechanism.sasl_name().to_string(),
+            initial_response: mechanism.initial_response(),
             offered,
             reply: None,
             accepted: false,
+            oauth_error: None,
         });
     }
     // One login per run, even when the host has several addresses.
@@ -209,8 +224,27 @@ async fn login(
         rec.note("login not tried on this address: done on another address of the host");
         return None;
     }
-    rec.note(&format!("login as {} with AUTH {mechanism}", creds.user));
-    Some(smtp::login(conn, rec, &creds.user, &creds.password, &mechanism, offered).await)
+    rec.note(&format!(
+        "login as {} with AUTH {}{}",
+        creds.user,
+        mechanism.sasl_name(),
+        if mechanism == Mechanism::LoginIr {
+            " (username as initial response)"
+        } else {
+            ""
+        }
+    ));
+    let host = ctx
+        .tls_name
+        .clone()
+        .unwrap_or_else(|| probe.address.to_string());
+    let l = sasl::Login {
+        user: &creds.user,
+        secret,
+        host: &host,
+        port: probe.port,
+    };
+    Some(smtp::login(conn, rec, &l, mechanism, offered).await)
 }
 
 /// Runs the handshake and records it; `None` when there is no usable TLS stream.

@@ -1,8 +1,9 @@
 //! SMTP client steps (RFC 5321): bounded multi-line replies, EHLO with HELO fallback,
-//! STARTTLS (RFC 3207), QUIT, and for `mxray check` with a password one AUTH (RFC 4954, PLAIN
-//! RFC 4616 or LOGIN) whose secrets the transcript shows as `***`. Never DATA.
+//! STARTTLS (RFC 3207), QUIT, and for `mxray check` with credentials one AUTH (RFC 4954, the
+//! mechanisms of [`sasl`]) whose secrets the transcript shows as `***`. Never DATA.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
+use super::sasl::{self, Mechanism};
 use crate::evidence::{Capabilities, Direction, LoginAttempt, PhaseName, RelayTest, Reply};
 
 /// Reads one reply: continuation lines `NNN-` until `NNN `, all with the same code,
@@ -260,100 +261,132 @@ pub async fn relay_test(conn: &mut Conn, rec: &mut Recorder) -> Option<RelayTest
     Some(test)
 }
 
-/// The mechanism a client picks from those offered: PLAIN, else LOGIN; `None` if neither.
-pub fn pick_mechanism(offered: &[String]) -> Option<&'static str> {
-    ["PLAIN", "LOGIN"]
-        .into_iter()
-        .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m)))
+/// Sends one line of the AUTH exchange (shown in the transcript as `shown`) and reads the reply.
+async fn step(conn: &mut Conn, rec: &mut Recorder, line: &str, shown: &str) -> StepResult<Reply> {
+    conn.send(rec, line, shown).await?;
+    read_reply(conn, rec).await
 }
 
-/// Standard base64 (RFC 4648 §4) with padding.
-pub fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// The text of a `334` challenge.
+fn challenge(reply: &Reply) -> &str {
+    texts(reply).next().unwrap_or("")
 }
 
-/// One login with `mechanism` (PLAIN or LOGIN). The lines carrying credentials are recorded as
-/// `***`; any server line that echoes the password or its encodings is masked too. The
-/// returned attempt holds the final reply (`None` if the dialogue broke off).
+/// One login (RFC 4954) with `mechanism`. Every line carrying credentials is recorded as `***`,
+/// and from the first one on, every server line that echoes the secret or an encoding of it
+/// is masked too. The attempt holds the final reply (`None` if the dialogue broke off).
 pub async fn login(
     conn: &mut Conn,
     rec: &mut Recorder,
-    user: &str,
-    password: &crate::settings::Secret,
-    mechanism: &str,
+    login: &sasl::Login<'_>,
+    mechanism: Mechanism,
     offered: Vec<String>,
 ) -> LoginAttempt {
-    let first_line = rec.transcript.len();
+    conn.mask_secrets(sasl::secret_forms(login, mechanism));
     let t = rec.begin();
-    let pass = password.expose();
-    let r: StepResult<Reply> = async {
-        match mechanism {
-            "LOGIN" => {
-                conn.send(rec, "AUTH LOGIN", "AUTH LOGIN").await?;
-                let mut reply = read_reply(conn, rec).await?;
-                if reply.code != Some(334) {
-                    return Ok(reply);
-                }
-                conn.send(rec, &base64(user.as_bytes()), "***").await?;
-                reply = read_reply(conn, rec).await?;
-                if reply.code != Some(334) {
-                    return Ok(reply);
-                }
-                conn.send(rec, &base64(pass.as_bytes()), "***").await?;
-                read_reply(conn, rec).await
-            }
-            _ => {
-                let token = base64(format!("\0{user}\0{pass}").as_bytes());
-                conn.send(rec, &format!("AUTH PLAIN {token}"), "AUTH PLAIN ***")
-                    .await?;
-                read_reply(conn, rec).await
-            }
-        }
-    }
-    .await;
-    let r = rec.record(PhaseName::Login, t, r);
-    let secrets = [
-        pass.to_string(),
-        base64(pass.as_bytes()),
-        base64(format!("\0{user}\0{pass}").as_bytes()),
-    ];
-    let mask = |text: &mut String| {
-        for s in secrets.iter().filter(|s| !s.is_empty()) {
-            if text.contains(s.as_str()) {
-                *text = text.replace(s.as_str(), "***");
-            }
-        }
-    };
-    for l in rec.transcript.iter_mut().skip(first_line) {
-        mask(&mut l.text);
-    }
-    let mut reply = r.ok();
-    if let Some(reply) = reply.as_mut() {
-        reply.lines.iter_mut().for_each(mask);
-    }
+    let mut oauth_error = None;
+    let r = exchange(conn, rec, login, mechanism, &mut oauth_error).await;
+    let reply = rec.record(PhaseName::Login, t, r).ok();
     LoginAttempt {
-        mechanism: mechanism.to_string(),
+        mechanism: mechanism.sasl_name().to_string(),
+        initial_response: mechanism.initial_response(),
         offered,
         accepted: reply.as_ref().is_some_and(|r| r.code == Some(235)),
         reply,
+        oauth_error,
     }
+}
+
+async fn exchange(
+    conn: &mut Conn,
+    rec: &mut Recorder,
+    l: &sasl::Login<'_>,
+    mechanism: Mechanism,
+    oauth_error: &mut Option<String>,
+) -> StepResult<Reply> {
+    let user = sasl::b64(l.user.as_bytes());
+    let secret = sasl::b64(l.secret.expose().as_bytes());
+    let mut reply = match mechanism {
+        Mechanism::Plain => {
+            let payload = sasl::b64(sasl::plain(l).as_bytes());
+            step(
+                conn,
+                rec,
+                &format!("AUTH PLAIN {payload}"),
+                "AUTH PLAIN ***",
+            )
+            .await?
+        }
+        Mechanism::Login => {
+            let r = step(conn, rec, "AUTH LOGIN", "AUTH LOGIN").await?;
+            if r.code != Some(334) {
+                return Ok(r);
+            }
+            let r = step(conn, rec, &user, "***").await?;
+            if r.code != Some(334) {
+                return Ok(r);
+            }
+            step(conn, rec, &secret, "***").await?
+        }
+        Mechanism::LoginIr => {
+            let r = step(conn, rec, &format!("AUTH LOGIN {user}"), "AUTH LOGIN ***").await?;
+            if r.code != Some(334) {
+                return Ok(r);
+            }
+            step(conn, rec, &secret, "***").await?
+        }
+        Mechanism::CramMd5 => {
+            let r = step(conn, rec, "AUTH CRAM-MD5", "AUTH CRAM-MD5").await?;
+            match sasl::unb64(challenge(&r)).filter(|_| r.code == Some(334)) {
+                // An unreadable challenge is cancelled below.
+                None => r,
+                Some(ch) => {
+                    let response = sasl::cram_md5(l.user, l.secret, &ch);
+                    let encoded = sasl::b64(response.as_bytes());
+                    conn.mask_secrets([encoded.clone(), response]);
+                    step(conn, rec, &encoded, "***").await?
+                }
+            }
+        }
+        Mechanism::XOAuth2 | Mechanism::OAuthBearer => {
+            let name = mechanism.sasl_name();
+            let payload = if mechanism == Mechanism::XOAuth2 {
+                sasl::xoauth2(l)
+            } else {
+                sasl::oauthbearer(l)
+            };
+            let payload = sasl::b64(payload.as_bytes());
+            let r = step(
+                conn,
+                rec,
+                &format!("AUTH {name} {payload}"),
+                &format!("AUTH {name} ***"),
+            )
+            .await?;
+            if r.code == Some(334) {
+                // A refused token: the challenge is a JSON status, and the server gives its
+                // final reply after the client's answer — an empty line for XOAUTH2 (Google's
+                // protocol), a single %x01 for OAUTHBEARER (RFC 7628 §3.2.3).
+                *oauth_error = sasl::oauth_error(challenge(&r));
+                if let Some(e) = oauth_error.as_deref() {
+                    rec.note(&format!("the server refused the token: {e}"));
+                }
+                let answer = if mechanism == Mechanism::XOAuth2 {
+                    String::new()
+                } else {
+                    sasl::b64(b"\x01")
+                };
+                step(conn, rec, &answer, &answer).await?
+            } else {
+                r
+            }
+        }
+    };
+    // A prompt the mechanism has no answer for: cancel (RFC 4954 §4) and take the final reply.
+    if reply.code == Some(334) {
+        reply = step(conn, rec, "*", "*").await?;
+    }
+    Ok(reply)
 }
 
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
@@ -402,19 +435,6 @@ mod tests {
             assert!(c.extensions.iter().any(|x| x == e), "{e}");
         }
         assert!(!c.extensions.iter().any(|x| x.starts_with("AUTH=")));
-    }
-
-    #[test]
-    fn base64_and_mechanism_choice() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"\0alice\0pw"), "AGFsaWNlAHB3");
-        let v = |m: &[&str]| m.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(pick_mechanism(&v(&["LOGIN", "PLAIN"])), Some("PLAIN"));
-        assert_eq!(pick_mechanism(&v(&["CRAM-MD5", "LOGIN"])), Some("LOGIN"));
-        assert_eq!(pick_mechanism(&v(&["XOAUTH2"])), None);
     }
 
     #[test]
