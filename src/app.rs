@@ -575,11 +575,14 @@ fn login_secrets(
     }
     let mut password = resolved.password.as_ref().map(|p| p.value.clone());
     let password_mech = mechanism.is_some_and(|m| !m.uses_token());
-    let prompt = password.is_none()
-        && (token.is_none() || password_mech)
-        && !wants_token
-        && !args.no_password_prompt
-        && std::io::stdin().is_terminal();
+    let prompt = asks_for_password(&PromptCase {
+        user_known: resolved.user.is_some(),
+        password_given: password.is_some(),
+        token_given: token.is_some(),
+        mechanism,
+        declined: args.no_password_prompt,
+        terminal: std::io::stdin().is_terminal(),
+    });
     if let (true, Some(user)) = (prompt, &resolved.user) {
         let host = resolved
             .host
@@ -604,6 +607,28 @@ fn login_secrets(
         token,
         mechanism,
     })
+}
+
+#[derive(Clone, Copy)]
+struct PromptCase {
+    user_known: bool,
+    password_given: bool,
+    token_given: bool,
+    mechanism: Option<probe::sasl::Mechanism>,
+    /// `--no-password-prompt`.
+    declined: bool,
+    /// Standard input is a terminal (never prompt in a pipe or a script).
+    terminal: bool,
+}
+
+/// Whether to ask for the password: a username but no password, no token to log in with
+/// instead (unless a password mechanism is forced), not declined, and someone at a terminal.
+fn asks_for_password(c: &PromptCase) -> bool {
+    let needs_password = match c.mechanism {
+        Some(m) => !m.uses_token(),
+        None => !c.token_given,
+    };
+    c.user_known && !c.password_given && needs_password && !c.declined && c.terminal
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {
@@ -735,5 +760,57 @@ impl Spinner {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::sasl::Mechanism;
+
+    #[test]
+    fn the_password_prompt_only_when_useful_and_possible() {
+        let base = PromptCase {
+            user_known: true,
+            password_given: false,
+            token_given: false,
+            mechanism: None,
+            declined: false,
+            terminal: true,
+        };
+        assert!(asks_for_password(&base));
+        for c in [
+            PromptCase {
+                terminal: false,
+                ..base
+            },
+            PromptCase {
+                declined: true,
+                ..base
+            },
+            PromptCase {
+                user_known: false,
+                ..base
+            },
+            PromptCase {
+                password_given: true,
+                ..base
+            },
+            PromptCase {
+                token_given: true,
+                ..base
+            },
+            PromptCase {
+                mechanism: Some(Mechanism::XOAuth2),
+                ..base
+            },
+        ] {
+            assert!(!asks_for_password(&c));
+        }
+        assert!(asks_for_password(&PromptCase {
+            token_given: true,
+            mechanism: Some(Mechanism::CramMd5),
+            ..base
+        }));
     }
 }

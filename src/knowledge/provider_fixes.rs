@@ -36,8 +36,9 @@ pub enum When {
     Password,
     /// The login used an OAuth token (XOAUTH2, OAUTHBEARER).
     Token,
-    /// The server's reply contains this lower-case text (an enhanced status code, a phrase).
-    Reply(&'static str),
+    /// The server's reply contains one of these lower-case texts (an enhanced status code, a
+    /// phrase).
+    Reply(&'static [&'static str]),
 }
 
 const GOOGLE_ROW: &str = "providers.md, Gmail / Google Workspace row (support.google.com/a/answer/14114704; developers.google.com/gmail/imap/xoauth2-protocol)";
@@ -170,7 +171,7 @@ pub static PROVIDERS: &[ProviderFixes] = &[
             },
             Fix {
                 code: "auth.smtp-auth-disabled",
-                when: When::Reply("5.7.30"),
+                when: When::Reply(&["5.7.30", "basic authentication is not supported"]),
                 text: "Microsoft 365 has retired basic authentication for this tenant (550 \
                     5.7.30): no password works for sending any more. Switch the app to OAuth \
                     (XOAUTH2 with the SMTP.Send scope) or to Microsoft Graph.",
@@ -392,7 +393,7 @@ pub fn fix_for(
                 When::Always => true,
                 When::Password => !token,
                 When::Token => token,
-                When::Reply(t) => reply_lower.contains(t),
+                When::Reply(t) => t.iter().any(|t| reply_lower.contains(t)),
             }
     })
 }

@@ -343,7 +343,8 @@ async fn exchange(
                 Some(ch) => {
                     let response = sasl::cram_md5(l.user, l.secret, &ch);
                     let encoded = sasl::b64(response.as_bytes());
-                    conn.mask_secrets([encoded.clone(), response]);
+                    let digest = response.rsplit(' ').next().unwrap_or_default().to_string();
+                    conn.mask_secrets([encoded.clone(), response, digest]);
                     step(conn, rec, &encoded, "***").await?
                 }
             }

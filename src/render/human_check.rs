@@ -38,6 +38,13 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
             "not given"
         }
     );
+    if st.oauth_token_given {
+        let _ = writeln!(
+            s,
+            "  {:<9} given (never shown; sent only to the configured server, to test the login)",
+            "token"
+        );
+    }
     for n in &st.notes {
         let _ = writeln!(s, "  {} {n}", "note:".dimmed());
     }
