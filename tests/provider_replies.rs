@@ -505,9 +505,44 @@ fn mxray(args: &[String], env: &[(&str, &str)]) -> Run {
     }
 }
 
+static DNS_QUERIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A DNS server on loopback that answers every query NXDOMAIN, so the reverse lookups of
+/// 127.0.0.1 never leave the machine. Its address as `IP:PORT`.
+fn dns() -> &'static str {
+    static DNS: OnceLock<String> = OnceLock::new();
+    DNS.get_or_init(|| {
+        let sock = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = sock.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while let Ok((n, peer)) = sock.recv_from(&mut buf) {
+                if n < 12 {
+                    continue;
+                }
+                // The question ends after its name's zero label, type and class.
+                let mut end = 12;
+                while end < n && buf[end] != 0 {
+                    end += buf[end] as usize + 1;
+                }
+                let end = (end + 5).min(n);
+                let mut r = buf[..end].to_vec();
+                r[2] = 0x80 | (buf[2] & 0x79); // a response, same opcode and RD
+                r[3] = 0x80 | 3; // RA, NXDOMAIN
+                r[6..12].fill(0);
+                let _ = sock.send_to(&r, peer);
+                DNS_QUERIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        addr
+    })
+}
+
 /// The connection options for a fake server on 127.0.0.1.
 fn net_args() -> Vec<String> {
     [
+        "--resolver",
+        dns(),
         "--ca-file",
         pki().ca_file.to_str().unwrap(),
         "--tls-name",
@@ -1189,4 +1224,46 @@ fn no_secret_from_a_url_on_the_command_line() {
 fn no_token_from_oauth_token_env() {
     assert_secret_never_shown("--oauth-token-env", SECRET, "XOAUTH2", None);
     assert_secret_never_shown("--oauth-token-env", SECRET, "OAUTHBEARER", None);
+}
+
+#[test]
+fn saved_evidence_gives_the_same_provider_fix_offline() {
+    let server = Server::start(gmail().answering(&[
+        "534-5.7.9 Application-specific password required.",
+        "534 5.7.9 Learn more - gsmtp",
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("check.json");
+    let (live, _) = check(&server, USER, BAD, &["--save", saved.to_str().unwrap()]);
+    drop(server);
+    let run = mxray(
+        &[
+            "diagnose".into(),
+            saved.to_str().unwrap().into(),
+            "--format".into(),
+            "json".into(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let offline: Report = serde_json::from_str(&run.stdout).unwrap();
+    let (a, b) = (
+        finding(&live, "auth.app-password-required"),
+        finding(&offline, "auth.app-password-required"),
+    );
+    assert_eq!(a.fix, b.fix);
+    // The reverse lookup was answered by the loopback DNS server, not the system's.
+    assert!(DNS_QUERIES.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    assert!(finding(&live, "dns.ptr-missing")
+        .evidence
+        .iter()
+        .any(|e| e.contains("NXDOMAIN")));
+    assert!(b.fix.contains(GMAIL_APP_PW));
+    assert!(
+        b.evidence
+            .iter()
+            .any(|e| e.contains("Gmail") && e.contains("smtp.gmail.com")),
+        "{:?}",
+        b.evidence
+    );
 }

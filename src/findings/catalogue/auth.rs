@@ -31,7 +31,8 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         what: "The login was refused as wrong credentials: SMTP `535` (e.g. Gmail `535-5.7.8 \
             Username and Password not accepted`), IMAP `NO [AUTHENTICATIONFAILED]` or POP3 \
             `-ERR`. The password is wrong, the username has the wrong form, or the provider does \
-            not accept the account password from mail apps.",
+            not accept the account password from mail apps. With OAuth (XOAUTH2, OAUTHBEARER): \
+            the token was refused.",
         why: "Nothing can be sent or fetched with these settings. Repeated failures can trigger \
             rate limits or lock the account for a while.",
         fix: "Re-type the password: it may have been changed on the web but not in the client. \
@@ -39,7 +40,7 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             the account has 2-step verification (Gmail, Yahoo, iCloud, Fastmail), create an app \
             password and use it instead. Outlook.com and Hotmail accounts need OAuth sign-in: \
             passwords no longer work there.",
-        references: &["RFC 4954 §6", "RFC 5530 §3", "RFC 1939 §7"],
+        references: &["RFC 4954 §6", "RFC 5530 §3", "RFC 1939 §7", "RFC 7628 §3.2.2"],
     },
     CodeInfo {
         code: "auth.mechanism-mismatch",
@@ -68,7 +69,8 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         what: "The provider accepts only token-based sign-in for this account (OAuth 2.0, sent \
             with the XOAUTH2 or OAUTHBEARER mechanism); passwords are refused, even correct ones. \
             Outlook.com and Hotmail ended password logins on 16 September 2024, and Microsoft 365 \
-            is retiring them for SMTP.",
+            is retiring them for SMTP. mxray also reports it when the server lists only OAuth \
+            mechanisms in its AUTH line, so a password cannot even be sent.",
         why: "A mail client or script that only knows username and password cannot log in at all.",
         fix: "Use a mail client that supports OAuth for this provider (current Thunderbird, \
             Outlook, Apple Mail, Thunderbird for Android) and choose OAuth2 as the authentication \
