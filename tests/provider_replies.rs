@@ -1267,3 +1267,22 @@ fn saved_evidence_gives_the_same_provider_fix_offline() {
         b.evidence
     );
 }
+
+#[test]
+fn an_unexpected_prompt_is_cancelled() {
+    // The server prompts again after PLAIN's initial response: mxray cancels with `*`
+    // (RFC 4954 §4) and takes the next reply as final, instead of sending anything more.
+    let server = Server::start(plain_server("PLAIN LOGIN").answering(&["334 "]));
+    let (r, status) = check(&server, USER, GOOD, &[]);
+    assert_eq!(status, 1);
+    let log = server.log();
+    let auth = log
+        .iter()
+        .position(|l| l.starts_with("AUTH PLAIN "))
+        .unwrap();
+    assert_eq!(log[auth + 1], "*", "{log:?}");
+    assert_eq!(log[auth + 2], "QUIT", "{log:?}");
+    let l = login(&r);
+    assert_eq!(l.reply.unwrap().code, Some(502));
+    assert_eq!(client_lines(&r)[3..5], ["AUTH PLAIN ***", "*"]);
+}
