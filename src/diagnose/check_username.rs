@@ -122,6 +122,7 @@ mod tests {
             user: v(user, "MAIL_USERNAME in .env"),
             from: None,
             password_given: true,
+            oauth_token_given: false,
             password_on_command_line: false,
             notes: vec![],
             problems: vec![],
@@ -163,12 +164,14 @@ mod tests {
     fn login(accepted: bool) -> LoginAttempt {
         LoginAttempt {
             mechanism: "PLAIN".into(),
+            initial_response: true,
             offered: vec!["PLAIN".into()],
             reply: Some(Reply {
                 code: Some(if accepted { 235 } else { 535 }),
                 lines: vec![],
             }),
             accepted,
+            oauth_error: None,
         }
     }
 
