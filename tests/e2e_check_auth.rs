@@ -3,42 +3,25 @@
 
 mod common;
 
+use common::check::check_json_env;
 use common::rig::{codes, Rig};
 use mxray::evidence::Direction;
 use mxray::report::{Body, Report};
 
 /// `mxray check` of alice on the rig's 587 with `--auth-mech MECH`, the password in the
-/// environment; the JSON report (schema-checked) and the exit status.
+/// environment; the JSON report (schema-checked, no password in any output) and the exit status.
 fn check_with(rig: &Rig, mech: &str) -> (Report, i32) {
-    let mut args: Vec<String> = [
-        "check",
-        "smtp://alice%40mxray.test@mail.mxray.test:587",
-        "--password-env",
-        "MXRAY_TEST_PW",
-        "--auth-mech",
-        mech,
-        "-4",
-        "--format",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(rig.base_args());
-    let pw = rig.var("MXRAY_RIG_PASSWORD");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mxray"))
-        .args(&args)
-        .env("MXRAY_TEST_PW", pw)
-        .output()
-        .expect("run mxray");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let code = out.status.code().unwrap_or(-1);
-    assert!(code <= 1, "{stderr}");
-    assert!(!stdout.contains(pw) && !stderr.contains(pw));
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    common::schema::assert_valid(&v);
-    (serde_json::from_value(v).unwrap(), code)
+    check_json_env(
+        rig,
+        &[
+            "smtp://alice%40mxray.test@mail.mxray.test:587",
+            "--password-env",
+            "MXRAY_TEST_PW",
+            "--auth-mech",
+            mech,
+        ],
+        &[("MXRAY_TEST_PW", rig.var("MXRAY_RIG_PASSWORD"))],
+    )
 }
 
 fn configured(r: &Report) -> &mxray::evidence::PortProbe {
