@@ -292,14 +292,21 @@ impl Conn {
     /// Reads one line (without CRLF) before `deadline`. Lines must be text: invalid UTF-8,
     /// NUL and other control bytes are protocol violations, as is a line over [`MAX_LINE`].
     pub async fn read_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
-        match self.read_raw_line(deadline).await {
+        let quote = self.secrets.is_empty();
+        match self.read_raw_line(deadline, quote).await {
             Ok(line) => Ok(self.masked(line)),
             Err(Stop::Violation(d)) => Err(Stop::Violation(self.masked(d))),
             Err(e) => Err(e),
         }
     }
 
-    async fn read_raw_line(&mut self, deadline: tokio::time::Instant) -> StepResult<String> {
+    /// `quote`: violations may quote the offending bytes. Not once credentials were sent: a
+    /// cut-off excerpt could hold the start of a secret the masking no longer recognises.
+    async fn read_raw_line(
+        &mut self,
+        deadline: tokio::time::Instant,
+        quote: bool,
+    ) -> StepResult<String> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
                 if pos > MAX_LINE {
@@ -313,7 +320,7 @@ impl Conn {
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
-                return decode_line(line);
+                return decode_line(line, quote);
             }
             if self.buf.len() > MAX_LINE {
                 return Err(Stop::Violation(format!(
@@ -328,7 +335,7 @@ impl Conn {
                     return Err(Stop::Violation(format!(
                         "{} bytes without a line end, then silence: {}",
                         self.buf.len(),
-                        printable(&self.buf, 60)
+                        excerpt(&self.buf, quote)
                     )))
                 }
                 Err(_) => return Err(Stop::Timeout),
@@ -386,13 +393,22 @@ impl Conn {
     }
 }
 
-fn decode_line(line: Vec<u8>) -> StepResult<String> {
+/// The first bytes of a bad reply, for the evidence, or a note that they are withheld.
+fn excerpt(bytes: &[u8], quote: bool) -> String {
+    if quote {
+        printable(bytes, 60)
+    } else {
+        "(not quoted: credentials were sent on this connection)".into()
+    }
+}
+
+fn decode_line(line: Vec<u8>, quote: bool) -> StepResult<String> {
     match String::from_utf8(line) {
         Err(e) => {
             let bytes = e.into_bytes();
             Err(Stop::Violation(format!(
                 "invalid UTF-8 in reply: {}",
-                printable(&bytes, 60)
+                excerpt(&bytes, quote)
             )))
         }
         Ok(s) => {
@@ -400,7 +416,7 @@ fn decode_line(line: Vec<u8>) -> StepResult<String> {
                 return Err(Stop::Violation(format!(
                     "binary data in reply (byte 0x{:02x}): {}",
                     c as u32,
-                    printable(s.as_bytes(), 60)
+                    excerpt(s.as_bytes(), quote)
                 )));
             }
             Ok(s)
@@ -430,15 +446,40 @@ mod tests {
 
     #[test]
     fn decode_rejects_control_and_bad_utf8() {
-        assert!(decode_line(b"220 ok".to_vec()).is_ok());
+        assert!(decode_line(b"220 ok".to_vec(), true).is_ok());
         assert!(matches!(
-            decode_line(vec![0xff, 0xfe]),
+            decode_line(vec![0xff, 0xfe], true),
             Err(Stop::Violation(d)) if d.contains("UTF-8")
         ));
         assert!(matches!(
-            decode_line(b"220 \x00x".to_vec()),
+            decode_line(b"220 \x00x".to_vec(), true),
             Err(Stop::Violation(d)) if d.contains("binary")
         ));
+    }
+
+    #[tokio::test]
+    async fn bad_bytes_after_a_login_are_not_quoted() {
+        // A secret cut off by the 60-byte excerpt would escape the masking: no excerpt at all.
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut junk = vec![b'x'; 50];
+            junk.extend_from_slice(b"hunter2-is-the-password\x00\r\n");
+            s.write_all(&junk).await.unwrap();
+        });
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let mut c = Conn::new(Stream::Plain(tcp), Duration::from_secs(5));
+        c.mask_secrets(["hunter2-is-the-password".to_string()]);
+        let d = c.deadline();
+        match c.read_line(d).await {
+            Err(Stop::Violation(d)) => {
+                assert!(!d.contains("hunter"), "{d}");
+                assert!(d.contains("not quoted"), "{d}");
+            }
+            other => panic!("{other:?}"),
+        }
+        server.await.unwrap();
     }
 
     #[tokio::test]

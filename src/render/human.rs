@@ -99,22 +99,36 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
     }
     for p in ev.probes.iter() {
         if let Some(l) = &p.login {
-            let verdict = if l.accepted {
-                "accepted".green().bold().to_string()
+            let how = if l.mechanism == "LOGIN" && l.initial_response {
+                "LOGIN (username with the command)".to_string()
             } else {
-                "refused".red().bold().to_string()
+                l.mechanism.clone()
             };
-            let reply = l
-                .reply
-                .as_ref()
-                .map(|r| r.text())
-                .unwrap_or_else(|| "not tried: the method is not offered".into());
+            let line = match (&l.reply, l.accepted) {
+                (Some(r), true) => format!("{} — {}", "accepted".green().bold(), r.text()),
+                (Some(r), false) => format!("{} — {}", "refused".red().bold(), r.text()),
+                (None, _) if !l.offered.iter().any(|o| o.eq_ignore_ascii_case(&l.mechanism)) => {
+                    format!(
+                        "{} — the server does not offer {} (AUTH: {})",
+                        "not tried".yellow().bold(),
+                        l.mechanism,
+                        if l.offered.is_empty() {
+                            "none".to_string()
+                        } else {
+                            l.offered.join(" ")
+                        }
+                    )
+                }
+                (None, _) => format!("{} — no reply", "broke off".red().bold()),
+            };
             let _ = writeln!(
                 s,
-                "  Login on {} with AUTH {}: {verdict} — {reply}",
-                p.endpoint(),
-                l.mechanism
+                "  Login on {} with AUTH {how}: {line}",
+                p.endpoint()
             );
+            if let Some(e) = &l.oauth_error {
+                let _ = writeln!(s, "    {} {e}", "OAuth error status:".dimmed());
+            }
         }
     }
     if opts.transcript {

@@ -94,16 +94,15 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         );
         return;
     };
-    let logged_in = ev
+    let logins: Vec<&crate::evidence::LoginAttempt> = ev
         .configured
         .iter()
         .flat_map(|c| c.probes.iter())
-        .any(|p| p.login.as_ref().is_some_and(|l| l.accepted));
-    let user = match &ev.settings.user {
-        Some(u) if u.value.contains('@') => u.value.clone(),
-        Some(u) => format!("{} (many providers want the full e-mail address)", u.value),
-        None => "your full e-mail address".to_string(),
-    };
+        .filter_map(|p| p.login.as_ref())
+        .collect();
+    let logged_in = logins.iter().any(|l| l.accepted);
+    let refused = !logged_in && logins.iter().any(|l| l.reply.is_some());
+    let user = username(ev, &host.value);
     let sent = ev
         .configured
         .iter()
@@ -125,6 +124,8 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
             verified.as_str()
         } else if logged_in {
             "Use these settings (verified live; the login worked on the configured server):"
+        } else if refused {
+            "Use these connection settings (verified live; the login was refused: see the findings):"
         } else {
             "Use these settings (verified live, without logging in):"
         }
@@ -135,6 +136,37 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
     let _ = writeln!(s, "  port:     {port}");
     let _ = writeln!(s, "  security: {mode}");
     let _ = writeln!(s, "  username: {user}");
+}
+
+/// The username to use: as configured when the provider documents no form or it fits, else in
+/// the documented form.
+fn username(ev: &CheckEvidence, host: &str) -> String {
+    use crate::knowledge::provider_db::{by_host, UsernameForm};
+    let documented = by_host(host).and_then(|p| {
+        let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        p.servers(crate::evidence::Protocol::Smtp)
+            .iter()
+            .find(|f| f.host == h)
+            .map(|f| f.username)
+    });
+    let address = [&ev.settings.user, &ev.settings.from]
+        .into_iter()
+        .flatten()
+        .map(|v| v.value.clone())
+        .find(|v| v.contains('@'));
+    match (documented, &ev.settings.user) {
+        (Some(UsernameForm::Address), _) => address
+            .unwrap_or_else(|| "your full e-mail address (the provider requires it)".into()),
+        (Some(UsernameForm::LocalPart), Some(u)) => u
+            .value
+            .split('@')
+            .next()
+            .unwrap_or(&u.value)
+            .to_string(),
+        (_, Some(u)) if u.value.contains('@') => u.value.clone(),
+        (_, Some(u)) => format!("{} (many providers want the full e-mail address)", u.value),
+        (_, None) => "your full e-mail address".to_string(),
+    }
 }
 
 fn test_message(s: &mut String, m: &crate::evidence::SendAttempt) {
