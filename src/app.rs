@@ -381,6 +381,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
                 oauth_token: secrets.token,
                 mechanism: secrets.mechanism,
                 allow_plaintext: args.allow_plaintext_auth,
+                retry_user: endpoint.as_ref().and_then(|(host, _, _)| {
+                    crate::settings::username::full_address(
+                        &u.value,
+                        resolved.from.as_ref().map(|f| f.value.as_str()),
+                        host,
+                    )
+                }),
                 send: None,
                 used: Default::default(),
             })

@@ -227,6 +227,15 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             accepted: false,
             oauth_error: Some(r#"{"status":"401","schemes":"bearer"}"#.into()),
+            retry: Some(mxray::evidence::UsernameRetry {
+                user: "alice@example.com".into(),
+                domain_from: "the From address".into(),
+                reply: Some(Reply {
+                    code: Some(235),
+                    lines: vec!["235 2.7.0 Authentication successful".into()],
+                }),
+                accepted: true,
+            }),
         }),
         send: Some(mxray::evidence::SendAttempt {
             from: "alice@example.com".into(),

@@ -200,6 +200,10 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         return out;
     }
     let subject = p.endpoint();
+    if let Some(f) = super::check_username::retry_worked(l, &subject, s) {
+        out.push(f);
+        return out;
+    }
     let offered = if l.offered.is_empty() {
         "none".to_string()
     } else {
@@ -292,8 +296,20 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
     } else if token && code == "auth.bad-credentials" {
         f = f.fix(TOKEN_FIX);
     }
+    if let Some(r) = &l.retry {
+        f = f.evidence(format!(
+            "retried as {} (domain from {}): {}",
+            r.user,
+            r.domain_from,
+            r.reply
+                .as_ref()
+                .map(|x| x.text())
+                .unwrap_or_else(|| "no reply".into())
+        ));
+    }
     out.push(f);
-    if code == "auth.bad-credentials" && !token {
+    // A refused full-address retry means the username form was not the problem.
+    if code == "auth.bad-credentials" && !token && l.retry.is_none() {
         if let Some(u) = s.user.as_ref().filter(|u| !u.value.contains('@')) {
             let domain = s
                 .from
@@ -406,6 +422,7 @@ mod tests {
             }),
             accepted: reply.is_some_and(|l| l[0].starts_with("235")),
             oauth_error: None,
+            retry: None,
         });
         login(&probe, probe.login.as_ref().unwrap(), &ev.settings)
     }

@@ -82,6 +82,43 @@ pub fn documented_form(s: &ClientSettings, protocol: Protocol) -> Option<Finding
     }
 }
 
+/// A short username refused and the full address accepted: the username form is proven wrong,
+/// and nothing else is (the password is right).
+pub fn retry_worked(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Option<Finding> {
+    let r = l.retry.as_ref().filter(|r| r.accepted)?;
+    let u = s.user.as_ref()?;
+    let mut f = Finding::new(
+        NOT_ADDRESS,
+        subject,
+        format!(
+            "the login failed with the username `{}` and worked with the full address `{}`",
+            u.value, r.user
+        ),
+    )
+    .evidence(format!("username from {}", u.source));
+    if let Some(reply) = &l.reply {
+        f = f.evidence(format!(
+            "AUTH {} as {} → {}",
+            l.mechanism,
+            u.value,
+            reply.text()
+        ));
+    }
+    if let Some(reply) = &r.reply {
+        f = f.evidence(format!(
+            "AUTH {} as {} (domain from {}) → {}",
+            l.mechanism,
+            r.user,
+            r.domain_from,
+            reply.text()
+        ));
+    }
+    Some(f.fix(format!(
+        "Set the username to `{}` in the mail client or app (the full e-mail address).",
+        r.user
+    )))
+}
+
 /// Reconciles the static finding with the logins: an accepted login proves the form right (the
 /// static finding goes); after a refused one, a login-based finding of the same code absorbs
 /// the documented form as evidence.
@@ -172,6 +209,7 @@ mod tests {
             }),
             accepted,
             oauth_error: None,
+            retry: None,
         }
     }
 

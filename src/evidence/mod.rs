@@ -446,6 +446,30 @@ pub struct LoginAttempt {
     /// such as `{"status":"401",…}`; it holds no secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_error: Option<String>,
+    /// A username without `@` was refused: the one retry, on the same connection, with the
+    /// full address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<UsernameRetry>,
+}
+
+impl LoginAttempt {
+    /// Logged in, at the first attempt or with the full-address retry.
+    pub fn logged_in(&self) -> bool {
+        self.accepted || self.retry.as_ref().is_some_and(|r| r.accepted)
+    }
+}
+
+/// The full-address retry of a refused short username.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UsernameRetry {
+    /// The username tried: the configured one with `@` and a domain.
+    pub user: String,
+    /// Where the domain came from: "the From address", "the provider's domain", "the server's
+    /// domain".
+    pub domain_from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
+    pub accepted: bool,
 }
 
 /// The test message of `mxray check --send-to`, on the logged-in connection.

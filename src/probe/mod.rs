@@ -64,6 +64,9 @@ pub struct Credentials {
     pub mechanism: Option<sasl::Mechanism>,
     /// `--allow-plaintext-auth`: log in even without TLS.
     pub allow_plaintext: bool,
+    /// The username with `@` and a domain, to retry with once when the configured username has
+    /// no `@` and the password login is refused; with where the domain came from.
+    pub retry_user: Option<(String, String)>,
     /// `--send-to`: the test message to send after a successful login.
     pub send: Option<send::SendRequest>,
     /// Set by the first probe that logs in, so a host with several addresses gets one login.

@@ -147,7 +147,7 @@ async fn dialogue(
             let tls_up = matches!(conn.stream, Stream::Tls(_));
             probe.login = login(ctx, creds, tls_up, &mut conn, rec, probe).await;
             if let Some(req) = &creds.send {
-                if probe.login.as_ref().is_some_and(|l| l.accepted) {
+                if probe.login.as_ref().is_some_and(|l| l.logged_in()) {
                     probe.send = Some(super::send::send(&mut conn, rec, req).await);
                 } else if probe.login.is_some() {
                     rec.note("test message not sent: the login did not succeed");
@@ -217,6 +217,7 @@ async fn login(
             reply: None,
             accepted: false,
             oauth_error: None,
+            retry: None,
         });
     }
     // One login per run, even when the host has several addresses.
@@ -244,7 +245,29 @@ async fn login(
         host: &host,
         port: probe.port,
     };
-    Some(smtp::login(conn, rec, &l, mechanism, offered).await)
+    let mut attempt = smtp::login(conn, rec, &l, mechanism, offered.clone()).await;
+    let refused = attempt
+        .reply
+        .as_ref()
+        .is_some_and(|r| r.code.is_some_and(|c| (500..600).contains(&c)));
+    if let (Some((user, domain_from)), true, false) =
+        (&creds.retry_user, refused, mechanism.uses_token())
+    {
+        // One retry on the same connection (RFC 4954 allows another AUTH after a failure):
+        // proves whether the server wants the full address, at the cost of one more attempt.
+        rec.note(&format!(
+            "login refused: retrying once as {user} (domain from {domain_from})"
+        ));
+        let again = sasl::Login { user, ..l };
+        let r = smtp::login(conn, rec, &again, mechanism, offered).await;
+        attempt.retry = Some(crate::evidence::UsernameRetry {
+            user: user.clone(),
+            domain_from: domain_from.clone(),
+            accepted: r.accepted,
+            reply: r.reply,
+        });
+    }
+    Some(attempt)
 }
 
 /// Runs the handshake and records it; `None` when there is no usable TLS stream.

@@ -294,6 +294,7 @@ pub async fn login(
         accepted: reply.as_ref().is_some_and(|r| r.code == Some(235)),
         reply,
         oauth_error,
+        retry: None,
     }
 }
 

@@ -107,7 +107,12 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
             let line = match (&l.reply, l.accepted) {
                 (Some(r), true) => format!("{} — {}", "accepted".green().bold(), r.text()),
                 (Some(r), false) => format!("{} — {}", "refused".red().bold(), r.text()),
-                (None, _) if !l.offered.iter().any(|o| o.eq_ignore_ascii_case(&l.mechanism)) => {
+                (None, _)
+                    if !l
+                        .offered
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(&l.mechanism)) =>
+                {
                     format!(
                         "{} — the server does not offer {} (AUTH: {})",
                         "not tried".yellow().bold(),
@@ -121,11 +126,24 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                 }
                 (None, _) => format!("{} — no reply", "broke off".red().bold()),
             };
-            let _ = writeln!(
-                s,
-                "  Login on {} with AUTH {how}: {line}",
-                p.endpoint()
-            );
+            let _ = writeln!(s, "  Login on {} with AUTH {how}: {line}", p.endpoint());
+            if let Some(r) = &l.retry {
+                let _ = writeln!(
+                    s,
+                    "    retried as {} (domain from {}): {} — {}",
+                    r.user,
+                    r.domain_from,
+                    if r.accepted {
+                        "accepted".green().bold()
+                    } else {
+                        "refused".red().bold()
+                    },
+                    r.reply
+                        .as_ref()
+                        .map(|x| x.text())
+                        .unwrap_or_else(|| "no reply".into())
+                );
+            }
             if let Some(e) = &l.oauth_error {
                 let _ = writeln!(s, "    {} {e}", "OAuth error status:".dimmed());
             }

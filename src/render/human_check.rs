@@ -100,9 +100,16 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         .flat_map(|c| c.probes.iter())
         .filter_map(|p| p.login.as_ref())
         .collect();
-    let logged_in = logins.iter().any(|l| l.accepted);
+    let logged_in = logins.iter().any(|l| l.logged_in());
     let refused = !logged_in && logins.iter().any(|l| l.reply.is_some());
-    let user = username(ev, &host.value);
+    let retried = logins
+        .iter()
+        .filter_map(|l| l.retry.as_ref())
+        .find(|r| r.accepted);
+    let user = match retried {
+        Some(r) => r.user.clone(),
+        None => username(ev, &host.value),
+    };
     let sent = ev
         .configured
         .iter()
@@ -155,14 +162,12 @@ fn username(ev: &CheckEvidence, host: &str) -> String {
         .map(|v| v.value.clone())
         .find(|v| v.contains('@'));
     match (documented, &ev.settings.user) {
-        (Some(UsernameForm::Address), _) => address
-            .unwrap_or_else(|| "your full e-mail address (the provider requires it)".into()),
-        (Some(UsernameForm::LocalPart), Some(u)) => u
-            .value
-            .split('@')
-            .next()
-            .unwrap_or(&u.value)
-            .to_string(),
+        (Some(UsernameForm::Address), _) => {
+            address.unwrap_or_else(|| "your full e-mail address (the provider requires it)".into())
+        }
+        (Some(UsernameForm::LocalPart), Some(u)) => {
+            u.value.split('@').next().unwrap_or(&u.value).to_string()
+        }
         (_, Some(u)) if u.value.contains('@') => u.value.clone(),
         (_, Some(u)) => format!("{} (many providers want the full e-mail address)", u.value),
         (_, None) => "your full e-mail address".to_string(),

@@ -18,6 +18,7 @@
 
 mod env;
 mod url;
+pub mod username;
 
 #[cfg(test)]
 mod tests;
