@@ -137,7 +137,8 @@ pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
         ("the message".to_string(), &s.final_reply),
     ];
     // The last step that got a reply is where it stopped.
-    let stop = steps.iter().rev().find(|(_, r)| r.is_some());
+    let last = steps.iter().rposition(|(_, r)| r.is_some());
+    let stop = last.map(|i| &steps[i]);
     let Some((step, Some(reply))) = stop else {
         out.push(Finding::new(
             "smtp.message-rejected",
@@ -152,7 +153,14 @@ pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
     };
     let positive = reply.code.is_some_and(|c| (200..400).contains(&c));
     let summary = if positive {
-        format!("the connection broke off after {step} ({})", reply.text())
+        let next = last
+            .and_then(|i| steps.get(i + 1))
+            .map(|(s, _)| s.as_str())
+            .unwrap_or("the next step");
+        format!(
+            "the server answered {step} ({}) but not {next}: no reply in time, or the connection broke off",
+            reply.text()
+        )
     } else {
         format!("the server refused {step}: {}", reply.text())
     };

@@ -240,13 +240,13 @@ fn test_message_refusals_name_the_step() {
     let f = send_codes(&s);
     assert_eq!(f[0].code, "smtp.message-rejected");
     assert!(f[0].summary.contains("broke off"));
-    // A 354 and then silence: broke off after DATA.
+    // A 354 and then silence after the message.
     let mut s = attempt();
     s.accepted = false;
     s.final_reply = None;
     let f = send_codes(&s);
     assert_eq!(
         f[0].summary,
-        "the connection broke off after DATA (354 End data with <CR><LF>.<CR><LF>)"
+        "the server answered DATA (354 End data with <CR><LF>.<CR><LF>) but not the message: no reply in time, or the connection broke off"
     );
 }

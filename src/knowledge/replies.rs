@@ -91,11 +91,15 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         finding: "auth.sender-not-owned",
-        enhanced: &[],
+        enhanced: &["5.7.60"],
         phrases: &[
             "not owned by user",
             "not owned by the user",
             "sender not owned",
+            // Exchange Online's NDR 5.7.60 (SendAs permission missing).
+            "permissions to send as this sender",
+            "permission to send as this sender",
+            "not allowed to send as",
         ],
         basic: &[],
     },

@@ -1,3 +1,4 @@
 pub mod check;
+pub mod fake_provider;
 pub mod rig;
 pub mod schema;
