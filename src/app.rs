@@ -130,6 +130,7 @@ impl Net {
             now,
             legacy: !net.no_legacy_tls,
             relay_test: net.relay_test,
+            no_starttls: false,
             credentials: None,
         }
     }
@@ -291,6 +292,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             user: args.user.clone(),
             from: args.from.clone(),
         },
+        protocol: if args.imap {
+            Some(crate::evidence::Protocol::Imap)
+        } else if args.pop3 {
+            Some(crate::evidence::Protocol::Pop3)
+        } else {
+            None
+        },
         url: args.url.clone().filter(|_| positional_address.is_none()),
         url_from_command_line: args.url.is_some() && positional_address.is_none(),
         env_file,
@@ -304,6 +312,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         source: source.to_string(),
     };
     let client = ClientSettings {
+        protocol: resolved.protocol,
         host: resolved
             .host
             .as_ref()
@@ -394,6 +403,13 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         }
         _ => None,
     };
+    let incoming = resolved.protocol != crate::evidence::Protocol::Smtp;
+    if incoming && args.send_to.is_some() {
+        anyhow::bail!(
+            "--send-to sends a test message through SMTP: it does not go with the incoming              server's settings ({})",
+            resolved.protocol.label()
+        );
+    }
     let send = match &args.send_to {
         Some(to) => Some(send_request(to, &resolved, credentials.is_some(), now)?),
         None => None,
@@ -404,7 +420,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         .from
         .clone()
         .or_else(|| client.user.clone().filter(|u| u.value.contains('@')));
-    let from = match (&endpoint, from_address) {
+    // Reading mail has no From domain to judge.
+    let from = match (&endpoint, from_address.filter(|_| !incoming)) {
         (Some((host, _, _)), Some(address)) => Some(probe::from_domain::FromDomainRequest {
             address,
             submission_host: host.clone(),
@@ -426,7 +443,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let provider = crate::knowledge::provider_view::for_settings(
         client.host.as_ref().map(|h| h.value.as_str()),
         &addresses,
-        crate::evidence::Protocol::Smtp,
+        client.protocol,
     );
     let evidence = CheckEvidence {
         settings: client,

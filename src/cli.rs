@@ -132,6 +132,15 @@ pub struct CheckArgs {
     /// in clear).
     #[arg(long)]
     pub allow_plaintext_auth: bool,
+    /// The settings are the incoming IMAP server's (993 SSL/TLS, 143 STARTTLS); the
+    /// environment is read as IMAP_HOST, IMAP_PORT, IMAP_USER, IMAP_PASSWORD, IMAP_SECURE. An
+    /// imap:// or imaps:// URL implies it.
+    #[arg(long, conflicts_with = "pop3")]
+    pub imap: bool,
+    /// The settings are the incoming POP3 server's (995 SSL/TLS, 110 STARTTLS); the environment
+    /// is read as POP3_* (or POP_*). A pop3:// or pop3s:// URL implies it.
+    #[arg(long)]
+    pub pop3: bool,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]

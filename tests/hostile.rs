@@ -63,6 +63,7 @@ fn ctx(timeout: Duration, legacy: bool, tls_name: Option<&str>) -> Ctx {
         legacy,
         relay_test: false,
         credentials: None,
+        no_starttls: false,
     }
 }
 

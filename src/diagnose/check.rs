@@ -1,7 +1,7 @@
 //! `config.*` from the settings alone, and the configured endpoint's live findings.
 
 use crate::evidence::check::{CheckEvidence, ClientSettings};
-use crate::evidence::{LoginAttempt, PortProbe};
+use crate::evidence::{LoginAttempt, PortProbe, Protocol};
 use crate::findings::Finding;
 use crate::knowledge::{provider_db, provider_fixes, replies};
 
@@ -25,7 +25,14 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     if !missing.is_empty() && ev.discovery.is_none() {
         out.push(
             Finding::new("config.incomplete", "settings", format!("the settings lack: {}", missing.join(", ")))
-                .evidence("give them as flags (--host, --port, --user), a URL such as smtp://user@host:587, or --env/--env-file"),
+                .evidence(format!(
+                    "give them as flags (--host, --port, --user), a URL such as {}, or --env/--env-file",
+                    match s.protocol {
+                        Protocol::Smtp => "smtp://user@host:587",
+                        Protocol::Imap => "imaps://user@host:993",
+                        Protocol::Pop3 => "pop3s://user@host:995",
+                    }
+                )),
         );
     }
     for p in &s.problems {
@@ -54,7 +61,9 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             );
         }
     }
-    if let (Some(port), Some(sec)) = (&s.port, &s.security) {
+    if s.protocol != Protocol::Smtp {
+        super::check_mailbox::settings(s, &mut out);
+    } else if let (Some(port), Some(sec)) = (&s.port, &s.security) {
         let implicit = sec.value == "implicit";
         let mismatch = match port.value.as_str() {
             "465" => !implicit,
@@ -83,7 +92,9 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             );
         }
     }
-    if let (Some(h), Some(port), Some(sec)) = (&s.host, &s.port, &s.security) {
+    if let (Some(h), Some(port), Some(sec), Protocol::Smtp) =
+        (&s.host, &s.port, &s.security, s.protocol)
+    {
         if let (Some(p), Ok(port_n)) = (provider_db::by_host(&h.value), port.value.parse::<u16>()) {
             let security = match sec.value.as_str() {
                 "implicit" => provider_db::Security::Implicit,
@@ -123,8 +134,15 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             now,
         ));
         for p in &c.probes {
-            if let Some(l) = &p.login {
-                out.extend(login(p, l, s));
+            match &p.login {
+                Some(l) if s.protocol != Protocol::Smtp => {
+                    out.extend(super::check_mailbox::login(p, l, s))
+                }
+                Some(l) => out.extend(login(p, l, s)),
+                None if s.protocol != Protocol::Smtp => {
+                    super::check_mailbox::not_tried(p, s, &mut out)
+                }
+                None => {}
             }
             if let Some(send) = &p.send {
                 super::check_from::send(send, &p.endpoint(), &mut out);
@@ -138,7 +156,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         .filter_map(|p| p.login.as_ref())
         .collect();
     super::check_username::reconcile(
-        super::check_username::documented_form(s, crate::evidence::Protocol::Smtp),
+        super::check_username::documented_form(s, s.protocol),
         &logins,
         &mut out,
     );
@@ -340,6 +358,9 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
 /// The first alternative that works for a mail client — TLS up and AUTH offered — as
 /// (port, security words).
 pub fn working_alternative(ev: &CheckEvidence) -> Option<(u16, &'static str)> {
+    if ev.settings.protocol != Protocol::Smtp {
+        return super::check_mailbox::working_alternative(ev);
+    }
     let mut candidates: Vec<&crate::evidence::PortProbe> = Vec::new();
     for s in [&ev.configured, &ev.alternatives].into_iter().flatten() {
         candidates.extend(s.probes.iter());
@@ -373,6 +394,7 @@ mod tests {
         };
         CheckEvidence {
             settings: ClientSettings {
+                protocol: Protocol::Smtp,
                 host: v(host),
                 port: v(port),
                 security: v(security),

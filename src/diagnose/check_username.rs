@@ -153,6 +153,7 @@ mod tests {
             })
         };
         ClientSettings {
+            protocol: Protocol::Smtp,
             host: v(host, "--host"),
             port: v("465", "--port"),
             security: v("implicit", "--security"),

@@ -11,7 +11,8 @@ pub struct CheckEvidence {
     /// The configured host and port, probed with the configured security mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configured: Option<ServerEvidence>,
-    /// 465 (implicit TLS) and 587 (STARTTLS) on the same host, to say what would work.
+    /// The protocol's other standard ports on the same host (465/587; 993/143; 995/110), to say
+    /// what would work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternatives: Option<ServerEvidence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,6 +26,10 @@ pub struct CheckEvidence {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ClientSettings {
+    /// smtp (the sending side, the default), or imap/pop3 (`--imap`, `--pop3`, or the URL's
+    /// scheme): the server the settings are for.
+    #[serde(default)]
+    pub protocol: super::Protocol,
     pub host: Option<SettingValue>,
     pub port: Option<SettingValue>,
     /// implicit, starttls, starttls_if_offered, plain

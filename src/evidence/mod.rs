@@ -72,12 +72,24 @@ pub enum Role {
     Pop3s,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
+    #[default]
     Smtp,
     Imap,
     Pop3,
+}
+
+impl Protocol {
+    /// "SMTP", "IMAP", "POP3".
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Imap => "IMAP",
+            Protocol::Pop3 => "POP3",
+        }
+    }
 }
 
 impl Role {
@@ -423,12 +435,14 @@ pub struct RelayTest {
     pub accepted: bool,
 }
 
-/// The login of `mxray check` (SMTP AUTH, RFC 4954). Neither the password or token nor the
-/// encoded exchange is recorded: the transcript shows them as `***`.
+/// The login of `mxray check`: SMTP AUTH (RFC 4954), or on an IMAP/POP3 endpoint (the probe's
+/// role says which) IMAP `AUTHENTICATE`/`LOGIN` or POP3 `AUTH`/`USER`+`PASS`. Neither the
+/// password or token nor the encoded exchange is recorded: the transcript shows them as `***`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LoginAttempt {
-    /// The SASL mechanism used (or asked for with `--auth-mech`): PLAIN, LOGIN, CRAM-MD5,
-    /// XOAUTH2, OAUTHBEARER.
+    /// The mechanism used (or asked for with `--auth-mech`): SMTP PLAIN, LOGIN, CRAM-MD5,
+    /// XOAUTH2, OAUTHBEARER; IMAP PLAIN (`AUTHENTICATE PLAIN`) or LOGIN (the `LOGIN` command);
+    /// POP3 PLAIN (`AUTH PLAIN`) or USER (`USER`/`PASS`).
     pub mechanism: String,
     /// The first credentials went with the AUTH command (RFC 4954 initial response): PLAIN,
     /// XOAUTH2, OAUTHBEARER, and LOGIN as `--auth-mech LOGIN-IR` sends it.
@@ -493,6 +507,20 @@ pub struct SendAttempt {
     /// The server's queue id or message reference, as its acceptance reply gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
+}
+
+impl LoginAttempt {
+    /// The login as a client would name it on this protocol: "AUTH PLAIN", "LOGIN",
+    /// "AUTHENTICATE PLAIN", "USER/PASS".
+    pub fn method(&self, protocol: Protocol) -> String {
+        match (protocol, self.mechanism.as_str()) {
+            (Protocol::Smtp, m) => format!("AUTH {m}"),
+            (Protocol::Imap, "LOGIN") => "LOGIN".into(),
+            (Protocol::Imap, m) => format!("AUTHENTICATE {m}"),
+            (Protocol::Pop3, "USER") => "USER/PASS".into(),
+            (Protocol::Pop3, m) => format!("AUTH {m}"),
+        }
+    }
 }
 
 /// When the configured mode failed, what the other mode showed on a fresh connection.

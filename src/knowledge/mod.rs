@@ -3,6 +3,7 @@
 pub mod hosts;
 pub mod providers;
 pub mod replies;
+pub mod replies_mailbox;
 
 mod ispdb_data;
 pub mod provider_db;

@@ -1,19 +1,34 @@
-//! `mxray check`: probes the endpoint exactly as the client is configured, and the standard
-//! submission ports of the same host concurrently, to say what would work, and beside them the
-//! From domain's SPF/DKIM/DMARC (DNS only). With a password, the configured endpoint — and only
-//! it — logs in once (and sends the `--send-to` test message); the alternatives never get the
-//! password.
+//! `mxray check`: probes the endpoint exactly as the client is configured, and the protocol's
+//! other standard ports of the same host concurrently (465/587 for SMTP, 993/143 for IMAP,
+//! 995/110 for POP3), to say what would work, and beside them the From domain's SPF/DKIM/DMARC
+//! (DNS only). With a password, the configured endpoint — and only it — logs in once (and
+//! sends the `--send-to` test message); the alternatives never get the password.
 
 use super::dns::Dns;
 use super::{probe_server, Credentials, Ctx};
 use crate::evidence::check::CheckEvidence;
-use crate::evidence::{PortSpec, ProbeSettings, Role};
+use crate::evidence::{PortSpec, ProbeSettings, Protocol, Role};
 use crate::settings::Security;
 
-pub fn role_for(security: Security) -> Role {
-    match security {
-        Security::Implicit => Role::Submissions,
-        Security::Starttls | Security::StarttlsIfOffered | Security::Plain => Role::Submission,
+/// The role a client configured with `security` speaks on the port.
+pub fn role_for(protocol: Protocol, security: Security) -> Role {
+    let implicit = security == Security::Implicit;
+    match protocol {
+        Protocol::Smtp if implicit => Role::Submissions,
+        Protocol::Smtp => Role::Submission,
+        Protocol::Imap if implicit => Role::Imaps,
+        Protocol::Imap => Role::Imap,
+        Protocol::Pop3 if implicit => Role::Pop3s,
+        Protocol::Pop3 => Role::Pop3,
+    }
+}
+
+/// The protocol's standard client ports, implicit TLS first.
+pub fn standard_ports(protocol: Protocol) -> [(u16, Role); 2] {
+    match protocol {
+        Protocol::Smtp => [(465, Role::Submissions), (587, Role::Submission)],
+        Protocol::Imap => [(993, Role::Imaps), (143, Role::Imap)],
+        Protocol::Pop3 => [(995, Role::Pop3s), (110, Role::Pop3)],
     }
 }
 
@@ -43,7 +58,8 @@ pub async fn probe_check(
     let Some((host, port, security)) = endpoint else {
         return evidence;
     };
-    let role = role_for(security);
+    let protocol = evidence.settings.protocol;
+    let role = role_for(protocol, security);
     let mut configured = settings.clone();
     configured.ports = vec![PortSpec {
         port,
@@ -52,7 +68,7 @@ pub async fn probe_check(
     }];
     let mut alternatives = settings;
     // The same port in the other mode is an alternative too: 587 with STARTTLS fixes "SSL on 587".
-    alternatives.ports = [(465, Role::Submissions), (587, Role::Submission)]
+    alternatives.ports = standard_ports(protocol)
         .into_iter()
         .filter(|(p, r)| (*p, *r) != (port, role))
         .map(|(p, r)| PortSpec {
@@ -63,9 +79,14 @@ pub async fn probe_check(
         .collect();
     let alternatives_ctx = Ctx {
         credentials: None,
+        no_starttls: false,
         ..ctx.clone()
     };
-    let configured_ctx = Ctx { credentials, ..ctx };
+    let configured_ctx = Ctx {
+        credentials,
+        no_starttls: security == Security::Plain,
+        ..ctx
+    };
     let from_domain = async {
         match from {
             Some(req) => super::from_domain::check(dns, req).await,

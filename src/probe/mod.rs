@@ -13,6 +13,7 @@ pub mod https_get;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
+pub mod mailbox_login;
 pub mod mta_sts;
 pub mod pop3;
 pub mod port;
@@ -51,6 +52,9 @@ pub struct Ctx {
     /// `mxray check` with a password: log in once. Only the configured endpoint's probes get
     /// this; every other `Ctx` has `None`. Never serialized; `Debug` shows the password as `***`.
     pub credentials: Option<Credentials>,
+    /// `mxray check` with security "none": the client never starts TLS, so neither does the
+    /// probe of the configured endpoint, even when STARTTLS is offered.
+    pub no_starttls: bool,
 }
 
 /// What the one login of `mxray check` needs.

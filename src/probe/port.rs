@@ -112,7 +112,10 @@ async fn dialogue(
     };
     let offers_starttls = caps.starttls;
     probe.capabilities = Some(caps);
-    if !role.implicit_tls() && offers_starttls {
+    if !role.implicit_tls() && offers_starttls && ctx.no_starttls {
+        rec.note("STARTTLS offered but not used: the client is configured without TLS");
+    }
+    if !role.implicit_tls() && offers_starttls && !ctx.no_starttls {
         let (r, reply) = starttls(proto, &mut conn, rec).await;
         probe.starttls_reply = reply;
         match r {
@@ -153,6 +156,13 @@ async fn dialogue(
                     rec.note("test message not sent: the login did not succeed");
                 }
             }
+        }
+    }
+    if proto != Protocol::Smtp {
+        if let Some(creds) = &ctx.credentials {
+            let tls_up = matches!(conn.stream, Stream::Tls(_));
+            probe.login =
+                super::mailbox_login::login(proto, creds, tls_up, &mut conn, rec, probe).await;
         }
     }
     quit(proto, &mut conn, rec).await;

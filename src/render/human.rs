@@ -2,7 +2,7 @@
 //! fixes, and the protocol transcript on request.
 
 use super::RenderOptions;
-use crate::evidence::{Direction, PhaseName, PortProbe, ServerEvidence};
+use crate::evidence::{Direction, PhaseName, PortProbe, Protocol, ServerEvidence};
 use crate::findings::{Finding, Severity};
 use crate::report::{Body, Report};
 use colored::Colorize;
@@ -99,14 +99,26 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
     }
     for p in ev.probes.iter() {
         if let Some(l) = &p.login {
-            let how = if l.mechanism == "LOGIN" && l.initial_response {
-                "LOGIN (username with the command)".to_string()
+            let protocol = p.role.map(|r| r.protocol()).unwrap_or_default();
+            let how = if protocol == Protocol::Smtp && l.mechanism == "LOGIN" && l.initial_response
+            {
+                "AUTH LOGIN (username with the command)".to_string()
             } else {
-                l.mechanism.clone()
+                l.method(protocol)
             };
             let line = match (&l.reply, l.accepted) {
                 (Some(r), true) => format!("{} — {}", "accepted".green().bold(), r.text()),
                 (Some(r), false) => format!("{} — {}", "refused".red().bold(), r.text()),
+                // IMAP/POP3: nothing sent when the method is not on offer (LOGINDISABLED…).
+                (None, _) if protocol != Protocol::Smtp && p.phase(PhaseName::Login).is_none() => {
+                    format!(
+                        "{} — the server does not offer it ({})",
+                        "not tried".yellow().bold(),
+                        p.best_capabilities()
+                            .map(|c| c.raw.join(" "))
+                            .unwrap_or_default()
+                    )
+                }
                 (None, _)
                     if !l
                         .offered
@@ -126,7 +138,7 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                 }
                 (None, _) => format!("{} — no reply", "broke off".red().bold()),
             };
-            let _ = writeln!(s, "  Login on {} with AUTH {how}: {line}", p.endpoint());
+            let _ = writeln!(s, "  Login on {} with {how}: {line}", p.endpoint());
             if let Some(r) = &l.retry {
                 let _ = writeln!(
                     s,

@@ -3,6 +3,7 @@
 
 use super::RenderOptions;
 use crate::evidence::check::{CheckEvidence, SettingValue};
+use crate::evidence::Protocol;
 use colored::Colorize;
 use std::fmt::Write;
 
@@ -12,6 +13,14 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
     }
     let st = &ev.settings;
     let _ = writeln!(s, "\n{}", "Settings".bold());
+    if st.protocol != Protocol::Smtp {
+        let _ = writeln!(
+            s,
+            "  {:<9} {} (the incoming server)",
+            "protocol",
+            st.protocol.label()
+        );
+    }
     let row = |s: &mut String, name: &str, v: &Option<SettingValue>| {
         let _ = match v {
             Some(v) => writeln!(
@@ -86,11 +95,16 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
     let Some(host) = ev.settings.host.as_ref() else {
         return;
     };
+    let protocol = ev.settings.protocol;
     let Some((port, mode)) = crate::diagnose::check::working_alternative(ev) else {
+        let what = match protocol {
+            Protocol::Smtp => "submission".to_string(),
+            p => format!("incoming ({})", p.label()),
+        };
         let _ = writeln!(
             s,
             "\n{}",
-            "No working submission setting was found on this host.".yellow()
+            format!("No working {what} setting was found on this host.").yellow()
         );
         return;
     };
@@ -110,35 +124,50 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         Some(r) => r.user.clone(),
         None => username(ev, &host.value),
     };
+    let side = match protocol {
+        Protocol::Smtp => String::new(),
+        p => format!(" for the incoming server ({})", p.label()),
+    };
     let sent = ev
         .configured
         .iter()
         .flat_map(|c| c.probes.iter())
         .filter_map(|p| p.send.as_ref())
         .find(|m| m.accepted);
-    let verified;
-    let _ = writeln!(
-        s,
-        "\n{}",
-        if let Some(m) = sent {
-            verified = format!(
-                "Use these settings (verified live: the login worked and the server accepted a test message{}):",
+    let (what, verified) = if let Some(m) = sent {
+        (
+            "settings",
+            format!(
+                "verified live: the login worked and the server accepted a test message{}",
                 m.queue_id
                     .as_ref()
                     .map(|q| format!(", queue id {q}"))
                     .unwrap_or_default()
-            );
-            verified.as_str()
-        } else if logged_in {
-            "Use these settings (verified live; the login worked on the configured server):"
-        } else if refused {
-            "Use these connection settings (verified live; the login was refused: see the findings):"
-        } else {
-            "Use these settings (verified live, without logging in):"
-        }
-        .green()
-        .bold()
+            ),
+        )
+    } else if logged_in {
+        (
+            "settings",
+            "verified live; the login worked on the configured server".to_string(),
+        )
+    } else if refused {
+        (
+            "connection settings",
+            "verified live; the login was refused: see the findings".to_string(),
+        )
+    } else {
+        ("settings", "verified live, without logging in".to_string())
+    };
+    let _ = writeln!(
+        s,
+        "\n{}",
+        format!("Use these {what}{side} ({verified}):")
+            .green()
+            .bold()
     );
+    if protocol != Protocol::Smtp {
+        let _ = writeln!(s, "  protocol: {}", protocol.label());
+    }
     let _ = writeln!(s, "  server:   {}", host.value);
     let _ = writeln!(s, "  port:     {port}");
     let _ = writeln!(s, "  security: {mode}");
@@ -151,7 +180,7 @@ fn username(ev: &CheckEvidence, host: &str) -> String {
     use crate::knowledge::provider_db::{by_host, UsernameForm};
     let documented = by_host(host).and_then(|p| {
         let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-        p.servers(crate::evidence::Protocol::Smtp)
+        p.servers(ev.settings.protocol)
             .iter()
             .find(|f| f.host == h)
             .map(|f| f.username)

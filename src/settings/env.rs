@@ -11,8 +11,8 @@ use std::path::Path;
 
 use super::url::{self, Dialect};
 use super::{
-    differs, parse_bool, parse_host, parse_port, Cand, ConfigProblem, Layer, Secret, Security,
-    SettingsError, Source,
+    differs, mailbox, parse_bool, parse_host, parse_port, Cand, ConfigProblem, Layer, Protocol,
+    Secret, Security, SettingsError, Source,
 };
 
 /// One `KEY=value` of a `.env` file.
@@ -220,8 +220,21 @@ const KEYS: &[&str] = &[
     "SMTP_FROM",
 ];
 
+/// The variables read for `protocol`: the SMTP ones, or the incoming server's.
+fn keys(protocol: Protocol) -> &'static [&'static str] {
+    match protocol {
+        Protocol::Smtp => KEYS,
+        _ => mailbox::keys(protocol),
+    }
+}
+
 /// The `--env-file` layer.
-pub(super) fn env_file_layer(path: &Path, contents: &str) -> Result<Layer, SettingsError> {
+pub(super) fn env_file_layer(
+    path: &Path,
+    contents: &str,
+    protocol: Protocol,
+) -> Result<Layer, SettingsError> {
+    let keys = keys(protocol);
     let shown = path.display();
     let (entries, warnings) = parse_dotenv(contents);
     let mut notes: Vec<String> = warnings
@@ -231,7 +244,7 @@ pub(super) fn env_file_layer(path: &Path, contents: &str) -> Result<Layer, Setti
     let mut first_line: HashMap<&str, usize> = HashMap::new();
     let mut vars: Vec<(String, String)> = Vec::new();
     for entry in &entries {
-        let known = KEYS.contains(&entry.key.as_str());
+        let known = keys.contains(&entry.key.as_str());
         if let Some(previous) = first_line.insert(&entry.key, entry.line) {
             if known {
                 notes.push(format!(
@@ -244,7 +257,7 @@ pub(super) fn env_file_layer(path: &Path, contents: &str) -> Result<Layer, Setti
         vars.push((entry.key.clone(), entry.value.clone()));
     }
     for (key, value) in &vars {
-        if !KEYS.contains(&key.as_str()) {
+        if !keys.contains(&key.as_str()) {
             continue;
         }
         let entry = entries.iter().rev().find(|e| e.key == *key);
@@ -265,28 +278,35 @@ pub(super) fn env_file_layer(path: &Path, contents: &str) -> Result<Layer, Setti
         path: path.to_path_buf(),
         key: key.to_string(),
     };
-    let mut layer = vars_layer(&vars, &source)?;
+    let mut layer = vars_layer(&vars, &source, protocol)?;
     notes.append(&mut layer.notes);
     layer.notes = notes;
     Ok(layer)
 }
 
 /// The `--env` layer.
-pub(super) fn env_layer(vars: &[(String, String)]) -> Result<Layer, SettingsError> {
-    vars_layer(vars, &|key: &str| Source::Env {
-        key: key.to_string(),
-    })
+pub(super) fn env_layer(
+    vars: &[(String, String)],
+    protocol: Protocol,
+) -> Result<Layer, SettingsError> {
+    vars_layer(
+        vars,
+        &|key: &str| Source::Env {
+            key: key.to_string(),
+        },
+        protocol,
+    )
 }
 
 /// The variables of one source, read by each framework's names.
-struct Vars<'a> {
-    vars: &'a [(String, String)],
-    source: &'a dyn Fn(&str) -> Source,
+pub(super) struct Vars<'a> {
+    pub(super) vars: &'a [(String, String)],
+    pub(super) source: &'a dyn Fn(&str) -> Source,
 }
 
 impl Vars<'_> {
     /// The value, if set and not blank.
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.vars
             .iter()
             .rev()
@@ -295,7 +315,7 @@ impl Vars<'_> {
             .filter(|v| !v.trim().is_empty())
     }
 
-    fn port(&self, key: &str) -> Result<Option<Cand<u16>>, SettingsError> {
+    pub(super) fn port(&self, key: &str) -> Result<Option<Cand<u16>>, SettingsError> {
         let Some(raw) = self.get(key) else {
             return Ok(None);
         };
@@ -305,7 +325,7 @@ impl Vars<'_> {
         Ok(Some(Cand::new(value, source, raw)))
     }
 
-    fn host(&self, key: &str) -> Result<Option<Cand<String>>, SettingsError> {
+    pub(super) fn host(&self, key: &str) -> Result<Option<Cand<String>>, SettingsError> {
         let Some(raw) = self.get(key) else {
             return Ok(None);
         };
@@ -315,17 +335,17 @@ impl Vars<'_> {
         Ok(Some(Cand::new(value, source, raw)))
     }
 
-    fn text(&self, key: &str) -> Option<Cand<String>> {
+    pub(super) fn text(&self, key: &str) -> Option<Cand<String>> {
         self.get(key)
             .map(|v| Cand::new(v.to_string(), (self.source)(key), None))
     }
 
-    fn password(&self, key: &str) -> Option<Cand<Secret>> {
+    pub(super) fn password(&self, key: &str) -> Option<Cand<Secret>> {
         self.get(key)
             .map(|v| Cand::new(Secret::new(v), (self.source)(key), None))
     }
 
-    fn bool(&self, key: &str) -> Result<Option<(bool, &str)>, SettingsError> {
+    pub(super) fn bool(&self, key: &str) -> Result<Option<(bool, &str)>, SettingsError> {
         let Some(raw) = self.get(key) else {
             return Ok(None);
         };
@@ -339,7 +359,13 @@ impl Vars<'_> {
         }
     }
 
-    fn security(&self, key: &str, value: Security, raw: &str, note: String) -> Cand<Security> {
+    pub(super) fn security(
+        &self,
+        key: &str,
+        value: Security,
+        raw: &str,
+        note: String,
+    ) -> Cand<Security> {
         Cand::new(value, (self.source)(key), Some(raw)).noted(note)
     }
 }
@@ -347,8 +373,12 @@ impl Vars<'_> {
 fn vars_layer(
     vars: &[(String, String)],
     source: &dyn Fn(&str) -> Source,
+    protocol: Protocol,
 ) -> Result<Layer, SettingsError> {
     let vars = Vars { vars, source };
+    if protocol != Protocol::Smtp {
+        return mailbox::vars_layer(&vars, protocol);
+    }
     let mut layer = Layer::default();
     for (key, dialect) in [
         ("MAILER_DSN", Dialect::Symfony),

@@ -17,6 +17,7 @@
 //! says so when a value we use contains one).
 
 mod env;
+mod mailbox;
 mod url;
 pub mod username;
 
@@ -28,6 +29,7 @@ use std::path::PathBuf;
 
 use serde::{Serialize, Serializer};
 
+pub use crate::evidence::Protocol;
 pub use env::{parse_dotenv, DotenvEntry};
 
 /// How the connection to the server is secured.
@@ -48,10 +50,35 @@ pub enum Security {
 impl Security {
     /// The port a client uses for this mode when none is given.
     pub fn default_port(self) -> u16 {
-        match self {
-            Security::Implicit => 465,
-            Security::Starttls | Security::StarttlsIfOffered => 587,
-            Security::Plain => 25,
+        self.port_for(Protocol::Smtp)
+    }
+
+    /// The standard port of `protocol` in this mode (RFC 8314 for the implicit-TLS ones).
+    pub fn port_for(self, protocol: Protocol) -> u16 {
+        let implicit = self == Security::Implicit;
+        match protocol {
+            Protocol::Smtp => match self {
+                Security::Implicit => 465,
+                Security::Starttls | Security::StarttlsIfOffered => 587,
+                Security::Plain => 25,
+            },
+            Protocol::Imap if implicit => 993,
+            Protocol::Imap => 143,
+            Protocol::Pop3 if implicit => 995,
+            Protocol::Pop3 => 110,
+        }
+    }
+
+    /// The mode a standard port of `protocol` implies, if any.
+    pub fn implied_by(protocol: Protocol, port: u16) -> Option<Security> {
+        match (protocol, port) {
+            (Protocol::Smtp, 465) | (Protocol::Imap, 993) | (Protocol::Pop3, 995) => {
+                Some(Security::Implicit)
+            }
+            (Protocol::Smtp, 587 | 25) | (Protocol::Imap, 143) | (Protocol::Pop3, 110) => {
+                Some(Security::Starttls)
+            }
+            _ => None,
         }
     }
 }
@@ -182,6 +209,9 @@ pub struct ConfigProblem {
 /// The resolved settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Settings {
+    /// SMTP (sending), or IMAP/POP3 (reading) with `--imap`/`--pop3` or an `imap://`,
+    /// `imaps://`, `pop3://`, `pop3s://` URL.
+    pub protocol: Protocol,
     pub host: Option<Setting<String>>,
     pub port: Option<Setting<u16>>,
     pub security: Option<Setting<Security>>,
@@ -218,6 +248,9 @@ pub struct FlagValues {
 #[derive(Clone, Default)]
 pub struct Inputs {
     pub flags: FlagValues,
+    /// `--imap` / `--pop3`: the settings are the incoming server's. `None`: SMTP, unless the
+    /// URL's scheme names IMAP or POP3.
+    pub protocol: Option<Protocol>,
     /// A URL or DSN: `smtp://user@host:587`, `smtps://…`, `submission://…`, a Symfony DSN.
     pub url: Option<String>,
     /// The URL came from the command line (a password in it is then visible in `ps`).
@@ -236,6 +269,7 @@ impl fmt::Debug for Inputs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inputs")
             .field("flags", &self.flags)
+            .field("protocol", &self.protocol)
             .field("url", &self.url.as_deref().map(url::redact))
             .field("url_from_command_line", &self.url_from_command_line)
             .field(
@@ -295,28 +329,32 @@ impl std::error::Error for SettingsError {}
 
 /// Resolves the inputs into one [`Settings`]; see the module documentation for the order.
 pub fn resolve(input: Inputs) -> Result<Settings, SettingsError> {
+    let protocol = mailbox::protocol(input.protocol, input.url.as_deref())?;
     let mut layers = Vec::with_capacity(4);
     layers.push(flag_layer(&input.flags, input.password_env.as_ref())?);
     if let Some(text) = input.url.as_deref() {
-        layers.push(url::parse(
-            text,
-            url::Dialect::Symfony,
-            Source::Url,
-            input.url_from_command_line,
-        )?);
+        layers.push(match protocol {
+            Protocol::Smtp => url::parse(
+                text,
+                url::Dialect::Symfony,
+                Source::Url,
+                input.url_from_command_line,
+            )?,
+            _ => mailbox::parse_url(text, Source::Url, input.url_from_command_line)?,
+        });
     }
     if let Some((path, contents)) = &input.env_file {
-        layers.push(env::env_file_layer(path, contents)?);
+        layers.push(env::env_file_layer(path, contents, protocol)?);
     }
     if let Some(vars) = &input.env {
-        layers.push(env::env_layer(vars)?);
+        layers.push(env::env_layer(vars, protocol)?);
     }
 
     let mut merged = Layer::default();
     for layer in layers {
         merged.absorb(layer, "overrides");
     }
-    Ok(merged.finish())
+    Ok(merged.finish(protocol))
 }
 
 /// A candidate value and the note that explains how it was read (kept only if it wins).
@@ -402,14 +440,10 @@ impl Layer {
     }
 
     /// Fills what can be inferred and turns the layer into [`Settings`].
-    fn finish(mut self) -> Settings {
+    fn finish(mut self, protocol: Protocol) -> Settings {
         if self.security.is_none() {
             if let Some(port) = &self.port {
-                let inferred = match port.setting.value {
-                    465 => Some(Security::Implicit),
-                    587 | 25 => Some(Security::Starttls),
-                    _ => None,
-                };
+                let inferred = Security::implied_by(protocol, port.setting.value);
                 let p = port.setting.value;
                 match inferred {
                     Some(security) => {
@@ -438,7 +472,7 @@ impl Layer {
             } else if let Some(security) = &self.security {
                 let (s, port) = (
                     security.setting.value,
-                    security.setting.value.default_port(),
+                    security.setting.value.port_for(protocol),
                 );
                 self.port = Some(
                     Cand::new(port, Source::Default, None)
@@ -458,6 +492,7 @@ impl Layer {
         notes.extend(self.notes);
 
         Settings {
+            protocol,
             host,
             port,
             security,

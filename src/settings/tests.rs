@@ -462,4 +462,5 @@ fn dj_email_url_schemes() {
 }
 
 // URLs on the command line, precedence, dotenv, errors and secrecy.
+mod mailbox;
 mod more;

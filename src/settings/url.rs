@@ -398,7 +398,7 @@ fn classify(scheme: &str) -> Result<(Scheme, Option<String>), String> {
 }
 
 /// Host and port text; `[…]` holds an IPv6 address (returned without the brackets).
-fn split_host_port(hostport: &str) -> Result<(String, Option<&str>), String> {
+pub(super) fn split_host_port(hostport: &str) -> Result<(String, Option<&str>), String> {
     let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
         let Some(close) = inner.find(']') else {
             return Err("'[' without ']' around the IPv6 address".into());
@@ -439,7 +439,7 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<&str>), String> {
 }
 
 /// `a=1&b=2`, form-decoded (`+` is a space, as PHP and Python read query strings).
-fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
+pub(super) fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
     let mut params = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));

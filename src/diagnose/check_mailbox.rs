@@ -1,0 +1,578 @@
+//! `mxray check --imap` / `--pop3`: the incoming server's settings (port and security, the
+//! provider's username form) and the login's reply as findings. The reply table is
+//! `knowledge::replies_mailbox`.
+
+use crate::evidence::check::{CheckEvidence, ClientSettings, SettingValue};
+use crate::evidence::{LoginAttempt, Outcome, PhaseName, PortProbe, Protocol};
+use crate::findings::Finding;
+use crate::knowledge::provider_db::{self, RuleKind, UsernameForm};
+use crate::knowledge::replies_mailbox;
+
+/// The standard ports: (implicit TLS, STARTTLS).
+fn ports(protocol: Protocol) -> (u16, u16) {
+    match protocol {
+        Protocol::Imap => (993, 143),
+        Protocol::Pop3 => (995, 110),
+        Protocol::Smtp => (465, 587),
+    }
+}
+
+/// Which protocol a standard port belongs to, when it is not `protocol`'s.
+fn foreign_port(protocol: Protocol, port: u16) -> Option<Protocol> {
+    let owner = match port {
+        25 | 465 | 587 => Protocol::Smtp,
+        993 | 143 => Protocol::Imap,
+        995 | 110 => Protocol::Pop3,
+        _ => return None,
+    };
+    (owner != protocol).then_some(owner)
+}
+
+/// The settings alone: security against the port, and a port of another protocol. (The
+/// provider's username form is `check_username`'s, for every protocol.)
+pub fn settings(s: &ClientSettings, out: &mut Vec<Finding>) {
+    let protocol = s.protocol;
+    let (implicit_port, starttls_port) = ports(protocol);
+    let name = protocol.label();
+    if let (Some(port), Some(sec)) = (&s.port, &s.security) {
+        let implicit = sec.value == "implicit";
+        let n = port.value.parse::<u16>().ok();
+        let mismatch =
+            (n == Some(implicit_port) && !implicit) || (n == Some(starttls_port) && implicit);
+        if mismatch {
+            let (said, should) = if implicit {
+                ("SSL/TLS", "STARTTLS")
+            } else {
+                ("STARTTLS or no encryption", "SSL/TLS")
+            };
+            out.push(
+                Finding::new(
+                    "config.security-mismatch",
+                    format!("port {}", port.value),
+                    format!("{name} port {} is used with {said}, but that port expects {should}", port.value),
+                )
+                .evidence(format!(
+                    "port from {}, security from {} ({})",
+                    port.source, sec.source, sec.value
+                ))
+                .fix(format!(
+                    "Use {name} on port {implicit_port} with SSL/TLS, or port {starttls_port} with STARTTLS."
+                )),
+            );
+        }
+        if let Some(owner) = n.and_then(|n| foreign_port(protocol, n)) {
+            let mut f = Finding::new(
+                "config.wrong-port",
+                format!("port {}", port.value),
+                format!(
+                    "port {} is a standard {} port, not an {name} one: {name} uses {implicit_port} (SSL/TLS) or {starttls_port} (STARTTLS)",
+                    port.value,
+                    owner.label()
+                ),
+            )
+            .evidence(format!("port from {}", port.source))
+            .fix(format!(
+                "Set the incoming ({name}) port to {implicit_port} with SSL/TLS (or {starttls_port} with STARTTLS)."
+            ));
+            if let Some(h) = &s.host {
+                if let Some(documented) = documented(&h.value, protocol) {
+                    f = f.evidence(documented);
+                }
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// "Gmail documents: imap.gmail.com:993 SSL/TLS" for the host's provider.
+fn documented(host: &str, protocol: Protocol) -> Option<String> {
+    let p = provider_db::by_host(host)?;
+    let good: Vec<String> = p
+        .servers(protocol)
+        .iter()
+        .map(|s| format!("{}:{} {:?}", s.host, s.port, s.security))
+        .collect();
+    (!good.is_empty()).then(|| {
+        format!(
+            "{} documents for {}: {}",
+            p.name,
+            protocol.label(),
+            good.join(", ")
+        )
+    })
+}
+
+/// The username form the provider documents for this host and protocol.
+fn username_form(host: &str, protocol: Protocol) -> Option<UsernameForm> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let p = provider_db::by_host(&host)?;
+    let form = p
+        .servers(protocol)
+        .iter()
+        .find(|s| s.host == host)?
+        .username;
+    Some(form)
+}
+
+/// The login's outcome as `auth.*` findings.
+pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if l.accepted {
+        return out;
+    }
+    let protocol = s.protocol;
+    let subject = p.endpoint();
+    let method = l.method(protocol);
+    let caps = p.best_capabilities();
+    let offered = caps
+        .map(|c| c.raw.join(" "))
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "none".into());
+    let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+    let broke_off = p
+        .phase(PhaseName::Login)
+        .filter(|ph| !ph.outcome.is_ok())
+        .map(|ph| ph.outcome.clone());
+    if let (None, Some(outcome)) = (&l.reply, broke_off) {
+        out.extend(broken_login(p, protocol, &method, &outcome));
+        return out;
+    }
+    let Some(reply) = &l.reply else {
+        // Nothing was sent: the method the client would use is not on offer.
+        let (code, why) = if !tls_up {
+            (
+                "auth.tls-required",
+                format!("the server takes no password before TLS ({method} is not offered on the unencrypted connection)"),
+            )
+        } else {
+            (
+                "auth.mechanism-mismatch",
+                format!("the login method {method} is not offered by the server"),
+            )
+        };
+        out.push(
+            Finding::new(code, &subject, why)
+                .evidence(format!("{} capabilities: {offered}", protocol.label())),
+        );
+        return out;
+    };
+    let Some(code) = replies_mailbox::classify(protocol, reply) else {
+        return out;
+    };
+    let seen = format!("{method} → {}", reply.text());
+    let mut f = Finding::new(
+        code,
+        &subject,
+        format!(
+            "the {} server refused the login: {}",
+            protocol.label(),
+            reply.text()
+        ),
+    )
+    .evidence(seen.clone())
+    .evidence(format!("{} capabilities: {offered}", protocol.label()));
+    for a in replies_mailbox::alerts(reply) {
+        f = f.evidence(format!("the server's alert for the user: {a}"));
+    }
+    if let Some(fix) = provider_fix(code, s.host.as_ref(), protocol) {
+        let general = f.fix.clone();
+        f = f.fix(format!("{fix} {general}"));
+    }
+    out.push(f);
+    if code == "auth.bad-credentials" {
+        if let Some(u) = s.user.as_ref().filter(|u| !u.value.contains('@')) {
+            let local_part_wanted = s
+                .host
+                .as_ref()
+                .and_then(|h| username_form(&h.value, protocol))
+                == Some(UsernameForm::LocalPart);
+            if !local_part_wanted {
+                out.push(
+                    Finding::new(
+                        "auth.username-not-address",
+                        &subject,
+                        format!(
+                            "the login failed with the username `{}`, which is not a full e-mail address",
+                            u.value
+                        ),
+                    )
+                    .evidence(format!("username from {}", u.source))
+                    .evidence(seen)
+                    .fix(format!(
+                        "Retry with the full address as the username, e.g. `{}@your-domain`.",
+                        u.value
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The login dialogue broke off without a final reply: the server is at fault, not the
+/// credentials.
+fn broken_login(
+    p: &PortProbe,
+    protocol: Protocol,
+    method: &str,
+    outcome: &Outcome,
+) -> Option<Finding> {
+    let violation = match protocol {
+        Protocol::Pop3 => "pop3.protocol-violation",
+        _ => "imap.protocol-violation",
+    };
+    let (code, summary) = match outcome {
+        Outcome::Violation { detail } => (
+            violation,
+            format!(
+                "the server broke the {} protocol while answering the login: {detail}",
+                protocol.label()
+            ),
+        ),
+        Outcome::Timeout => (
+            "net.stalled",
+            format!("the server never answered the login ({method})"),
+        ),
+        Outcome::Reset | Outcome::Closed => (
+            "net.connection-reset",
+            format!("the server dropped the connection during the login ({method})"),
+        ),
+        _ => return None,
+    };
+    let how = match outcome {
+        Outcome::Violation { detail } => detail.as_str(),
+        Outcome::Timeout => "no reply within the timeout",
+        Outcome::Reset => "connection reset",
+        _ => "connection closed",
+    };
+    Some(
+        Finding::new(code, p.endpoint(), summary)
+            .evidence(format!("{method} sent; no final reply: {how}")),
+    )
+}
+
+/// No login was tried because the client is set up without TLS: when the server refuses
+/// passwords before TLS (IMAP `LOGINDISABLED`), the client's login is bound to fail.
+pub fn not_tried(p: &PortProbe, s: &ClientSettings, out: &mut Vec<Finding>) {
+    let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+    let Some(caps) = p.best_capabilities() else {
+        return;
+    };
+    if s.password_given && !tls_up && caps.login_disabled {
+        out.push(
+            Finding::new(
+                "auth.tls-required",
+                p.endpoint(),
+                format!(
+                    "the {} server takes no password before TLS (LOGINDISABLED), and the client is set up without TLS",
+                    s.protocol.label()
+                ),
+            )
+            .evidence(format!("{} capabilities: {}", s.protocol.label(), caps.raw.join(" ")))
+            .fix(format!(
+                "Turn on STARTTLS for port {} (or use SSL/TLS on port {}).",
+                p.port,
+                ports(s.protocol).0
+            )),
+        );
+    }
+}
+
+/// The provider's own words and page for the fix, when the host is a known provider's.
+fn provider_fix(code: &str, host: Option<&SettingValue>, protocol: Protocol) -> Option<String> {
+    let p = provider_db::by_host(&host?.value)?;
+    let kinds: &[RuleKind] = match code {
+        "auth.app-password-required" | "auth.web-login-required" => &[
+            RuleKind::AppPasswordRequired,
+            RuleKind::AppPasswordOrOAuth,
+            RuleKind::AppPasswordWith2fa,
+        ],
+        "auth.protocol-disabled" => &[RuleKind::EnableInSettings],
+        _ => return None,
+    };
+    let rule = kinds.iter().find_map(|k| p.rules_of(*k).next())?;
+    let text = rule.text.trim_end();
+    let stop = if text.ends_with('.') { "" } else { "." };
+    let mut fix = format!("{} ({}): {text}{stop}", p.name, protocol.label());
+    if let Some(url) = rule.url {
+        fix.push_str(&format!(" See {url}."));
+    }
+    Some(fix)
+}
+
+/// The incoming setting that works — TLS up and the server's capabilities read over it: the
+/// configured endpoint if it does, else implicit TLS, else STARTTLS — as (port, security words).
+pub fn working_alternative(ev: &CheckEvidence) -> Option<(u16, &'static str)> {
+    let works = |p: &&PortProbe| {
+        p.tls.as_ref().is_some_and(|t| t.version.is_some())
+            && p.best_capabilities().is_some()
+            && p.failure().is_none()
+    };
+    let mode = |p: &PortProbe| {
+        if p.role.is_some_and(|r| r.implicit_tls()) {
+            "SSL/TLS (implicit TLS)"
+        } else {
+            "STARTTLS"
+        }
+    };
+    let configured = ev.configured.iter().flat_map(|c| c.probes.iter());
+    if let Some(p) = configured.clone().find(works) {
+        return Some((p.port, mode(p)));
+    }
+    ev.alternatives
+        .iter()
+        .flat_map(|a| a.probes.iter())
+        .filter(works)
+        .min_by_key(|p| !p.role.is_some_and(|r| r.implicit_tls()))
+        .map(|p| (p.port, mode(p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::check::SettingValue;
+    use crate::evidence::Reply;
+
+    fn v(x: &str) -> Option<SettingValue> {
+        Some(SettingValue {
+            value: x.into(),
+            source: "--flag".into(),
+        })
+    }
+
+    fn settings_of(
+        protocol: Protocol,
+        host: &str,
+        port: &str,
+        sec: &str,
+        user: &str,
+    ) -> ClientSettings {
+        ClientSettings {
+            protocol,
+            host: v(host),
+            port: v(port),
+            security: v(sec),
+            user: v(user),
+            from: None,
+            password_given: true,
+            oauth_token_given: false,
+            password_on_command_line: false,
+            notes: vec![],
+            problems: vec![],
+        }
+    }
+
+    fn static_codes(s: &ClientSettings) -> Vec<String> {
+        let mut out = Vec::new();
+        settings(s, &mut out);
+        out.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn ports_and_modes() {
+        let imap = |port, sec| {
+            static_codes(&settings_of(
+                Protocol::Imap,
+                "imap.example.com",
+                port,
+                sec,
+                "a@example.com",
+            ))
+        };
+        assert!(imap("993", "implicit").is_empty());
+        assert!(imap("143", "starttls").is_empty());
+        assert_eq!(imap("143", "implicit"), vec!["config.security-mismatch"]);
+        assert_eq!(imap("993", "starttls"), vec!["config.security-mismatch"]);
+        assert_eq!(imap("993", "plain"), vec!["config.security-mismatch"]);
+        assert_eq!(imap("995", "implicit"), vec!["config.wrong-port"]);
+        assert_eq!(imap("587", "starttls"), vec!["config.wrong-port"]);
+        let pop = |port, sec| {
+            static_codes(&settings_of(
+                Protocol::Pop3,
+                "pop.example.com",
+                port,
+                sec,
+                "a@example.com",
+            ))
+        };
+        assert_eq!(pop("110", "implicit"), vec!["config.security-mismatch"]);
+        assert_eq!(pop("993", "implicit"), vec!["config.wrong-port"]);
+        assert!(pop("995", "implicit").is_empty());
+    }
+
+    #[test]
+    fn provider_username_form_and_documented_servers() {
+        let s = settings_of(
+            Protocol::Imap,
+            "imap.mail.me.com",
+            "993",
+            "implicit",
+            "emily@icloud.com",
+        );
+        // The username form is check_username's, run for the incoming protocol.
+        let out = crate::diagnose::check::check(&static_evidence(s), 0);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].code, "auth.username-not-local-part");
+        assert!(out[0].fix.contains("`emily`"), "{}", out[0].fix);
+        let short = settings_of(
+            Protocol::Imap,
+            "imap.mail.me.com",
+            "993",
+            "implicit",
+            "emily",
+        );
+        assert!(crate::diagnose::check::check(&static_evidence(short), 0).is_empty());
+        let mut out = Vec::new();
+        settings(
+            &settings_of(
+                Protocol::Imap,
+                "imap.gmail.com",
+                "995",
+                "implicit",
+                "a@gmail.com",
+            ),
+            &mut out,
+        );
+        assert!(
+            out[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("imap.gmail.com:993")),
+            "{:?}",
+            out[0].evidence
+        );
+    }
+
+    fn static_evidence(settings: ClientSettings) -> CheckEvidence {
+        CheckEvidence {
+            settings,
+            configured: None,
+            alternatives: None,
+            from_domain: None,
+            provider: None,
+            discovery: None,
+        }
+    }
+
+    #[test]
+    fn near_miss_incoming_hosts() {
+        let ev = CheckEvidence {
+            from_domain: None,
+            provider: None,
+            discovery: None,
+            settings: settings_of(
+                Protocol::Imap,
+                "imap.gmial.com",
+                "993",
+                "implicit",
+                "a@gmail.com",
+            ),
+            configured: None,
+            alternatives: None,
+        };
+        let f = crate::diagnose::check::check(&ev, 0);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "config.unknown-provider-host");
+        assert!(f[0].fix.contains("imap.gmail.com"), "{}", f[0].fix);
+    }
+
+    fn probe_with(reply: Option<&[&str]>, mechanism: &str, tls: bool) -> PortProbe {
+        let mut p: PortProbe = serde_json::from_value(serde_json::json!({
+            "address": "192.0.2.1", "port": 993, "role": "imaps", "explicit": true,
+            "phases": [], "duration_ms": 1, "transcript": [],
+            "capabilities": {"via": "capability", "raw": ["IMAP4REV1", "LOGINDISABLED"],
+                              "starttls": false, "auth": []},
+        }))
+        .unwrap();
+        if tls {
+            p.tls = serde_json::from_value(serde_json::json!({
+                "mode": "implicit", "version": "TLSv1.3", "cipher": "x", "chain": [],
+                "verified": true, "name_matches": true, "peer_spoke_plaintext": false
+            }))
+            .ok();
+        }
+        p.login = Some(LoginAttempt {
+            mechanism: mechanism.into(),
+            initial_response: false,
+            offered: vec!["PLAIN".into()],
+            reply: reply.map(|l| Reply {
+                code: None,
+                lines: l.iter().map(|s| s.to_string()).collect(),
+            }),
+            accepted: false,
+            oauth_error: None,
+            retry: None,
+        });
+        p
+    }
+
+    #[test]
+    fn login_replies_with_provider_fixes() {
+        let s = settings_of(
+            Protocol::Imap,
+            "imap.gmail.com",
+            "993",
+            "implicit",
+            "a@gmail.com",
+        );
+        let p = probe_with(Some(&["m5 NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)"]), "PLAIN", true);
+        let f = login(&p, p.login.as_ref().unwrap(), &s);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "auth.app-password-required");
+        assert!(
+            f[0].fix
+                .starts_with("Google Mail (IMAP): Log in with OAuth2"),
+            "{}",
+            f[0].fix
+        );
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("the server's alert for the user: Application-specific")));
+        let p = probe_with(
+            Some(&["m5 NO [ALERT] Your account is not enabled for IMAP use."]),
+            "PLAIN",
+            true,
+        );
+        let f = login(&p, p.login.as_ref().unwrap(), &s);
+        assert_eq!(f[0].code, "auth.protocol-disabled");
+        assert!(
+            f[0].fix
+                .starts_with("Google Mail (IMAP): You need to enable IMAP access. See https://"),
+            "{}",
+            f[0].fix
+        );
+        // Nothing sent: LOGINDISABLED before TLS, or no common method after it.
+        let p = probe_with(None, "LOGIN", false);
+        assert_eq!(
+            login(&p, p.login.as_ref().unwrap(), &s)[0].code,
+            "auth.tls-required"
+        );
+        let p = probe_with(None, "LOGIN", true);
+        assert_eq!(
+            login(&p, p.login.as_ref().unwrap(), &s)[0].code,
+            "auth.mechanism-mismatch"
+        );
+        // A short username on a provider that wants the address.
+        let s = settings_of(
+            Protocol::Imap,
+            "imap.example.com",
+            "993",
+            "implicit",
+            "alice",
+        );
+        let p = probe_with(
+            Some(&["m5 NO [AUTHENTICATIONFAILED] Authentication failed."]),
+            "PLAIN",
+            true,
+        );
+        let codes: Vec<String> = login(&p, p.login.as_ref().unwrap(), &s)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        assert_eq!(
+            codes,
+            vec!["auth.bad-credentials", "auth.username-not-address"]
+        );
+    }
+}
