@@ -1,0 +1,546 @@
+//! `mxray check --imap` / `--pop3` against the rig's real Dovecot (mail.mxray.test: 993 IMAPS,
+//! 143 IMAP STARTTLS with LOGINDISABLED before TLS, 995 POP3S, 110 POP3 STLS): logins that
+//! work, wrong credentials, a short username, TLS-mode mix-ups, plaintext refused, and no
+//! password (nor any encoding of it) in any output.
+
+mod common;
+
+use common::rig::{codes, Rig};
+use mxray::evidence::{LoginAttempt, PortProbe};
+use mxray::report::{Body, Report};
+
+/// `mxray check ARGS` with `env` on the child, as JSON (schema-checked), the password checked
+/// absent from stdout and stderr.
+fn check(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> (Report, i32) {
+    let mut all: Vec<String> = vec!["check".into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    all.extend(rig.base_args());
+    all.extend(["-4".into(), "--format".into(), "json".into()]);
+    let (code, stdout, stderr) = run(&all, env);
+    assert!(code <= 1, "exit {code}: {stderr}");
+    assert_no_password(rig, &stdout);
+    assert_no_password(rig, &stderr);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    common::schema::assert_valid(&v);
+    (serde_json::from_value(v).unwrap(), code)
+}
+
+/// The human report with the transcript (`-v`), password-checked.
+fn human(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut all: Vec<String> = vec!["check".into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    all.extend(rig.base_args());
+    all.extend(["-4".into(), "-v".into(), "--color".into(), "never".into()]);
+    let (code, stdout, stderr) = run(&all, env);
+    assert_no_password(rig, &stdout);
+    assert_no_password(rig, &stderr);
+    (code, stdout)
+}
+
+fn run(args: &[String], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mxray"));
+    cmd.args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run mxray");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn b64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+fn assert_no_password(rig: &Rig, text: &str) {
+    for var in ["MXRAY_RIG_PASSWORD", "MXRAY_RIG_PASSWORD2"] {
+        let pw = rig.var(var);
+        for user in ["alice@mxray.test", "alice", "bob@mxray.test"] {
+            for secret in [
+                pw.to_string(),
+                b64(pw.as_bytes()),
+                b64(format!("\0{user}\0{pw}").as_bytes()),
+            ] {
+                assert!(
+                    !text.contains(&secret),
+                    "a password ({var}) or its encoding was printed: {text}"
+                );
+            }
+        }
+    }
+}
+
+fn evidence(r: &Report) -> &mxray::evidence::check::CheckEvidence {
+    let Body::Check(ev) = &r.body else {
+        panic!("not a check report")
+    };
+    ev
+}
+
+/// The one login, on the configured endpoint; the alternatives never see a login command.
+fn login_of(r: &Report) -> (LoginAttempt, PortProbe) {
+    let ev = evidence(r);
+    for a in &ev.alternatives.as_ref().unwrap().probes {
+        assert!(a.login.is_none(), "an alternative logged in: {a:?}");
+        assert!(
+            !client_lines(a).iter().any(|l| sends_credentials(l)),
+            "credentials sent to an alternative: {:?}",
+            a.transcript
+        );
+    }
+    let c = ev.configured.as_ref().unwrap();
+    let with: Vec<&PortProbe> = c.probes.iter().filter(|p| p.login.is_some()).collect();
+    assert_eq!(with.len(), 1, "{:#?}", c.probes);
+    (with[0].login.clone().unwrap(), with[0].clone())
+}
+
+fn sends_credentials(line: &str) -> bool {
+    let upper = line.to_ascii_uppercase();
+    ["AUTHENTICATE", " LOGIN ", "USER ", "PASS ", "AUTH "]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
+/// The client lines of the login, as the transcript shows them.
+fn client_lines(p: &PortProbe) -> Vec<String> {
+    p.transcript
+        .iter()
+        .filter(|l| l.dir == mxray::evidence::Direction::Client)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+const PW_VAR: &str = "MXRAY_TEST_PW";
+
+/// Arguments and environment variables of one way of giving the settings.
+type Source<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn imaps_993_logs_in_with_authenticate_plain() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let (r, code) = check(
+        &rig,
+        &[
+            "imaps://alice%40mxray.test@mail.mxray.test",
+            "--password-env",
+            PW_VAR,
+        ],
+        &[(PW_VAR, pw)],
+    );
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    assert!(codes(&r).is_empty(), "{:?}", codes(&r));
+    let ev = evidence(&r);
+    assert_eq!(ev.settings.protocol, mxray::evidence::Protocol::Imap);
+    assert_eq!(ev.settings.port.as_ref().unwrap().value, "993");
+    let (l, p) = login_of(&r);
+    assert!(l.accepted, "{l:?}");
+    assert_eq!(l.mechanism, "PLAIN");
+    assert_eq!(p.port, 993);
+    assert!(
+        client_lines(&p).contains(&"m5 AUTHENTICATE PLAIN ***".to_string()),
+        "{:?}",
+        client_lines(&p)
+    );
+    // The alternative is STARTTLS on 143, probed without credentials.
+    let alt = &ev.alternatives.as_ref().unwrap().probes;
+    assert_eq!(alt.iter().map(|p| p.port).collect::<Vec<_>>(), vec![143]);
+    assert!(alt[0].capabilities_after_tls.is_some());
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn imap_143_starttls_logs_in_with_the_login_command() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let args = [
+        "--imap",
+        "--host",
+        "mail.mxray.test",
+        "--port",
+        "143",
+        "--user",
+        "alice@mxray.test",
+        "--password-env",
+        PW_VAR,
+        "--auth-mech",
+        "LOGIN",
+    ];
+    let (r, code) = check(&rig, &args, &[(PW_VAR, pw)]);
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    let ev = evidence(&r);
+    assert_eq!(ev.settings.security.as_ref().unwrap().value, "starttls");
+    let (l, p) = login_of(&r);
+    assert!(l.accepted, "{l:?}");
+    assert_eq!(l.mechanism, "LOGIN");
+    let lines = client_lines(&p);
+    // STARTTLS first, LOGIN only on the TLS session, the password masked.
+    let starttls = lines.iter().position(|l| l == "m2 STARTTLS").unwrap();
+    let login = lines
+        .iter()
+        .position(|l| l == "m5 LOGIN \"alice@mxray.test\" ***")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(starttls < login);
+    let (code, text) = human(&rig, &args, &[(PW_VAR, pw)]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Login on 127.0.0.10:143 with LOGIN: accepted"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Use these settings for the incoming server (IMAP)")
+            && text.contains("protocol: IMAP")
+            && text.contains("port:     143")
+            && text.contains("security: STARTTLS"),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn pop3_995_and_110_starttls_log_in() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD2");
+    let (r, code) = check(
+        &rig,
+        &[
+            "pop3s://bob%40mxray.test@mail.mxray.test",
+            "--password-env",
+            PW_VAR,
+        ],
+        &[(PW_VAR, pw)],
+    );
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    let (l, p) = login_of(&r);
+    assert!(l.accepted && l.mechanism == "PLAIN", "{l:?}");
+    assert_eq!(p.port, 995);
+    assert!(client_lines(&p).contains(&"AUTH PLAIN ***".to_string()));
+    let alt = &evidence(&r).alternatives.as_ref().unwrap().probes;
+    assert_eq!(alt.iter().map(|p| p.port).collect::<Vec<_>>(), vec![110]);
+
+    let (r, code) = check(
+        &rig,
+        &[
+            "--pop3",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "110",
+            "--security",
+            "starttls",
+            "--user",
+            "bob@mxray.test",
+            "--password-env",
+            PW_VAR,
+            "--auth-mech",
+            "LOGIN",
+        ],
+        &[(PW_VAR, pw)],
+    );
+    assert_eq!(code, 0, "{:#?}", r.findings);
+    let (l, p) = login_of(&r);
+    assert!(l.accepted && l.mechanism == "USER", "{l:?}");
+    let lines = client_lines(&p);
+    let stls = lines.iter().position(|l| l == "STLS").unwrap();
+    let user = lines
+        .iter()
+        .position(|l| l == "USER bob@mxray.test")
+        .unwrap();
+    assert!(stls < user, "{lines:?}");
+    assert!(lines.contains(&"PASS ***".to_string()), "{lines:?}");
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn wrong_password_and_username_without_domain() {
+    let rig = Rig::get();
+    let (r, code) = check(
+        &rig,
+        &[
+            "imaps://alice%40mxray.test@mail.mxray.test",
+            "--password-env",
+            PW_VAR,
+        ],
+        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD2"))],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["auth.bad-credentials"]);
+    let (l, _) = login_of(&r);
+    assert!(!l.accepted);
+    assert!(
+        l.reply
+            .as_ref()
+            .unwrap()
+            .text()
+            .contains("[AUTHENTICATIONFAILED]"),
+        "{l:?}"
+    );
+
+    for args in [
+        [
+            "--imap",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "993",
+            "--security",
+            "ssl",
+        ],
+        [
+            "--pop3",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "995",
+            "--security",
+            "ssl",
+        ],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--user", "alice", "--password-env", PW_VAR]);
+        let (r, code) = check(&rig, &all, &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))]);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(
+            codes(&r),
+            vec!["auth.bad-credentials", "auth.username-not-address"],
+            "{args:?}"
+        );
+        assert!(!login_of(&r).0.accepted);
+    }
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn implicit_tls_on_143_is_named_and_993_offered() {
+    let rig = Rig::get();
+    let args = [
+        "--imap",
+        "--host",
+        "mail.mxray.test",
+        "--port",
+        "143",
+        "--security",
+        "tls",
+        "--user",
+        "alice@mxray.test",
+    ];
+    let (r, code) = check(&rig, &args, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&r),
+        vec!["config.security-mismatch", "tls.implicit-on-starttls-port"]
+    );
+    let ev = evidence(&r);
+    assert_eq!(
+        mxray::diagnose::check::working_alternative(ev),
+        Some((993, "SSL/TLS (implicit TLS)"))
+    );
+    let (_, text) = human(&rig, &args, &[]);
+    assert!(
+        text.contains("Use these settings for the incoming server (IMAP)")
+            && text.contains("port:     993"),
+        "{text}"
+    );
+
+    // STARTTLS on POP3S's port: the silent wait, and 995 with SSL/TLS named.
+    let (r, _) = check(
+        &rig,
+        &[
+            "--pop3",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "995",
+            "--security",
+            "starttls",
+        ],
+        &[],
+    );
+    assert_eq!(
+        codes(&r),
+        vec!["config.security-mismatch", "tls.starttls-on-implicit-port"]
+    );
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn plaintext_login_only_when_allowed_and_then_refused() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let imap = [
+        "--imap",
+        "--host",
+        "mail.mxray.test",
+        "--port",
+        "143",
+        "--security",
+        "none",
+        "--user",
+        "alice@mxray.test",
+        "--password-env",
+        PW_VAR,
+    ];
+    // Without --allow-plaintext-auth nothing is sent; LOGINDISABLED says the client will fail.
+    let (r, _) = check(&rig, &imap, &[(PW_VAR, pw)]);
+    let p = &evidence(&r).configured.as_ref().unwrap().probes[0];
+    assert!(p.login.is_none());
+    assert!(p.tls.is_none(), "security none must not start TLS");
+    assert!(!client_lines(p).iter().any(|l| sends_credentials(l)));
+    assert_eq!(codes(&r), vec!["auth.tls-required"]);
+    // With it, LOGINDISABLED is still honoured: no LOGIN is sent either.
+    let mut allowed = imap.to_vec();
+    allowed.push("--allow-plaintext-auth");
+    let (r, _) = check(&rig, &allowed, &[(PW_VAR, pw)]);
+    let (l, p) = login_of(&r);
+    assert!(l.reply.is_none() && !l.accepted, "{l:?}");
+    assert!(!client_lines(&p).iter().any(|l| sends_credentials(l)));
+    assert_eq!(codes(&r), vec!["auth.tls-required"]);
+
+    // POP3 on 110 without STLS: Dovecot refuses USER in plaintext, PASS is never sent.
+    let (r, _) = check(
+        &rig,
+        &[
+            "--pop3",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "110",
+            "--security",
+            "none",
+            "--user",
+            "alice@mxray.test",
+            "--password-env",
+            PW_VAR,
+            "--allow-plaintext-auth",
+        ],
+        &[(PW_VAR, pw)],
+    );
+    let (l, p) = login_of(&r);
+    assert!(!l.accepted);
+    assert!(
+        l.reply
+            .unwrap()
+            .text()
+            .contains("Plaintext authentication disallowed"),
+        "{p:?}"
+    );
+    assert!(!client_lines(&p).iter().any(|l| l.starts_with("PASS")));
+    assert_eq!(codes(&r), vec!["auth.tls-required"]);
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn a_username_sent_as_a_literal() {
+    // An 8-bit username cannot be a quoted string: Dovecot offers LITERAL+, so it goes as
+    // {n+} without waiting, and the (unknown) user is refused.
+    let rig = Rig::get();
+    let (r, code) = check(
+        &rig,
+        &[
+            "--imap",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "993",
+            "--user",
+            "älice@mxray.test",
+            "--password-env",
+            PW_VAR,
+            "--auth-mech",
+            "LOGIN",
+        ],
+        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["auth.bad-credentials"]);
+    let (l, p) = login_of(&r);
+    assert!(l.reply.unwrap().text().starts_with("m5 NO"), "{p:?}");
+    let lines = client_lines(&p);
+    assert!(lines.contains(&"m5 LOGIN {17+}".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"älice@mxray.test ***".to_string()),
+        "{lines:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn no_password_in_json_transcript_or_saved_evidence_from_every_source() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(
+        &env,
+        format!(
+            "SMTP_HOST=wrong.example\nIMAP_HOST=mail.mxray.test\nIMAP_PORT=993\nIMAP_SECURE=true\nIMAP_USER=alice@mxray.test\nIMAP_PASSWORD={pw}\n"
+        ),
+    )
+    .unwrap();
+    let url = format!("imaps://alice%40mxray.test:{pw}@mail.mxray.test");
+    let env_s = env.to_str().unwrap().to_string();
+    let sources: [Source; 4] = [
+        (vec!["--imap", "--env-file", &env_s], vec![]),
+        (vec![&url], vec![]),
+        (
+            vec!["--imap", "--env"],
+            vec![
+                ("IMAP_HOST", "mail.mxray.test"),
+                ("IMAP_PORT", "993"),
+                ("IMAP_USER", "alice@mxray.test"),
+                ("IMAP_PASSWORD", pw),
+            ],
+        ),
+        (
+            vec![
+                "imaps://alice%40mxray.test@mail.mxray.test",
+                "--password-env",
+                PW_VAR,
+            ],
+            vec![(PW_VAR, pw)],
+        ),
+    ];
+    for (i, (args, vars)) in sources.iter().enumerate() {
+        let saved = dir.path().join(format!("saved-{i}.json"));
+        let mut all = args.clone();
+        let saved_s = saved.to_str().unwrap().to_string();
+        all.extend(["--save", &saved_s]);
+        let (r, _) = check(&rig, &all, vars);
+        let (l, p) = login_of(&r);
+        assert!(l.accepted, "source {i}: {l:?}");
+        assert!(client_lines(&p).contains(&"m5 AUTHENTICATE PLAIN ***".to_string()));
+        let text = std::fs::read_to_string(&saved).unwrap();
+        assert_no_password(&rig, &text);
+        assert!(
+            text.contains("AUTHENTICATE PLAIN ***"),
+            "the saved transcript"
+        );
+        let (code, text) = human(&rig, args, vars);
+        assert!(code <= 1, "{text}");
+        assert!(text.contains("m5 AUTHENTICATE PLAIN ***"), "{text}");
+        // The saved evidence is diagnosed the same offline.
+        let again = common::rig::mxray(&["diagnose", &saved_s, "--format", "json"]);
+        assert_no_password(&rig, &again.stdout);
+        let v: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+        let codes_again: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(codes(&codes_again), codes(&r), "source {i}");
+    }
+}
