@@ -84,10 +84,10 @@ pub struct CheckArgs {
     /// `smtp://user:pass@host:port?encryption=tls` (a password here is visible to `ps`); or
     /// only an e-mail address (`alice@example.com`) to discover the settings and probe them.
     pub url: Option<String>,
-    /// SMTP server host name.
+    /// Server host name (the SMTP server; with --imap/--pop3 the incoming server).
     #[arg(long)]
     pub host: Option<String>,
-    /// SMTP server port.
+    /// Server port (default from the security mode: 587/465, 143/993, 110/995).
     #[arg(long)]
     pub port: Option<String>,
     /// tls (= ssl, implicit: TLS from the first byte), starttls, or none.
