@@ -399,6 +399,23 @@ fn no_login_without_tls_unless_allowed() {
     let p = &ev.configured.as_ref().unwrap().probes[0];
     assert!(p.login.is_none());
     assert!(!p.transcript.iter().any(|l| l.text.starts_with("AUTH")));
+    // The human report says why the password stayed home, outside the transcript too.
+    let mut human: Vec<String> = vec!["check".into()];
+    human.extend(args.iter().map(|s| s.to_string()));
+    human.extend(["--color".into(), "never".into()]);
+    human.extend(rig.base_args());
+    let (_, stdout, _) = run_env(&human, &[("MXRAY_TEST_PW", pw)]);
+    assert!(
+        stdout.contains(
+            "Login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("security  none (no encryption)"),
+        "{stdout}"
+    );
+    assert_no_password(&rig, &stdout);
     let mut allowed = args.to_vec();
     allowed.push("--allow-plaintext-auth");
     let (r, _) = check_json_env(&rig, &allowed, &[("MXRAY_TEST_PW", pw)]);

@@ -34,7 +34,18 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
     };
     row(s, "host", &st.host);
     row(s, "port", &st.port);
-    row(s, "security", &st.security);
+    let security = st.security.as_ref().map(|v| SettingValue {
+        value: match v.value.as_str() {
+            "implicit" => "SSL/TLS (implicit TLS)",
+            "starttls" => "STARTTLS",
+            "starttls_if_offered" => "STARTTLS if offered",
+            "plain" => "none (no encryption)",
+            other => other,
+        }
+        .to_string(),
+        source: v.source.clone(),
+    });
+    row(s, "security", &security);
     row(s, "username", &st.user);
     row(s, "from", &st.from);
     let _ = writeln!(
@@ -63,6 +74,19 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
     if let Some(c) = &ev.configured {
         let _ = writeln!(s, "\n{}", "As configured".bold());
         super::human::server(s, c, opts);
+        // A password that was given but not sent: say why, not only in the transcript.
+        if st.password_given || st.oauth_token_given {
+            let tried = c.probes.iter().any(|p| p.login.is_some());
+            let why = c
+                .probes
+                .iter()
+                .flat_map(|p| p.transcript.iter())
+                .find(|l| l.text.starts_with("login not tried:"));
+            if let (false, Some(why)) = (tried, why) {
+                let reason = why.text.trim_start_matches("login not tried:").trim();
+                let _ = writeln!(s, "  {} {reason}", "Login not tried:".yellow().bold());
+            }
+        }
     }
     for p in ev.configured.iter().flat_map(|c| c.probes.iter()) {
         if let Some(send) = &p.send {
