@@ -316,15 +316,83 @@ fn wrong_password_and_username_without_domain() {
     ] {
         let mut all = args.to_vec();
         all.extend(["--user", "alice", "--password-env", PW_VAR]);
+        // The right password: `alice` is refused, the retry as alice@mxray.test (the server's
+        // parent domain) on the same connection is accepted.
         let (r, code) = check(&rig, &all, &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))]);
         assert_eq!(code, 1, "{args:?}");
-        assert_eq!(
-            codes(&r),
-            vec!["auth.bad-credentials", "auth.username-not-address"],
-            "{args:?}"
+        assert_eq!(codes(&r), vec!["auth.username-not-address"], "{args:?}");
+        let f = r.findings.iter().find(|f| !f.ignored).unwrap();
+        assert!(f.fix.contains("`alice@mxray.test`"), "{}", f.fix);
+        let (l, p) = login_of(&r);
+        assert!(!l.accepted && l.logged_in(), "{l:?}");
+        let retry = l.retry.as_ref().unwrap();
+        assert_eq!(retry.user, "alice@mxray.test");
+        assert_eq!(retry.domain_from, "the server's domain");
+        let sent = client_lines(&p);
+        let logins: Vec<&String> = sent.iter().filter(|l| sends_credentials(l)).collect();
+        if args[0] == "--imap" {
+            assert_eq!(
+                logins,
+                vec!["m5 AUTHENTICATE PLAIN ***", "m6 AUTHENTICATE PLAIN ***"],
+                "{sent:?}"
+            );
+        } else {
+            assert_eq!(logins, vec!["AUTH PLAIN ***", "AUTH PLAIN ***"], "{sent:?}");
+        }
+
+        // A wrong password: both refused, the password is the problem and the retry the
+        // evidence.
+        let (r, code) = check(&rig, &all, &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD2"))]);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(codes(&r), vec!["auth.bad-credentials"], "{args:?}");
+        let f = r.findings.iter().find(|f| !f.ignored).unwrap();
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e
+                    .starts_with("retried as alice@mxray.test (domain from the server's domain)")),
+            "{:?}",
+            f.evidence
         );
-        assert!(!login_of(&r).0.accepted);
+        let (l, _) = login_of(&r);
+        assert!(!l.logged_in());
+        assert!(!l.retry.unwrap().accepted);
     }
+
+    // USER/PASS starts again with USER after the refused PASS.
+    let (r, _) = check(
+        &rig,
+        &[
+            "--pop3",
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            "995",
+            "--security",
+            "ssl",
+            "--user",
+            "alice",
+            "--password-env",
+            PW_VAR,
+            "--auth-mech",
+            "LOGIN",
+        ],
+        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))],
+    );
+    assert_eq!(codes(&r), vec!["auth.username-not-address"]);
+    let (_, p) = login_of(&r);
+    let sent = client_lines(&p);
+    let logins: Vec<&String> = sent.iter().filter(|l| sends_credentials(l)).collect();
+    assert_eq!(
+        logins,
+        vec![
+            "USER alice",
+            "PASS ***",
+            "USER alice@mxray.test",
+            "PASS ***"
+        ],
+        "{sent:?}"
+    );
 }
 
 #[test]

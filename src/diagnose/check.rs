@@ -167,12 +167,19 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
 }
 
 /// What a refused token means when the provider is not known.
-const TOKEN_FIX: &str = "The server refused the OAuth access token. Access tokens expire: get a \
-    fresh one (with the refresh token, or by signing in again), issued for this same account \
-    (the username must be the account the token belongs to) and with the scope the provider \
-    requires for sending mail (Google: https://mail.google.com/, Microsoft: SMTP.Send).";
+/// The fix for a refused OAuth access token; `scope`: what the token must be issued for.
+pub(super) fn token_fix(scope: &str) -> String {
+    format!(
+        "The server refused the OAuth access token. Access tokens expire: get a fresh one (with \
+         the refresh token, or by signing in again), issued for this same account (the username \
+         must be the account the token belongs to) and with the scope the provider requires for \
+         {scope}."
+    )
+}
 
-fn is_oauth(mechanism: &str) -> bool {
+const SMTP_SCOPE: &str = "sending mail (Google: https://mail.google.com/, Microsoft: SMTP.Send)";
+
+pub(super) fn is_oauth(mechanism: &str) -> bool {
     ["XOAUTH2", "OAUTHBEARER"]
         .iter()
         .any(|m| m.eq_ignore_ascii_case(mechanism))
@@ -312,18 +319,10 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
             .fix(fix.text)
             .evidence(format!("provider fix from: {}", fix.source));
     } else if token && code == "auth.bad-credentials" {
-        f = f.fix(TOKEN_FIX);
+        f = f.fix(token_fix(SMTP_SCOPE));
     }
     if let Some(r) = &l.retry {
-        f = f.evidence(format!(
-            "retried as {} (domain from {}): {}",
-            r.user,
-            r.domain_from,
-            r.reply
-                .as_ref()
-                .map(|x| x.text())
-                .unwrap_or_else(|| "no reply".into())
-        ));
+        f = f.evidence(super::check_username::retry_evidence(r));
     }
     out.push(f);
     // A refused full-address retry means the username form was not the problem.
@@ -500,7 +499,7 @@ mod tests {
             Some(&["535 5.7.8 Username and Password not accepted"]),
         );
         assert_eq!(token[0].code, "auth.bad-credentials");
-        assert_eq!(token[0].fix, TOKEN_FIX);
+        assert_eq!(token[0].fix, token_fix(SMTP_SCOPE));
         assert_eq!(token.len(), 1);
         let only_oauth = login_findings(
             "mail.example.com",

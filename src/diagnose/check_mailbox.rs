@@ -2,6 +2,7 @@
 //! provider's username form) and the login's reply as findings. The reply table is
 //! `knowledge::replies_mailbox`.
 
+use super::check::is_oauth;
 use crate::evidence::check::{CheckEvidence, ClientSettings, SettingValue};
 use crate::evidence::{LoginAttempt, Outcome, PhaseName, PortProbe, Protocol};
 use crate::findings::Finding;
@@ -122,6 +123,10 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
     }
     let protocol = s.protocol;
     let subject = p.endpoint();
+    if let Some(f) = super::check_username::retry_worked(l, &subject, s) {
+        out.push(f);
+        return out;
+    }
     let method = l.method(protocol);
     let caps = p.best_capabilities();
     let offered = caps
@@ -129,6 +134,9 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| "none".into());
     let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+    let token = is_oauth(&l.mechanism);
+    // A password against a server whose only SASL mechanisms take a token.
+    let oauth_only = !token && !l.offered.is_empty() && l.offered.iter().all(|m| is_oauth(m));
     let broke_off = p
         .phase(PhaseName::Login)
         .filter(|ph| !ph.outcome.is_ok())
@@ -144,6 +152,14 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
                 "auth.tls-required",
                 format!("the server takes no password before TLS ({method} is not offered on the unencrypted connection)"),
             )
+        } else if oauth_only {
+            (
+                "auth.oauth-required",
+                format!(
+                    "the server offers only OAuth sign-in ({}), no password login",
+                    l.offered.join(" ")
+                ),
+            )
         } else {
             (
                 "auth.mechanism-mismatch",
@@ -156,9 +172,12 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
         );
         return out;
     };
-    let Some(code) = replies_mailbox::classify(protocol, reply) else {
+    let Some(mut code) = replies_mailbox::classify(protocol, reply) else {
         return out;
     };
+    if oauth_only && code == "auth.bad-credentials" {
+        code = "auth.oauth-required";
+    }
     let seen = format!("{method} → {}", reply.text());
     let mut f = Finding::new(
         code,
@@ -174,12 +193,21 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
     for a in replies_mailbox::alerts(reply) {
         f = f.evidence(format!("the server's alert for the user: {a}"));
     }
+    if let Some(e) = &l.oauth_error {
+        f = f.evidence(format!("the server's OAuth error status: {e}"));
+    }
+    if let Some(r) = &l.retry {
+        f = f.evidence(super::check_username::retry_evidence(r));
+    }
     if let Some(fix) = provider_fix(code, s.host.as_ref(), protocol) {
         let general = f.fix.clone();
         f = f.fix(format!("{fix} {general}"));
+    } else if token && code == "auth.bad-credentials" {
+        f = f.fix(super::check::token_fix(token_scope(protocol)));
     }
     out.push(f);
-    if code == "auth.bad-credentials" {
+    // A refused full-address retry means the username form was not the problem.
+    if code == "auth.bad-credentials" && !token && l.retry.is_none() {
         if let Some(u) = s.user.as_ref().filter(|u| !u.value.contains('@')) {
             let local_part_wanted = s
                 .host
@@ -207,6 +235,16 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
         }
     }
     out
+}
+
+/// What a token for reading mail must be issued for.
+fn token_scope(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Pop3 => {
+            "reading mail over POP3 (Google: https://mail.google.com/, Microsoft: POP.AccessAsUser.All)"
+        }
+        _ => "reading mail over IMAP (Google: https://mail.google.com/, Microsoft: IMAP.AccessAsUser.All)",
+    }
 }
 
 /// The login dialogue broke off without a final reply: the server is at fault, not the
@@ -574,5 +612,77 @@ mod tests {
             codes,
             vec!["auth.bad-credentials", "auth.username-not-address"]
         );
+    }
+
+    fn codes_of(p: &PortProbe, s: &ClientSettings) -> Vec<Finding> {
+        login(p, p.login.as_ref().unwrap(), s)
+    }
+
+    #[test]
+    fn retries_tokens_and_oauth_only_servers() {
+        let s = settings_of(
+            Protocol::Imap,
+            "mail.example.com",
+            "993",
+            "implicit",
+            "alice",
+        );
+        let refused = "m5 NO [AUTHENTICATIONFAILED] Authentication failed.";
+        let retried = |accepted: bool, line: &str| {
+            let mut p = probe_with(Some(&[refused]), "PLAIN", true);
+            p.login.as_mut().unwrap().retry = Some(crate::evidence::UsernameRetry {
+                user: "alice@example.com".into(),
+                domain_from: "the server's domain".into(),
+                reply: Some(Reply {
+                    code: None,
+                    lines: vec![line.into()],
+                }),
+                accepted,
+            });
+            codes_of(&p, &s)
+        };
+        // The full address worked: only the username form is wrong.
+        let f = retried(true, "m6 OK Logged in");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "auth.username-not-address");
+        assert!(f[0].fix.contains("`alice@example.com`"), "{}", f[0].fix);
+        assert!(f[0].evidence.iter().any(|e| {
+            e == "AUTHENTICATE PLAIN as alice → m5 NO [AUTHENTICATIONFAILED] Authentication failed."
+        }));
+        // Refused as well: the password is wrong, the retry is the evidence.
+        let f = retried(false, "m6 NO [AUTHENTICATIONFAILED] Authentication failed.");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "auth.bad-credentials");
+        assert!(f[0].evidence.iter().any(|e| e
+            .starts_with("retried as alice@example.com (domain from the server's domain): m6 NO")));
+
+        // A refused token: the token's fix, its OAuth status as evidence, no username advice.
+        let mut p = probe_with(Some(&[refused]), "XOAUTH2", true);
+        p.login.as_mut().unwrap().oauth_error = Some(r#"{"status":"401"}"#.into());
+        let f = codes_of(&p, &s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "auth.bad-credentials");
+        assert!(f[0].fix.contains("IMAP.AccessAsUser.All"), "{}", f[0].fix);
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e == r#"the server's OAuth error status: {"status":"401"}"#));
+
+        // A password against a server that offers only OAuth: not tried, or refused.
+        let s = settings_of(
+            Protocol::Imap,
+            "mail.example.com",
+            "993",
+            "implicit",
+            "a@example.com",
+        );
+        let mut p = probe_with(None, "LOGIN", true);
+        p.login.as_mut().unwrap().offered = vec!["XOAUTH2".into(), "OAUTHBEARER".into()];
+        assert_eq!(codes_of(&p, &s)[0].code, "auth.oauth-required");
+        let mut p = probe_with(Some(&[refused]), "LOGIN", true);
+        p.login.as_mut().unwrap().offered = vec!["XOAUTH2".into()];
+        let f = codes_of(&p, &s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "auth.oauth-required");
     }
 }

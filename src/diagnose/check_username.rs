@@ -4,7 +4,7 @@
 //! evidence.
 
 use crate::evidence::check::ClientSettings;
-use crate::evidence::{LoginAttempt, Protocol};
+use crate::evidence::{LoginAttempt, Protocol, UsernameRetry};
 use crate::findings::Finding;
 use crate::knowledge::provider_db::{self, UsernameForm};
 
@@ -82,6 +82,19 @@ pub fn documented_form(s: &ClientSettings, protocol: Protocol) -> Option<Finding
     }
 }
 
+/// The evidence of a full-address retry that was refused too.
+pub fn retry_evidence(r: &UsernameRetry) -> String {
+    format!(
+        "retried as {} (domain from {}): {}",
+        r.user,
+        r.domain_from,
+        r.reply
+            .as_ref()
+            .map(|x| x.text())
+            .unwrap_or_else(|| "no reply".into())
+    )
+}
+
 /// A short username refused and the full address accepted: the username form is proven wrong,
 /// and nothing else is (the password is right).
 pub fn retry_worked(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Option<Finding> {
@@ -96,18 +109,13 @@ pub fn retry_worked(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Opti
         ),
     )
     .evidence(format!("username from {}", u.source));
+    let method = l.method(s.protocol);
     if let Some(reply) = &l.reply {
-        f = f.evidence(format!(
-            "AUTH {} as {} → {}",
-            l.mechanism,
-            u.value,
-            reply.text()
-        ));
+        f = f.evidence(format!("{method} as {} → {}", u.value, reply.text()));
     }
     if let Some(reply) = &r.reply {
         f = f.evidence(format!(
-            "AUTH {} as {} (domain from {}) → {}",
-            l.mechanism,
+            "{method} as {} (domain from {}) → {}",
             r.user,
             r.domain_from,
             reply.text()

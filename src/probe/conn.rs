@@ -352,6 +352,17 @@ impl Conn {
         }
     }
 
+    /// [`Conn::read_line`], recorded in the transcript as the server's.
+    pub async fn recv(
+        &mut self,
+        rec: &mut Recorder,
+        deadline: tokio::time::Instant,
+    ) -> StepResult<String> {
+        let l = self.read_line(deadline).await?;
+        rec.line(Direction::Server, &l);
+        Ok(l)
+    }
+
     pub fn deadline(&self) -> tokio::time::Instant {
         tokio::time::Instant::now() + self.timeout
     }

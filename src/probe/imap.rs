@@ -1,23 +1,13 @@
 //! IMAP client steps (RFC 9051 / 3501): greeting, CAPABILITY, STARTTLS, LOGOUT. Never LOGIN.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Direction, Outcome, PhaseName, Reply};
-
-async fn line(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    deadline: tokio::time::Instant,
-) -> StepResult<String> {
-    let l = conn.read_line(deadline).await?;
-    rec.line(Direction::Server, &l);
-    Ok(l)
-}
+use crate::evidence::{Capabilities, Outcome, PhaseName, Reply};
 
 /// `* OK` or `* PREAUTH` is a greeting; `* BYE` is a refusal; anything else breaks the protocol.
 pub async fn greeting(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, Option<Reply>) {
     let t = rec.begin();
     let deadline = conn.deadline();
-    let r = line(conn, rec, deadline).await;
+    let r = conn.recv(rec, deadline).await;
     let (res, reply) = match r {
         Err(e) => (Err(e), None),
         Ok(l) => {
@@ -56,7 +46,7 @@ async fn command(
     let deadline = conn.deadline();
     let mut untagged = Vec::new();
     loop {
-        let l = line(conn, rec, deadline).await?;
+        let l = conn.recv(rec, deadline).await?;
         if let Some(status) = l.strip_prefix(&format!("{tag} ")) {
             return Ok((untagged, status.to_string()));
         }

@@ -1,40 +1,39 @@
-//! `mxray check --imap` / `--pop3` with a password: one login on the configured endpoint, after
-//! TLS (or in plaintext only with `--allow-plaintext-auth`), the way a mail client would log in:
+//! `mxray check --imap` / `--pop3` with credentials: one login on the configured endpoint,
+//! after TLS (or in plaintext only with `--allow-plaintext-auth`), the way a mail client would
+//! log in (the exchanges are [`super::mailbox_dialogue`]'s):
 //!
-//! - IMAP (RFC 9051 / 3501): `AUTHENTICATE PLAIN` when `AUTH=PLAIN` is offered (the initial
-//!   response on the command line with `SASL-IR`, RFC 4959), else the `LOGIN` command unless
-//!   `LOGINDISABLED`. Strings go quoted, or as a literal when they need it (CR, LF, NUL, 8-bit):
-//!   non-synchronising (`{n+}`) with `LITERAL+` (or `LITERAL-` up to 4096 octets, RFC 7888),
-//!   else synchronising, waiting for the server's `+`.
-//! - POP3 (RFC 1939 / 5034): `AUTH PLAIN` with the initial response when `SASL PLAIN` is
-//!   offered, else `USER`/`PASS`.
+//! - with a password: SASL PLAIN when offered (IMAP `AUTH=PLAIN`, POP3 `SASL PLAIN`), else the
+//!   protocol's own command, IMAP `LOGIN` unless `LOGINDISABLED`, POP3 `USER`/`PASS`;
+//! - with an OAuth token (`--oauth-token-env`): XOAUTH2 when offered, else OAUTHBEARER, else no
+//!   login.
 //!
-//! `--auth-mech PLAIN` forces the SASL PLAIN exchange; `--auth-mech LOGIN` the protocol's own
-//! password login (IMAP `LOGIN`, POP3 `USER`/`PASS`, recorded as `USER`). The whole exchange
-//! has one deadline; untagged lines are skipped (those that carry a message, `[ALERT]`, `NO`,
-//! `BAD`, `BYE`, are kept for the diagnosis) up to [`MAX_LINES`]. The password and its
-//! encodings are masked as `***` in the transcript and the recorded reply.
+//! `--auth-mech PLAIN`, `XOAUTH2` or `OAUTHBEARER` force that SASL exchange; `--auth-mech LOGIN`
+//! the protocol's own password login (recorded as IMAP `LOGIN`, POP3 `USER`). A username
+//! without `@` refused with a credentials failure is tried once more as the full address, on
+//! the same connection (IMAP takes another command after `NO`, POP3 starts again after `-ERR`).
+//! Every form of the secret is masked as `***` by the connection.
 
-use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
+use super::conn::{Conn, Recorder};
+use super::mailbox_dialogue::{self as dialogue, Dialogue};
 use super::sasl::{self, Mechanism};
 use super::Credentials;
-use crate::evidence::{
-    Capabilities, Direction, LoginAttempt, PhaseName, PortProbe, Protocol, Reply,
-};
+use crate::evidence::{Capabilities, LoginAttempt, PhaseName, PortProbe, Protocol, UsernameRetry};
+use crate::knowledge::replies_mailbox::{self, Status};
 use std::sync::atomic::Ordering;
 
-/// The tag of the login command (the other IMAP steps use m1…m4).
+/// The tags of the login and of its retry (the other IMAP steps use m1…m4).
 const TAG: &str = "m5";
-/// The longest literal LITERAL- lets a client send without waiting (RFC 7888).
-const LITERAL_MINUS_MAX: usize = 4096;
+const RETRY_TAG: &str = "m6";
 
 /// The one login of an IMAP or POP3 endpoint; `None` when nothing was tried for a reason
 /// that is not the server's (no TLS without `--allow-plaintext-auth`, another address of the
-/// host already logged in, a method mxray does not speak here).
+/// host already logged in, a method mxray does not speak here). `tls_name`: the server's name
+/// for OAUTHBEARER's payload.
 pub async fn login(
     proto: Protocol,
     creds: &Credentials,
     tls_up: bool,
+    tls_name: Option<&str>,
     conn: &mut Conn,
     rec: &mut Recorder,
     probe: &PortProbe,
@@ -44,41 +43,40 @@ pub async fn login(
         return None;
     }
     let caps = probe.best_capabilities().cloned().unwrap_or_default();
-    let offered = caps.auth.clone();
-    let Some(method) = choose(proto, creds.mechanism, &caps) else {
+    let method = match choose(proto, creds.mechanism, creds.oauth_token.is_some(), &caps) {
+        Ok(m) => m,
+        Err(why) => {
+            rec.note(&format!("login not tried: {why}"));
+            return None;
+        }
+    };
+    let secret = if method.uses_token() {
+        creds.oauth_token.as_ref()
+    } else {
+        creds.password.as_ref()
+    };
+    let Some(secret) = secret else {
         rec.note(&format!(
-            "login not tried: --auth-mech {} is not a {} login mxray can make (PLAIN or LOGIN)",
-            creds.mechanism.map(Mechanism::label).unwrap_or(""),
-            proto.label()
+            "login not tried: {} needs {}",
+            method.describe(),
+            if method.uses_token() {
+                "an OAuth token (--oauth-token-env)"
+            } else {
+                "a password"
+            }
         ));
         return None;
     };
-    let Some(password) = creds.password.as_ref() else {
-        rec.note(&format!(
-            "login not tried: the {} login needs a password",
-            proto.label()
-        ));
-        return None;
-    };
-    let unusable = match method {
-        Method::Plain => !offered.iter().any(|m| m == "PLAIN"),
-        Method::ImapLogin => caps.login_disabled,
-        Method::User => false,
-    };
-    if unusable {
+    if unusable(method, &caps) {
         rec.note(&format!(
             "login not tried: {} is not offered ({})",
             method.describe(),
-            if caps.raw.is_empty() {
-                "no capabilities".to_string()
-            } else {
-                caps.raw.join(" ")
-            }
+            capability_list(&caps)
         ));
         return Some(LoginAttempt {
             mechanism: method.name().into(),
             initial_response: false,
-            offered,
+            offered: caps.auth.clone(),
             reply: None,
             accepted: false,
             oauth_error: None,
@@ -87,7 +85,7 @@ pub async fn login(
     }
     // A line break would end the command early and smuggle in another one.
     let breaks = |t: &str| t.contains(['\r', '\n']);
-    if method == Method::User && (breaks(&creds.user) || breaks(password.expose())) {
+    if method == Method::User && (breaks(&creds.user) || breaks(secret.expose())) {
         rec.note(
             "login not tried: USER/PASS cannot carry a username or password with a line break",
         );
@@ -103,54 +101,41 @@ pub async fn login(
         creds.user,
         method.describe()
     ));
-    let first_line = rec.transcript.len();
-    let t = rec.begin();
-    let pass = password.expose();
-    let deadline = conn.deadline();
-    // From here on the connection masks them in what it reads and quotes no raw bytes.
-    conn.mask_secrets(secrets(&creds.user, pass));
-    let r = match method {
-        Method::Plain if proto == Protocol::Imap => {
-            imap_authenticate(conn, rec, &creds.user, pass, &caps, deadline).await
-        }
-        Method::ImapLogin => imap_login(conn, rec, &creds.user, pass, &caps, deadline).await,
-        Method::Plain => pop3_auth_plain(conn, rec, &creds.user, pass, deadline).await,
-        Method::User => pop3_user_pass(conn, rec, &creds.user, pass, deadline).await,
+    let host = tls_name
+        .map(str::to_string)
+        .unwrap_or_else(|| probe.address.to_string());
+    let l = sasl::Login {
+        user: &creds.user,
+        secret,
+        host: &host,
+        port: probe.port,
     };
-    let r = rec.record(PhaseName::Login, t, r);
-    let secrets = secrets(&creds.user, pass);
-    let mask = |text: &mut String| {
-        for s in &secrets {
-            if text.contains(s.as_str()) {
-                *text = text.replace(s.as_str(), "***");
-            }
-        }
-    };
-    for l in rec.transcript.iter_mut().skip(first_line) {
-        mask(&mut l.text);
+    let mut first = attempt(proto, method, &l, &caps, conn, rec, TAG).await;
+    let retry = creds
+        .retry_user
+        .as_ref()
+        .filter(|_| !method.uses_token() && refused_credentials(proto, &first));
+    if let Some((user, domain_from)) = retry {
+        // Proves whether the server wants the full address, at the cost of one more attempt.
+        rec.note(&format!(
+            "login refused: retrying once as {user} (domain from {domain_from})"
+        ));
+        let again = sasl::Login { user, ..l };
+        let r = attempt(proto, method, &again, &caps, conn, rec, RETRY_TAG).await;
+        first.retry = Some(UsernameRetry {
+            user: user.clone(),
+            domain_from: domain_from.clone(),
+            accepted: r.accepted,
+            reply: r.reply,
+        });
     }
-    let mut reply = r.ok();
-    if let Some(reply) = reply.as_mut() {
-        reply.lines.iter_mut().for_each(mask);
-    }
-    // The credentials went with the command: POP3 AUTH PLAIN always, IMAP with SASL-IR.
-    let initial_response = method == Method::Plain
-        && (proto == Protocol::Pop3 || caps.raw.iter().any(|c| c == "SASL-IR"));
-    Some(LoginAttempt {
-        mechanism: method.name().into(),
-        initial_response,
-        offered,
-        accepted: reply.as_ref().is_some_and(|r| accepted(proto, r)),
-        reply,
-        oauth_error: None,
-        retry: None,
-    })
+    Some(first)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
-    /// SASL PLAIN: IMAP `AUTHENTICATE PLAIN`, POP3 `AUTH PLAIN`.
-    Plain,
+    /// A one-step SASL exchange: IMAP `AUTHENTICATE`, POP3 `AUTH` (PLAIN, XOAUTH2, OAUTHBEARER).
+    Sasl(Mechanism),
     /// The IMAP `LOGIN` command.
     ImapLogin,
     /// POP3 `USER` / `PASS`.
@@ -161,309 +146,157 @@ impl Method {
     /// The name recorded in the evidence.
     fn name(self) -> &'static str {
         match self {
-            Method::Plain => "PLAIN",
+            Method::Sasl(m) => m.sasl_name(),
             Method::ImapLogin => "LOGIN",
             Method::User => "USER",
         }
     }
-    fn describe(self) -> &'static str {
+    fn describe(self) -> String {
         match self {
-            Method::Plain => "SASL PLAIN",
-            Method::ImapLogin => "the IMAP LOGIN command",
-            Method::User => "USER/PASS",
+            Method::Sasl(m) => format!("SASL {}", m.sasl_name()),
+            Method::ImapLogin => "the IMAP LOGIN command".into(),
+            Method::User => "USER/PASS".into(),
         }
+    }
+    fn uses_token(self) -> bool {
+        matches!(self, Method::Sasl(m) if m.uses_token())
     }
 }
 
-/// What a client picks: SASL PLAIN when offered, else the protocol's plain-password command.
-/// `None` for a forced mechanism that has no meaning here.
-fn choose(proto: Protocol, forced: Option<Mechanism>, caps: &Capabilities) -> Option<Method> {
+/// What a client picks: with a token XOAUTH2, else OAUTHBEARER, when offered; with a password
+/// SASL PLAIN when offered, else the protocol's plain-password command. An error for a forced
+/// mechanism that has no meaning here, or a token the server has no login for.
+fn choose(
+    proto: Protocol,
+    forced: Option<Mechanism>,
+    token: bool,
+    caps: &Capabilities,
+) -> Result<Method, String> {
     let own = if proto == Protocol::Imap {
         Method::ImapLogin
     } else {
         Method::User
     };
     match forced {
-        Some(Mechanism::Plain) => Some(Method::Plain),
-        Some(Mechanism::Login | Mechanism::LoginIr) => Some(own),
-        Some(_) => None,
-        None if caps.auth.iter().any(|m| m == "PLAIN") => Some(Method::Plain),
-        None => Some(own),
-    }
-}
-
-/// The password and every form of it mxray sends.
-fn secrets(user: &str, pass: &str) -> Vec<String> {
-    let mut s = vec![
-        pass.to_string(),
-        quoted(pass),
-        sasl::b64(pass.as_bytes()),
-        sasl::b64(format!("\0{user}\0{pass}").as_bytes()),
-    ];
-    s.retain(|x| !x.is_empty() && x != "\"\"");
-    // Longest first, so a form that contains another is masked whole.
-    s.sort_by_key(|x| std::cmp::Reverse(x.len()));
-    s
-}
-
-fn accepted(proto: Protocol, r: &Reply) -> bool {
-    let last = r.lines.last().map(String::as_str).unwrap_or("");
-    match proto {
-        Protocol::Imap => last
-            .strip_prefix(TAG)
-            .is_some_and(|s| s.trim_start().to_ascii_uppercase().starts_with("OK")),
-        _ => last.starts_with("+OK"),
-    }
-}
-
-// ───────────────────────────── IMAP ─────────────────────────────
-
-/// An IMAP string as sent: `"quoted"` when it can be, else a literal.
-fn needs_literal(s: &str) -> bool {
-    s.bytes()
-        .any(|b| b == b'\r' || b == b'\n' || b == 0 || b >= 0x80)
-}
-
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// What came back for a command or one of its continuations.
-enum Answer {
-    /// The tagged status line (`m5 OK …`), after the kept untagged lines.
-    Tagged(Vec<String>),
-    /// A command continuation request (`+ …`).
-    Continue,
-}
-
-/// Reads until the tagged reply or a continuation request. Untagged lines that carry a message
-/// are kept in `kept`; the rest (CAPABILITY, EXISTS…) are skipped, up to [`MAX_LINES`] in all.
-async fn answer(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    deadline: tokio::time::Instant,
-    kept: &mut Vec<String>,
-    seen: &mut usize,
-) -> StepResult<Answer> {
-    loop {
-        let l = conn.read_line(deadline).await?;
-        rec.line(Direction::Server, &l);
-        // BYE is the server's last word before it closes (RFC 9051 §7.1.5): the answer.
-        if l.starts_with(&format!("{TAG} ")) || is_bye(&l) {
-            let mut lines = kept.clone();
-            lines.push(l);
-            return Ok(Answer::Tagged(lines));
+        Some(m @ (Mechanism::Plain | Mechanism::XOAuth2 | Mechanism::OAuthBearer)) => {
+            Ok(Method::Sasl(m))
         }
-        if l.starts_with('+') {
-            return Ok(Answer::Continue);
-        }
-        *seen += 1;
-        if *seen > MAX_LINES {
-            return Err(Stop::Violation(format!(
-                "more than {MAX_LINES} lines before the tagged reply to the login"
-            )));
-        }
-        if worth_keeping(&l) && kept.len() < 10 {
-            kept.push(l);
-        }
-    }
-}
-
-fn is_bye(l: &str) -> bool {
-    l.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("* BYE"))
-}
-
-fn worth_keeping(l: &str) -> bool {
-    let mut w = l.split_whitespace();
-    if w.next() != Some("*") {
-        return false;
-    }
-    let second = w.next().unwrap_or("").to_ascii_uppercase();
-    matches!(second.as_str(), "NO" | "BAD" | "BYE") || l.to_ascii_uppercase().contains("[ALERT]")
-}
-
-/// `AUTHENTICATE PLAIN`, with the initial response on the command line under SASL-IR.
-async fn imap_authenticate(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    user: &str,
-    pass: &str,
-    caps: &Capabilities,
-    deadline: tokio::time::Instant,
-) -> StepResult<Reply> {
-    let token = sasl::b64(format!("\0{user}\0{pass}").as_bytes());
-    let (mut kept, mut seen) = (Vec::new(), 0);
-    let sasl_ir = caps.raw.iter().any(|c| c == "SASL-IR");
-    if sasl_ir {
-        let cmd = format!("{TAG} AUTHENTICATE PLAIN {token}");
-        conn.send(rec, &cmd, &format!("{TAG} AUTHENTICATE PLAIN ***"))
-            .await?;
-    } else {
-        let cmd = format!("{TAG} AUTHENTICATE PLAIN");
-        conn.send(rec, &cmd, &cmd).await?;
-        match answer(conn, rec, deadline, &mut kept, &mut seen).await? {
-            Answer::Tagged(lines) => return Ok(imap_reply(lines)),
-            Answer::Continue => conn.send(rec, &token, "***").await?,
-        }
-    }
-    finish_sasl(conn, rec, deadline, &mut kept, &mut seen).await
-}
-
-/// The tagged reply after the credentials; a further challenge is cancelled with `*`
-/// (RFC 9051 §6.2.2), which the server answers with a tagged BAD or NO.
-async fn finish_sasl(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    deadline: tokio::time::Instant,
-    kept: &mut Vec<String>,
-    seen: &mut usize,
-) -> StepResult<Reply> {
-    match answer(conn, rec, deadline, kept, seen).await? {
-        Answer::Tagged(lines) => Ok(imap_reply(lines)),
-        Answer::Continue => {
-            conn.send(rec, "*", "*").await?;
-            match answer(conn, rec, deadline, kept, seen).await? {
-                Answer::Tagged(lines) => Ok(imap_reply(lines)),
-                Answer::Continue => Err(Stop::Violation(
-                    "the server kept asking for more after the login was cancelled".into(),
-                )),
-            }
-        }
-    }
-}
-
-/// `LOGIN user password`, each as a quoted string or a literal.
-async fn imap_login(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    user: &str,
-    pass: &str,
-    caps: &Capabilities,
-    deadline: tokio::time::Instant,
-) -> StepResult<Reply> {
-    let literal_plus = caps.raw.iter().any(|c| c == "LITERAL+");
-    let literal_minus = caps.raw.iter().any(|c| c == "LITERAL-");
-    // The command as pieces ending where a synchronising literal makes us wait: (sent, shown).
-    let mut pieces: Vec<(String, String, bool)> = Vec::new();
-    let mut sent = format!("{TAG} LOGIN");
-    let mut shown = sent.clone();
-    for (value, secret) in [(user, false), (pass, true)] {
-        sent.push(' ');
-        shown.push(' ');
-        if needs_literal(value) {
-            let n = value.len();
-            let plus = literal_plus || (literal_minus && n <= LITERAL_MINUS_MAX);
-            let marker = if plus { "+" } else { "" };
-            sent.push_str(&format!("{{{n}{marker}}}"));
-            shown.push_str(if secret { "{***}" } else { "" });
-            if !secret {
-                shown.push_str(&format!("{{{n}{marker}}}"));
-            }
-            pieces.push((std::mem::take(&mut sent), std::mem::take(&mut shown), !plus));
-            sent.push_str(value);
-            shown.push_str(if secret { "***" } else { value });
-        } else {
-            sent.push_str(&quoted(value));
-            shown.push_str(&if secret { "***".into() } else { quoted(value) });
-        }
-    }
-    pieces.push((sent, shown, false));
-    let (mut kept, mut seen) = (Vec::new(), 0);
-    for (sent, shown, wait) in pieces {
-        conn.send(rec, &sent, &shown).await?;
-        if wait {
-            match answer(conn, rec, deadline, &mut kept, &mut seen).await? {
-                // The server refused the literal (too long, or LOGIN not allowed).
-                Answer::Tagged(lines) => return Ok(imap_reply(lines)),
-                Answer::Continue => {}
-            }
-        }
-    }
-    match answer(conn, rec, deadline, &mut kept, &mut seen).await? {
-        Answer::Tagged(lines) => Ok(imap_reply(lines)),
-        Answer::Continue => Err(Stop::Violation(
-            "a continuation request after the whole LOGIN command".into(),
+        Some(Mechanism::Login | Mechanism::LoginIr) => Ok(own),
+        Some(m) => Err(format!(
+            "--auth-mech {} is not a {} login mxray can make (PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER)",
+            m.label(),
+            proto.label()
         )),
+        None if token => [Mechanism::XOAuth2, Mechanism::OAuthBearer]
+            .into_iter()
+            .find(|m| m.offered_in(&caps.auth))
+            .map(Method::Sasl)
+            .ok_or_else(|| {
+                format!(
+                    "the server offers no OAuth login (XOAUTH2 or OAUTHBEARER) for the token ({})",
+                    capability_list(caps)
+                )
+            }),
+        None if Mechanism::Plain.offered_in(&caps.auth) => Ok(Method::Sasl(Mechanism::Plain)),
+        None => Ok(own),
     }
 }
 
-fn imap_reply(lines: Vec<String>) -> Reply {
-    Reply { code: None, lines }
+/// The method cannot be used on this server: a SASL mechanism not offered, IMAP `LOGIN` under
+/// `LOGINDISABLED`, POP3 `USER` missing from a CAPA that offers only OAuth.
+fn unusable(method: Method, caps: &Capabilities) -> bool {
+    match method {
+        Method::Sasl(m) => !m.offered_in(&caps.auth),
+        Method::ImapLogin => caps.login_disabled,
+        Method::User => {
+            !caps.raw.is_empty()
+                && !caps.user_pass
+                && !caps.auth.is_empty()
+                && caps
+                    .auth
+                    .iter()
+                    .all(|m| Mechanism::parse(m).is_some_and(Mechanism::uses_token))
+        }
+    }
 }
 
-// ───────────────────────────── POP3 ─────────────────────────────
-
-/// One POP3 status line; `+` continuations are returned as they are.
-async fn status(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    deadline: tokio::time::Instant,
-) -> StepResult<String> {
-    let l = conn.read_line(deadline).await?;
-    rec.line(Direction::Server, &l);
-    if l.starts_with("+OK") || l.starts_with("-ERR") || l.starts_with('+') {
-        Ok(l)
+fn capability_list(caps: &Capabilities) -> String {
+    if caps.raw.is_empty() {
+        "no capabilities".to_string()
     } else {
-        Err(Stop::Violation(format!(
-            "not a POP3 status line: {:?}",
-            l.chars().take(80).collect::<String>()
-        )))
+        caps.raw.join(" ")
     }
 }
 
-fn pop3_reply(line: String) -> Reply {
-    Reply {
-        code: None,
-        lines: vec![line],
-    }
-}
-
-async fn pop3_user_pass(
+/// One login exchange, recorded as a login phase.
+async fn attempt(
+    proto: Protocol,
+    method: Method,
+    l: &sasl::Login<'_>,
+    caps: &Capabilities,
     conn: &mut Conn,
     rec: &mut Recorder,
-    user: &str,
-    pass: &str,
-    deadline: tokio::time::Instant,
-) -> StepResult<Reply> {
-    let cmd = format!("USER {user}");
-    conn.send(rec, &cmd, &cmd).await?;
-    let l = status(conn, rec, deadline).await?;
-    if !l.starts_with("+OK") {
-        return Ok(pop3_reply(l));
+    tag: &str,
+) -> LoginAttempt {
+    conn.mask_secrets(secrets(method, l));
+    let t = rec.begin();
+    let mut oauth_error = None;
+    let mut initial_response = false;
+    let r = {
+        let mut d = Dialogue::new(conn, rec, proto, tag);
+        let pass = l.secret.expose();
+        match method {
+            Method::Sasl(m) => {
+                let payload = sasl::initial_payload(l, m).unwrap_or_default();
+                initial_response = dialogue::response_with_command(proto, caps, m, &payload);
+                dialogue::sasl(&mut d, m, &payload, initial_response, &mut oauth_error).await
+            }
+            Method::ImapLogin => dialogue::imap_login(&mut d, l.user, pass, caps).await,
+            Method::User => dialogue::user_pass(&mut d, l.user, pass).await,
+        }
+    };
+    let reply = rec.record(PhaseName::Login, t, r).ok();
+    LoginAttempt {
+        mechanism: method.name().into(),
+        initial_response,
+        offered: caps.auth.clone(),
+        accepted: reply
+            .as_ref()
+            .is_some_and(|r| replies_mailbox::status(proto, r) == Status::Ok),
+        reply,
+        oauth_error,
+        retry: None,
     }
-    conn.send(rec, &format!("PASS {pass}"), "PASS ***").await?;
-    status(conn, rec, deadline).await.map(pop3_reply)
 }
 
-/// `AUTH PLAIN` with the initial response (RFC 5034); a challenge after it is cancelled.
-async fn pop3_auth_plain(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    user: &str,
-    pass: &str,
-    deadline: tokio::time::Instant,
-) -> StepResult<Reply> {
-    let token = sasl::b64(format!("\0{user}\0{pass}").as_bytes());
-    conn.send(rec, &format!("AUTH PLAIN {token}"), "AUTH PLAIN ***")
-        .await?;
-    let l = status(conn, rec, deadline).await?;
-    if l.starts_with("+OK") || l.starts_with("-ERR") {
-        return Ok(pop3_reply(l));
+/// The secret and every form of it the method sends: its base64, the base64 of the SASL
+/// payload, the IMAP quoted string.
+fn secrets(method: Method, l: &sasl::Login) -> Vec<String> {
+    let mechanism = match method {
+        Method::Sasl(m) => m,
+        _ => Mechanism::Plain,
+    };
+    let mut forms = sasl::secret_forms(l, mechanism);
+    if !l.secret.expose().is_empty() {
+        forms.push(dialogue::quoted(l.secret.expose()));
     }
-    conn.send(rec, "*", "*").await?;
-    let l = status(conn, rec, deadline).await?;
-    if l.starts_with("+OK") || l.starts_with("-ERR") {
-        Ok(pop3_reply(l))
-    } else {
-        Err(Stop::Violation(
-            "the server kept asking for more after the login was cancelled".into(),
-        ))
-    }
+    forms
+}
+
+/// Refused for the credentials (IMAP `NO`, POP3 `-ERR`, worded as such), on a connection
+/// that stays open: worth one retry with the full address.
+fn refused_credentials(proto: Protocol, a: &LoginAttempt) -> bool {
+    a.reply.as_ref().is_some_and(|r| {
+        replies_mailbox::status(proto, r) == Status::No
+            && replies_mailbox::classify(proto, r) == Some("auth.bad-credentials")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::Reply;
+    use crate::settings::Secret;
 
     fn caps(raw: &[&str]) -> Capabilities {
         crate::probe::imap::parse_capability(&[format!("* CAPABILITY {}", raw.join(" "))])
@@ -471,71 +304,98 @@ mod tests {
 
     #[test]
     fn a_client_picks_plain_when_offered() {
+        let imap = |forced, token, c: &Capabilities| choose(Protocol::Imap, forced, token, c).ok();
         let c = caps(&["IMAP4rev1", "SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN"]);
-        assert_eq!(choose(Protocol::Imap, None, &c), Some(Method::Plain));
+        assert_eq!(imap(None, false, &c), Some(Method::Sasl(Mechanism::Plain)));
         assert_eq!(
-            choose(Protocol::Imap, Some(Mechanism::Login), &c),
+            imap(Some(Mechanism::Login), false, &c),
             Some(Method::ImapLogin)
         );
         let c = caps(&["IMAP4rev1", "AUTH=XOAUTH2"]);
-        assert_eq!(choose(Protocol::Imap, None, &c), Some(Method::ImapLogin));
-        assert_eq!(choose(Protocol::Imap, Some(Mechanism::CramMd5), &c), None);
+        assert_eq!(imap(None, false, &c), Some(Method::ImapLogin));
+        assert_eq!(imap(Some(Mechanism::CramMd5), false, &c), None);
         let pop = crate::probe::pop3::parse_capa(&["USER".into(), "SASL PLAIN".into()]);
-        assert_eq!(choose(Protocol::Pop3, None, &pop), Some(Method::Plain));
+        let pop3 = |forced, token| choose(Protocol::Pop3, forced, token, &pop).ok();
+        assert_eq!(pop3(None, false), Some(Method::Sasl(Mechanism::Plain)));
+        assert_eq!(pop3(Some(Mechanism::Login), false), Some(Method::User));
+        let pop = crate::probe::pop3::parse_capa(&["USER".into()]);
         assert_eq!(
-            choose(Protocol::Pop3, Some(Mechanism::Login), &pop),
+            choose(Protocol::Pop3, None, false, &pop).ok(),
             Some(Method::User)
         );
-        let pop = crate::probe::pop3::parse_capa(&["USER".into()]);
-        assert_eq!(choose(Protocol::Pop3, None, &pop), Some(Method::User));
     }
 
     #[test]
-    fn strings_are_quoted_or_literal() {
-        assert_eq!(quoted(r#"pa"ss\word"#), r#""pa\"ss\\word""#);
-        assert!(!needs_literal("plain ascii \"quoted\""));
-        assert!(needs_literal("pässword"));
-        assert!(needs_literal("a\r\nb"));
+    fn a_token_goes_to_xoauth2_then_oauthbearer_else_nowhere() {
+        let imap = |raw: &[&str]| choose(Protocol::Imap, None, true, &caps(raw));
+        assert_eq!(
+            imap(&["AUTH=PLAIN", "AUTH=OAUTHBEARER", "AUTH=XOAUTH2"]),
+            Ok(Method::Sasl(Mechanism::XOAuth2))
+        );
+        assert_eq!(
+            imap(&["AUTH=PLAIN", "AUTH=OAUTHBEARER"]),
+            Ok(Method::Sasl(Mechanism::OAuthBearer))
+        );
+        assert!(imap(&["AUTH=PLAIN"])
+            .unwrap_err()
+            .contains("no OAuth login"));
+        let pop = crate::probe::pop3::parse_capa(&["SASL XOAUTH2".into()]);
+        assert_eq!(
+            choose(Protocol::Pop3, None, true, &pop),
+            Ok(Method::Sasl(Mechanism::XOAuth2))
+        );
+        // A password against a POP3 server that lists only OAuth and no USER.
+        assert!(unusable(Method::User, &pop));
+        let pop = crate::probe::pop3::parse_capa(&["USER".into(), "SASL XOAUTH2".into()]);
+        assert!(!unusable(Method::User, &pop));
+        assert!(unusable(
+            Method::Sasl(Mechanism::XOAuth2),
+            &caps(&["AUTH=PLAIN"])
+        ));
     }
 
     #[test]
-    fn every_form_of_the_password_is_masked() {
-        let s = secrets("alice", "p\"w");
+    fn every_form_of_the_secret_is_masked() {
+        let pw = Secret::new("p\"w");
+        let l = sasl::Login {
+            user: "alice",
+            secret: &pw,
+            host: "mail.example.com",
+            port: 993,
+        };
+        let s = secrets(Method::ImapLogin, &l);
         assert!(s.contains(&"p\"w".to_string()));
         assert!(s.contains(&"\"p\\\"w\"".to_string()));
         assert!(s.contains(&sasl::b64(b"\0alice\0p\"w")));
-        assert!(s.windows(2).all(|w| w[0].len() >= w[1].len()));
+        let s = secrets(Method::Sasl(Mechanism::OAuthBearer), &l);
+        assert!(s.contains(&sasl::initial_payload(&l, Mechanism::OAuthBearer).unwrap()));
     }
 
     #[test]
-    fn tagged_status_decides() {
-        let r = |l: &str| Reply {
-            code: None,
-            lines: vec!["* OK [ALERT] hi".into(), l.into()],
+    fn only_a_credentials_refusal_is_retried() {
+        let attempt = |line: &str| LoginAttempt {
+            mechanism: "PLAIN".into(),
+            initial_response: true,
+            offered: vec![],
+            reply: Some(Reply {
+                code: None,
+                lines: vec![line.into()],
+            }),
+            accepted: false,
+            oauth_error: None,
+            retry: None,
         };
-        assert!(accepted(Protocol::Imap, &r("m5 OK Logged in")));
-        assert!(accepted(
-            Protocol::Imap,
-            &r("m5 ok [CAPABILITY IMAP4rev1] done")
+        let imap = |l: &str| refused_credentials(Protocol::Imap, &attempt(l));
+        assert!(imap("m5 NO [AUTHENTICATIONFAILED] Authentication failed."));
+        assert!(!imap(
+            "m5 NO [ALERT] Application-specific password required"
         ));
-        assert!(!accepted(
-            Protocol::Imap,
-            &r("m5 NO [AUTHENTICATIONFAILED] x")
+        assert!(!imap("* BYE Too many invalid commands"));
+        assert!(!imap("m5 OK Logged in"));
+        let pop3 = |l: &str| refused_credentials(Protocol::Pop3, &attempt(l));
+        assert!(pop3("-ERR [AUTH] Authentication failed."));
+        assert!(!pop3(
+            "-ERR [SYS/PERM] Your account is not enabled for POP access"
         ));
-        assert!(!accepted(Protocol::Imap, &r("* BYE")));
-        assert!(accepted(
-            Protocol::Pop3,
-            &pop3_reply("+OK Logged in.".into())
-        ));
-        assert!(!accepted(
-            Protocol::Pop3,
-            &pop3_reply("-ERR [AUTH] no".into())
-        ));
-        assert!(worth_keeping(
-            "* OK [ALERT] Please log in via your web browser"
-        ));
-        assert!(worth_keeping("* BYE too many"));
-        assert!(!worth_keeping("* CAPABILITY IMAP4rev1"));
-        assert!(!worth_keeping("* 3 EXISTS"));
     }
 }

@@ -13,6 +13,7 @@ pub mod https_get;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
+pub mod mailbox_dialogue;
 pub mod mailbox_login;
 pub mod mta_sts;
 pub mod pop3;

@@ -1,17 +1,7 @@
 //! POP3 client steps (RFC 1939, CAPA and STLS from RFC 2449 / 2595): greeting, CAPA, STLS, QUIT.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Direction, Outcome, PhaseName, Reply};
-
-async fn line(
-    conn: &mut Conn,
-    rec: &mut Recorder,
-    deadline: tokio::time::Instant,
-) -> StepResult<String> {
-    let l = conn.read_line(deadline).await?;
-    rec.line(Direction::Server, &l);
-    Ok(l)
-}
+use crate::evidence::{Capabilities, Outcome, PhaseName, Reply};
 
 fn status(l: &str) -> StepResult<bool> {
     if l.starts_with("+OK") {
@@ -29,7 +19,7 @@ fn status(l: &str) -> StepResult<bool> {
 pub async fn greeting(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, Option<Reply>) {
     let t = rec.begin();
     let deadline = conn.deadline();
-    let (res, reply) = match line(conn, rec, deadline).await {
+    let (res, reply) = match conn.recv(rec, deadline).await {
         Err(e) => (Err(e), None),
         Ok(l) => {
             let reply = Reply {
@@ -79,7 +69,7 @@ pub async fn capabilities(
     let r = async {
         conn.send(rec, "CAPA", "CAPA").await?;
         let deadline = conn.deadline();
-        let first = line(conn, rec, deadline).await?;
+        let first = conn.recv(rec, deadline).await?;
         if !status(&first)? {
             return Ok(Capabilities {
                 via: "capa".into(),
@@ -88,7 +78,7 @@ pub async fn capabilities(
         }
         let mut lines = Vec::new();
         loop {
-            let l = line(conn, rec, deadline).await?;
+            let l = conn.recv(rec, deadline).await?;
             if l == "." {
                 return Ok(parse_capa(&lines));
             }
@@ -109,7 +99,7 @@ pub async fn starttls(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, O
     let r = async {
         conn.send(rec, "STLS", "STLS").await?;
         let deadline = conn.deadline();
-        line(conn, rec, deadline).await
+        conn.recv(rec, deadline).await
     }
     .await;
     let (res, reply) = match r {
@@ -134,7 +124,7 @@ pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
     let r = async {
         conn.send(rec, "QUIT", "QUIT").await?;
         let deadline = conn.deadline();
-        line(conn, rec, deadline).await
+        conn.recv(rec, deadline).await
     }
     .await;
     let outcome = match r {

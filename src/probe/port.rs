@@ -161,8 +161,16 @@ async fn dialogue(
     if proto != Protocol::Smtp {
         if let Some(creds) = &ctx.credentials {
             let tls_up = matches!(conn.stream, Stream::Tls(_));
-            probe.login =
-                super::mailbox_login::login(proto, creds, tls_up, &mut conn, rec, probe).await;
+            probe.login = super::mailbox_login::login(
+                proto,
+                creds,
+                tls_up,
+                ctx.tls_name.as_deref(),
+                &mut conn,
+                rec,
+                probe,
+            )
+            .await;
         }
     }
     quit(proto, &mut conn, rec).await;

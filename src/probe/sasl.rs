@@ -194,6 +194,31 @@ pub fn oauth_error(challenge: &str) -> Option<String> {
     Some(text.chars().take(300).collect())
 }
 
+/// The base64 initial response of a mechanism that sends everything in one step (PLAIN,
+/// XOAUTH2, OAUTHBEARER); `None` for the others.
+pub fn initial_payload(l: &Login, mechanism: Mechanism) -> Option<String> {
+    let payload = match mechanism {
+        Mechanism::Plain => plain(l),
+        Mechanism::XOAuth2 => xoauth2(l),
+        Mechanism::OAuthBearer => oauthbearer(l),
+        _ => return None,
+    };
+    Some(b64(payload.as_bytes()))
+}
+
+/// A challenge after a token: the server refused it. The challenge is a JSON status, and the
+/// server gives its final reply after the client's answer — an empty line for XOAUTH2
+/// (Google's protocol), a single %x01 for OAUTHBEARER (RFC 7628 §3.2.3). Returns the decoded
+/// status and that answer.
+pub fn oauth_refusal(mechanism: Mechanism, challenge: &str) -> (Option<String>, String) {
+    let answer = if mechanism == Mechanism::XOAuth2 {
+        String::new()
+    } else {
+        b64(b"\x01")
+    };
+    (oauth_error(challenge), answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -352,12 +352,7 @@ async fn exchange(
         }
         Mechanism::XOAuth2 | Mechanism::OAuthBearer => {
             let name = mechanism.sasl_name();
-            let payload = if mechanism == Mechanism::XOAuth2 {
-                sasl::xoauth2(l)
-            } else {
-                sasl::oauthbearer(l)
-            };
-            let payload = sasl::b64(payload.as_bytes());
+            let payload = sasl::initial_payload(l, mechanism).unwrap_or_default();
             let r = step(
                 conn,
                 rec,
@@ -366,18 +361,11 @@ async fn exchange(
             )
             .await?;
             if r.code == Some(334) {
-                // A refused token: the challenge is a JSON status, and the server gives its
-                // final reply after the client's answer — an empty line for XOAUTH2 (Google's
-                // protocol), a single %x01 for OAUTHBEARER (RFC 7628 §3.2.3).
-                *oauth_error = sasl::oauth_error(challenge(&r));
-                if let Some(e) = oauth_error.as_deref() {
+                let (error, answer) = sasl::oauth_refusal(mechanism, challenge(&r));
+                if let Some(e) = error.as_deref() {
                     rec.note(&format!("the server refused the token: {e}"));
                 }
-                let answer = if mechanism == Mechanism::XOAuth2 {
-                    String::new()
-                } else {
-                    sasl::b64(b"\x01")
-                };
+                *oauth_error = error;
                 step(conn, rec, &answer, &answer).await?
             } else {
                 r
