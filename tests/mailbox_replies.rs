@@ -20,6 +20,11 @@ const NAME: &str = "fake.mxray.test";
 const USER: &str = "someone@example.com";
 const PASSWORD: &str = "s3cret \"pass\" wörd";
 const PW_VAR: &str = "MXRAY_FAKE_PW";
+/// An access token as long as Google's: the POP3 `AUTH` line with it is over 255 octets.
+const TOKEN: &str = "ya29.a0AfB_byC4kZt9bXq7Lw2mN8pR1sT6uV3xY0zA5bC7dE9fG2hJ4kL6mN8pQ1rS3tU5vW7xY9zA1bC3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5mN7pQ9rS1tU3vW5xY7zA9bC1dE3fG5hJ7kL9mN1pQ3rS5t";
+const TOKEN_VAR: &str = "MXRAY_FAKE_TOKEN";
+const BAD_TOKEN: &str = "ya29.expired-token-0123456789abcdefghijklmnopqrstuvwxyz";
+const BAD_TOKEN_VAR: &str = "MXRAY_FAKE_BAD_TOKEN";
 
 // ───────────────────────────── certificates ─────────────────────────────
 
@@ -312,14 +317,15 @@ impl Outcome {
     }
 }
 
-/// Runs `mxray check` on the fake's port over implicit TLS, with a hard bound on the run as a
-/// hang detector (not a timing assertion).
-async fn check(proto: Proto, port: u16, extra: &[&str]) -> Outcome {
-    let (flag, mode) = match proto {
-        Proto::Imap { .. } => ("--imap", "tls"),
-        Proto::Pop3 => ("--pop3", "tls"),
+/// `mxray check` on the fake's port over implicit TLS, as JSON, then `extra`.
+fn check_args(proto: Proto, port: u16, extra: &[&str]) -> Vec<String> {
+    let flag = match proto {
+        Proto::Imap { .. } => "--imap",
+        Proto::Pop3 => "--pop3",
     };
     let port_s = port.to_string();
+    let ca = pki().ca_file.path().to_str().unwrap().to_string();
+    let resolver = dead_resolver();
     let mut args = vec![
         "check",
         flag,
@@ -328,7 +334,7 @@ async fn check(proto: Proto, port: u16, extra: &[&str]) -> Outcome {
         "--port",
         &port_s,
         "--security",
-        mode,
+        "tls",
         "--user",
         USER,
         "--password-env",
@@ -340,20 +346,22 @@ async fn check(proto: Proto, port: u16, extra: &[&str]) -> Outcome {
         "--no-legacy-tls",
         "--format",
         "json",
-    ];
-    let ca = pki().ca_file.path().to_str().unwrap().to_string();
-    let resolver = dead_resolver();
-    // The reverse lookup of 127.0.0.1 goes unanswered: not what these tests are about.
-    args.extend([
         "--ca-file",
         &ca,
         "--resolver",
         &resolver,
+        // The reverse lookup of 127.0.0.1 goes unanswered: not what these tests are about.
         "--ignore",
         "dns.lookup-failed",
-    ]);
+    ];
     args.extend(extra);
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// Runs `mxray check` on the fake's port over implicit TLS, with a hard bound on the run as a
+/// hang detector (not a timing assertion).
+async fn check(proto: Proto, port: u16, extra: &[&str]) -> Outcome {
+    let args = check_args(proto, port, extra);
     let out = tokio::task::spawn_blocking(move || run_bounded(&args))
         .await
         .unwrap();
@@ -385,6 +393,8 @@ fn run_bounded(args: &[String]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mxray"))
         .args(args)
         .env(PW_VAR, PASSWORD)
+        .env(TOKEN_VAR, TOKEN)
+        .env(BAD_TOKEN_VAR, BAD_TOKEN)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -427,6 +437,12 @@ fn assert_no_password(text: &str) {
         "s3cret".to_string(),
         b64(PASSWORD.as_bytes()),
         b64(format!("\0{USER}\0{PASSWORD}").as_bytes()),
+        TOKEN.to_string(),
+        BAD_TOKEN.to_string(),
+        b64(TOKEN.as_bytes()),
+        b64(BAD_TOKEN.as_bytes()),
+        b64(xoauth2(TOKEN).as_bytes()),
+        b64(xoauth2(BAD_TOKEN).as_bytes()),
     ] {
         assert!(!text.contains(&secret), "the password leaked: {text}");
     }
@@ -750,6 +766,342 @@ async fn no_tagged_reply_is_a_stall() {
     let f = fake(Proto::Pop3, Answer::Silence).await;
     let o = check(Proto::Pop3, f.port, &[]).await;
     assert_eq!(o.codes, vec!["net.stalled"], "{:#}", o.report);
+}
+
+// ───────────────────────────── OAuth ─────────────────────────────
+
+fn xoauth2(token: &str) -> String {
+    format!("user={USER}\x01auth=Bearer {token}\x01\x01")
+}
+
+/// RFC 7628's payload as the fake expects it: the TLS name and the port it listens on.
+fn oauthbearer(token: &str, port: u16) -> String {
+    format!("n,a={USER},\x01host={NAME}\x01port={port}\x01auth=Bearer {token}\x01\x01")
+}
+
+/// Google's status for a refused token, sent base64-encoded as a continuation.
+const OAUTH_STATUS: &str =
+    r#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#;
+
+/// A server for tokens: it checks the SASL payload against [`TOKEN`] itself. Right: OK. Wrong:
+/// a `+` continuation with the JSON status, the client's answer recorded as `answer:…`, then
+/// a refusal. `mechs`: the OAuth mechanisms offered; POP3 offers no USER, IMAP `LOGINDISABLED`.
+struct OAuthFake {
+    proto: Proto,
+    mechs: &'static [&'static str],
+}
+
+async fn oauth_fake(o: OAuthFake) -> Fake {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let Ok(mut s) = pki().acceptor.accept(sock).await else {
+                    return;
+                };
+                oauth_session(&mut s, o.proto, o.mechs, port, &record).await;
+            });
+        }
+    });
+    Fake { port, seen, task }
+}
+
+async fn oauth_session<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
+    proto: Proto,
+    mechs: &[&str],
+    port: u16,
+    seen: &Seen,
+) {
+    let imap = matches!(proto, Proto::Imap { .. });
+    let greeting = if imap { "* OK ready" } else { "+OK ready" };
+    if !send(s, &format!("{greeting}\r\n")).await {
+        return;
+    }
+    while let Some(line) = read_line(s).await {
+        seen.lock().unwrap().push(line.clone());
+        let mut words = line.split_whitespace();
+        let tag = if imap {
+            words.next().unwrap_or("*")
+        } else {
+            ""
+        };
+        let verb = words.next().unwrap_or("").to_ascii_uppercase();
+        let (ok, no) = if imap {
+            (
+                format!("{tag} OK Logged in"),
+                format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)"),
+            )
+        } else {
+            (
+                "+OK Welcome.".into(),
+                "-ERR [AUTH] Invalid credentials.".into(),
+            )
+        };
+        let reply = match verb.as_str() {
+            "CAPABILITY" => {
+                let mut caps = "IMAP4rev1 LOGINDISABLED".to_string();
+                for m in mechs {
+                    caps.push_str(&format!(" AUTH={m}"));
+                }
+                if let Proto::Imap { sasl_ir: true, .. } = proto {
+                    caps.push_str(" SASL-IR");
+                }
+                format!("* CAPABILITY {caps}\r\n{tag} OK done")
+            }
+            "CAPA" => format!("+OK\r\nSASL {}\r\nRESP-CODES\r\n.", mechs.join(" ")),
+            "AUTHENTICATE" | "AUTH" => {
+                let mech = words.next().unwrap_or("").to_ascii_uppercase();
+                let payload = match words.next() {
+                    Some(p) => p.to_string(),
+                    None => {
+                        send(s, "+ \r\n").await;
+                        let Some(p) = read_line(s).await else {
+                            return;
+                        };
+                        seen.lock().unwrap().push(p.clone());
+                        p
+                    }
+                };
+                let want = match mech.as_str() {
+                    "XOAUTH2" => b64(xoauth2(TOKEN).as_bytes()),
+                    _ => b64(oauthbearer(TOKEN, port).as_bytes()),
+                };
+                if payload == want {
+                    ok
+                } else {
+                    send(s, &format!("+ {}\r\n", b64(OAUTH_STATUS.as_bytes()))).await;
+                    let Some(answer) = read_line(s).await else {
+                        return;
+                    };
+                    seen.lock().unwrap().push(format!("answer:{answer}"));
+                    no
+                }
+            }
+            "LOGOUT" | "QUIT" => {
+                let bye = if imap {
+                    format!("* BYE bye\r\n{tag} OK done")
+                } else {
+                    "+OK bye".into()
+                };
+                send(s, &format!("{bye}\r\n")).await;
+                return;
+            }
+            _ if imap => format!("{tag} BAD what"),
+            _ => "-ERR what".into(),
+        };
+        if !send(s, &format!("{reply}\r\n")).await {
+            return;
+        }
+    }
+}
+
+/// The client's answers to the fake's OAuth status.
+fn answers(sent: &[String]) -> Vec<&str> {
+    sent.iter()
+        .filter(|l| l.starts_with("answer:"))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The payload lines the fake received (base64, each carrying a token) must not show in
+/// `text`.
+fn assert_no_payload(f: &Fake, text: &str) {
+    for l in f.seen.lock().unwrap().iter() {
+        let payload = l.rsplit(' ').next().unwrap_or("");
+        if payload.len() > 40 {
+            assert!(!text.contains(payload), "a SASL payload leaked: {text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imap_xoauth2_with_sasl_ir_right_and_wrong_token() {
+    let o = OAuthFake {
+        proto: IMAP,
+        mechs: &["OAUTHBEARER", "XOAUTH2"],
+    };
+    let f = oauth_fake(o).await;
+    let good = check(IMAP, f.port, &["--oauth-token-env", TOKEN_VAR]).await;
+    assert!(good.codes.is_empty(), "{:#}", good.report);
+    assert_eq!(good.code, 0);
+    assert_eq!(good.login()["mechanism"], "XOAUTH2");
+    assert_eq!(good.login()["initial_response"], true);
+    assert_eq!(good.login()["accepted"], true);
+    let sent = f.seen.lock().unwrap().clone();
+    assert!(
+        sent.contains(&format!(
+            "m5 AUTHENTICATE XOAUTH2 {}",
+            b64(xoauth2(TOKEN).as_bytes())
+        )),
+        "{sent:?}"
+    );
+    assert_no_payload(&f, &good.report.to_string());
+
+    let f = oauth_fake(OAuthFake {
+        proto: IMAP,
+        mechs: &["XOAUTH2"],
+    })
+    .await;
+    let bad = check(IMAP, f.port, &["--oauth-token-env", BAD_TOKEN_VAR]).await;
+    assert_eq!(bad.codes, vec!["auth.bad-credentials"], "{:#}", bad.report);
+    assert_eq!(bad.code, 1);
+    assert_eq!(bad.login()["oauth_error"], OAUTH_STATUS);
+    assert!(bad.login()["retry"].is_null(), "a token is never retried");
+    // Gmail's protocol: an empty line answers the status, then the tagged NO.
+    let sent = f.seen.lock().unwrap().clone();
+    assert_eq!(answers(&sent), vec!["answer:"], "{sent:?}");
+    let finding = &bad.report["findings"][0];
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .contains("refused the OAuth access token"),
+        "{finding}"
+    );
+    assert!(
+        finding
+            .to_string()
+            .contains("the server's OAuth error status"),
+        "{finding}"
+    );
+    assert_no_payload(&f, &bad.report.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imap_oauthbearer_after_the_continuation() {
+    let proto = Proto::Imap {
+        sasl_ir: false,
+        literal_plus: false,
+    };
+    let mechs: &[&str] = &["OAUTHBEARER"];
+    let f = oauth_fake(OAuthFake { proto, mechs }).await;
+    let good = check(proto, f.port, &["--oauth-token-env", TOKEN_VAR]).await;
+    assert!(good.codes.is_empty(), "{:#}", good.report);
+    assert_eq!(good.login()["mechanism"], "OAUTHBEARER");
+    assert_eq!(good.login()["initial_response"], false);
+    let sent = f.seen.lock().unwrap().clone();
+    let at = sent
+        .iter()
+        .position(|l| l == "m5 AUTHENTICATE OAUTHBEARER")
+        .expect("no initial response without SASL-IR");
+    assert_eq!(sent[at + 1], b64(oauthbearer(TOKEN, f.port).as_bytes()));
+
+    let f = oauth_fake(OAuthFake { proto, mechs }).await;
+    let bad = check(proto, f.port, &["--oauth-token-env", BAD_TOKEN_VAR]).await;
+    assert_eq!(bad.codes, vec!["auth.bad-credentials"], "{:#}", bad.report);
+    assert_eq!(bad.login()["oauth_error"], OAUTH_STATUS);
+    // RFC 7628 §3.2.3: a single %x01 answers the error.
+    let sent = f.seen.lock().unwrap().clone();
+    assert_eq!(answers(&sent), vec!["answer:AQ=="], "{sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pop3_xoauth2_waits_for_the_continuation_with_a_long_token() {
+    let mechs: &[&str] = &["XOAUTH2", "OAUTHBEARER"];
+    let f = oauth_fake(OAuthFake {
+        proto: Proto::Pop3,
+        mechs,
+    })
+    .await;
+    let good = check(Proto::Pop3, f.port, &["--oauth-token-env", TOKEN_VAR]).await;
+    assert!(good.codes.is_empty(), "{:#}", good.report);
+    assert_eq!(good.login()["mechanism"], "XOAUTH2");
+    // Over 255 octets with the token: the payload follows the server's `+`.
+    assert_eq!(good.login()["initial_response"], false);
+    let sent = f.seen.lock().unwrap().clone();
+    let at = sent
+        .iter()
+        .position(|l| l == "AUTH XOAUTH2")
+        .expect("AUTH without the response");
+    assert_eq!(sent[at + 1], b64(xoauth2(TOKEN).as_bytes()));
+
+    let f = oauth_fake(OAuthFake {
+        proto: Proto::Pop3,
+        mechs,
+    })
+    .await;
+    let bad = check(Proto::Pop3, f.port, &["--oauth-token-env", BAD_TOKEN_VAR]).await;
+    assert_eq!(bad.codes, vec!["auth.bad-credentials"], "{:#}", bad.report);
+    assert_eq!(bad.login()["oauth_error"], OAUTH_STATUS);
+    // The short token fits: the response goes with AUTH.
+    assert_eq!(bad.login()["initial_response"], true);
+    let sent = f.seen.lock().unwrap().clone();
+    assert!(
+        sent.contains(&format!(
+            "AUTH XOAUTH2 {}",
+            b64(xoauth2(BAD_TOKEN).as_bytes())
+        )),
+        "{sent:?}"
+    );
+    assert_eq!(answers(&sent), vec!["answer:"], "{sent:?}");
+    assert!(
+        bad.report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("POP.AccessAsUser.All"),
+        "{:#}",
+        bad.report
+    );
+
+    // The -v transcript, the saved evidence and stderr hold neither token nor payload.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("report.json");
+    let saved_s = saved.to_str().unwrap().to_string();
+    let mut args = check_args(
+        Proto::Pop3,
+        f.port,
+        &["--oauth-token-env", BAD_TOKEN_VAR, "--save", &saved_s, "-v"],
+    );
+    let at = args.iter().position(|a| a == "json").unwrap();
+    args[at] = "human".into();
+    let out = tokio::task::spawn_blocking(move || run_bounded(&args))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let file = std::fs::read_to_string(&saved).unwrap();
+    assert!(stdout.contains("AUTH XOAUTH2 ***"), "{stdout}");
+    assert!(file.contains("AUTH XOAUTH2 ***"), "{file}");
+    for text in [&stdout, &stderr, &file] {
+        assert_no_password(text);
+        assert_no_payload(&f, text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_against_oauth_only_and_token_against_password_only() {
+    // A password for a POP3 server whose CAPA offers only XOAUTH2 and no USER: no login sent.
+    let f = oauth_fake(OAuthFake {
+        proto: Proto::Pop3,
+        mechs: &["XOAUTH2"],
+    })
+    .await;
+    let o = check(Proto::Pop3, f.port, &[]).await;
+    assert_eq!(o.codes, vec!["auth.oauth-required"], "{:#}", o.report);
+    assert!(o.login()["reply"].is_null());
+    let sent = f.seen.lock().unwrap().clone();
+    assert!(
+        !sent
+            .iter()
+            .any(|l| l.starts_with("AUTH") || l.starts_with("USER")),
+        "{sent:?}"
+    );
+    // A token for a server with password logins only: a note, no login.
+    let f = fake(IMAP, lines(&["TAG OK Logged in"])).await;
+    let o = check(IMAP, f.port, &["--oauth-token-env", TOKEN_VAR]).await;
+    assert!(o.login().is_null(), "{:#}", o.report);
+    let transcript = o.report["evidence"]["configured"]["probes"][0]["transcript"].to_string();
+    assert!(
+        transcript.contains("login not tried: the server offers no OAuth login"),
+        "{transcript}"
+    );
+    let sent = f.seen.lock().unwrap().clone();
+    assert!(!sent.iter().any(|l| l.contains("AUTHENTICATE")), "{sent:?}");
 }
 
 // ───────────────────────────── bad input ─────────────────────────────
