@@ -38,8 +38,7 @@ pub async fn login(
     rec: &mut Recorder,
     probe: &PortProbe,
 ) -> Option<LoginAttempt> {
-    if !tls_up && !creds.allow_plaintext {
-        rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
+    if !creds.may_send(tls_up, rec) {
         return None;
     }
     let caps = probe.best_capabilities().cloned().unwrap_or_default();
@@ -50,23 +49,7 @@ pub async fn login(
             return None;
         }
     };
-    let secret = if method.uses_token() {
-        creds.oauth_token.as_ref()
-    } else {
-        creds.password.as_ref()
-    };
-    let Some(secret) = secret else {
-        rec.note(&format!(
-            "login not tried: {} needs {}",
-            method.describe(),
-            if method.uses_token() {
-                "an OAuth token (--oauth-token-env)"
-            } else {
-                "a password"
-            }
-        ));
-        return None;
-    };
+    let secret = creds.secret_for(method.uses_token(), &method.describe(), rec)?;
     if unusable(method, &caps) {
         rec.note(&format!(
             "login not tried: {} is not offered ({})",

@@ -78,6 +78,36 @@ pub struct Credentials {
     pub used: Arc<std::sync::atomic::AtomicBool>,
 }
 
+impl Credentials {
+    /// The credentials may go on this connection: over TLS, or with `--allow-plaintext-auth`.
+    /// When not, says so in the transcript.
+    pub fn may_send(&self, tls_up: bool, rec: &mut conn::Recorder) -> bool {
+        if !tls_up && !self.allow_plaintext {
+            rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
+        }
+        tls_up || self.allow_plaintext
+    }
+
+    /// The OAuth token for a mechanism that takes one, else the password; when it was not
+    /// given, a note that `method` needs it.
+    pub fn secret_for(
+        &self,
+        token: bool,
+        method: &str,
+        rec: &mut conn::Recorder,
+    ) -> Option<&crate::settings::Secret> {
+        let (secret, missing) = if token {
+            (&self.oauth_token, "an OAuth token (--oauth-token-env)")
+        } else {
+            (&self.password, "a password")
+        };
+        if secret.is_none() {
+            rec.note(&format!("login not tried: {method} needs {missing}"));
+        }
+        secret.as_ref()
+    }
+}
+
 /// Called as each port probe finishes, for progress display.
 pub type Progress = Arc<dyn Fn(&PortProbe) + Send + Sync>;
 

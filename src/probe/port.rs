@@ -188,8 +188,7 @@ async fn login(
     probe: &PortProbe,
 ) -> Option<crate::evidence::LoginAttempt> {
     use super::sasl::{self, Mechanism};
-    if !tls_up && !creds.allow_plaintext {
-        rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
+    if !creds.may_send(tls_up, rec) {
         return None;
     }
     let offered = probe
@@ -201,23 +200,8 @@ async fn login(
         rec.note("login not tried: the server offers no AUTH mechanism");
         return None;
     };
-    let secret = if mechanism.uses_token() {
-        creds.oauth_token.as_ref()
-    } else {
-        creds.password.as_ref()
-    };
-    let Some(secret) = secret else {
-        rec.note(&format!(
-            "login not tried: AUTH {} needs {}",
-            mechanism.label(),
-            if mechanism.uses_token() {
-                "an OAuth token (--oauth-token-env)"
-            } else {
-                "a password"
-            }
-        ));
-        return None;
-    };
+    let method = format!("AUTH {}", mechanism.label());
+    let secret = creds.secret_for(mechanism.uses_token(), &method, rec)?;
     if !mechanism.offered_in(&offered) {
         rec.note(&format!(
             "login not tried: {} was asked for but is not offered (AUTH: {})",
