@@ -76,8 +76,10 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             Outlook, Apple Mail, Thunderbird for Android) and choose OAuth2 as the authentication \
             method; sign in through the browser window it opens. For scripts and devices, \
             register an app with the provider and send an access token with XOAUTH2 (Google scope \
-            `https://mail.google.com/`, Microsoft `SMTP.Send`), or send through a relay service \
-            that takes an API key.",
+            `https://mail.google.com/`; Microsoft `SMTP.Send` for sending, \
+            `IMAP.AccessAsUser.All` / `POP.AccessAsUser.All` for reading), or send through a \
+            relay service that takes an API key. Test it with `mxray check ... --oauth-token-env \
+            VAR`.",
         references: &["RFC 7628", "https://developers.google.com/gmail/imap/xoauth2-protocol"],
     },
     CodeInfo {
