@@ -78,8 +78,7 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             register an app with the provider and send an access token with XOAUTH2 (Google scope \
             `https://mail.google.com/`; Microsoft `SMTP.Send` for sending, \
             `IMAP.AccessAsUser.All` / `POP.AccessAsUser.All` for reading), or send through a \
-            relay service that takes an API key. Test it with `mxray check ... --oauth-token-env \
-            VAR`.",
+            relay service that takes an API key.",
         references: &["RFC 7628", "https://developers.google.com/gmail/imap/xoauth2-protocol"],
     },
     CodeInfo {
