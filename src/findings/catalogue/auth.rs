@@ -73,8 +73,8 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             mechanisms in its AUTH line, so a password cannot even be sent.",
         why: "A mail client or script that only knows username and password cannot log in at all.",
         fix: "Use a mail client that supports OAuth for this provider (current Thunderbird, \
-            Outlook, Apple Mail, Thunderbird for Android) and choose OAuth2 as the authentication \
-            method; sign in through the browser window it opens. For scripts and devices, \
+            Outlook, Apple Mail) and choose OAuth2 as the authentication method; sign in \
+            through the browser window it opens. For scripts and devices, \
             register an app with the provider and send an access token with XOAUTH2 (Google scope \
             `https://mail.google.com/`; Microsoft `SMTP.Send` for sending, \
             `IMAP.AccessAsUser.All` / `POP.AccessAsUser.All` for reading), or send through a \
