@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::check::{assert_no_password, check_json_as_given, run_env};
 use common::rig::{codes, Rig};
 use mxray::evidence::{LoginAttempt, PortProbe};
 use mxray::report::{Body, Report};
@@ -12,17 +13,7 @@ use mxray::report::{Body, Report};
 /// `mxray check ARGS` with `env` on the child, as JSON (schema-checked), the password checked
 /// absent from stdout and stderr.
 fn check(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> (Report, i32) {
-    let mut all: Vec<String> = vec!["check".into()];
-    all.extend(args.iter().map(|s| s.to_string()));
-    all.extend(rig.base_args());
-    all.extend(["-4".into(), "--format".into(), "json".into()]);
-    let (code, stdout, stderr) = run(&all, env);
-    assert!(code <= 1, "exit {code}: {stderr}");
-    assert_no_password(rig, &stdout);
-    assert_no_password(rig, &stderr);
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    common::schema::assert_valid(&v);
-    (serde_json::from_value(v).unwrap(), code)
+    check_json_as_given(rig, args, env)
 }
 
 /// The human report with the transcript (`-v`), password-checked.
@@ -31,60 +22,10 @@ fn human(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     all.extend(args.iter().map(|s| s.to_string()));
     all.extend(rig.base_args());
     all.extend(["-4".into(), "-v".into(), "--color".into(), "never".into()]);
-    let (code, stdout, stderr) = run(&all, env);
+    let (code, stdout, stderr) = run_env(&all, env);
     assert_no_password(rig, &stdout);
     assert_no_password(rig, &stderr);
     (code, stdout)
-}
-
-fn run(args: &[String], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mxray"));
-    cmd.args(args).env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run mxray");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn b64(data: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                A[(n >> (18 - 6 * i)) as usize & 63] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
-fn assert_no_password(rig: &Rig, text: &str) {
-    for var in ["MXRAY_RIG_PASSWORD", "MXRAY_RIG_PASSWORD2"] {
-        let pw = rig.var(var);
-        for user in ["alice@mxray.test", "alice", "bob@mxray.test"] {
-            for secret in [
-                pw.to_string(),
-                b64(pw.as_bytes()),
-                b64(format!("\0{user}\0{pw}").as_bytes()),
-            ] {
-                assert!(
-                    !text.contains(&secret),
-                    "a password ({var}) or its encoding was printed: {text}"
-                );
-            }
-        }
-    }
 }
 
 fn evidence(r: &Report) -> &mxray::evidence::check::CheckEvidence {

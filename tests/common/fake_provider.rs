@@ -381,12 +381,10 @@ pub async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+pub use super::check::b64;
+
 pub fn unb64(s: &str) -> String {
     String::from_utf8_lossy(&STANDARD.decode(s.trim()).unwrap_or_default()).into_owned()
-}
-
-pub fn b64(s: impl AsRef<[u8]>) -> String {
-    STANDARD.encode(s)
 }
 
 pub fn cram(secret: &str, challenge: &str) -> String {
@@ -686,10 +684,8 @@ pub fn finding<'a>(r: &'a Report, code: &str) -> &'a mxray::findings::Finding {
 
 /// Every form of the secret a leak could take.
 pub fn secret_forms(secret: &str, user: &str, port: u16) -> Vec<String> {
-    vec![
-        secret.to_string(),
-        b64(secret),
-        b64(format!("\0{user}\0{secret}")),
+    let mut forms = super::check::password_forms(secret, &[user]);
+    forms.extend([
         b64(format!("user={user}\x01auth=Bearer {secret}\x01\x01")),
         b64(format!(
             "n,a={user},\x01host={TLS_NAME}\x01port={port}\x01auth=Bearer {secret}\x01\x01"
@@ -697,7 +693,8 @@ pub fn secret_forms(secret: &str, user: &str, port: u16) -> Vec<String> {
         b64(format!("{user} {}", cram(secret, CHALLENGE))),
         cram(secret, CHALLENGE),
         secret.replace(':', "%3A").replace('@', "%40"),
-    ]
+    ]);
+    forms
 }
 
 pub fn assert_no_secret(secret: &str, user: &str, port: u16, text: &str) {
