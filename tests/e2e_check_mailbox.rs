@@ -69,6 +69,28 @@ fn client_lines(p: &PortProbe) -> Vec<String> {
 }
 
 const PW_VAR: &str = "MXRAY_TEST_PW";
+/// Alice's IMAPS account as a URL, the password left to `--password-env`.
+const ALICE_IMAPS: &str = "imaps://alice%40mxray.test@mail.mxray.test";
+
+/// [`check`] with `pw` in PW_VAR, named by `--password-env`.
+fn check_pw(rig: &Rig, pw: &str, args: &[&str]) -> (Report, i32) {
+    check(rig, &with_pw(args), &[(PW_VAR, pw)])
+}
+
+/// ARGS and `--password-env PW_VAR`.
+fn with_pw<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(["--password-env", PW_VAR]);
+    all
+}
+
+/// The options naming the rig's mail.mxray.test: `proto` (`--imap`, `--pop3`), `port` and
+/// the `rest`.
+fn on_mail<'a>(proto: &'a str, port: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec![proto, "--host", "mail.mxray.test", "--port", port];
+    all.extend(rest);
+    all
+}
 
 /// Arguments and environment variables of one way of giving the settings.
 type Source<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
@@ -78,15 +100,7 @@ type Source<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
 fn imaps_993_logs_in_with_authenticate_plain() {
     let rig = Rig::get();
     let pw = rig.var("MXRAY_RIG_PASSWORD");
-    let (r, code) = check(
-        &rig,
-        &[
-            "imaps://alice%40mxray.test@mail.mxray.test",
-            "--password-env",
-            PW_VAR,
-        ],
-        &[(PW_VAR, pw)],
-    );
+    let (r, code) = check_pw(&rig, pw, &[ALICE_IMAPS]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     assert!(codes(&r).is_empty(), "{:?}", codes(&r));
     let ev = evidence(&r);
@@ -112,19 +126,11 @@ fn imaps_993_logs_in_with_authenticate_plain() {
 fn imap_143_starttls_logs_in_with_the_login_command() {
     let rig = Rig::get();
     let pw = rig.var("MXRAY_RIG_PASSWORD");
-    let args = [
+    let args = with_pw(&on_mail(
         "--imap",
-        "--host",
-        "mail.mxray.test",
-        "--port",
         "143",
-        "--user",
-        "alice@mxray.test",
-        "--password-env",
-        PW_VAR,
-        "--auth-mech",
-        "LOGIN",
-    ];
+        &["--user", "alice@mxray.test", "--auth-mech", "LOGIN"],
+    ));
     let (r, code) = check(&rig, &args, &[(PW_VAR, pw)]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     let ev = evidence(&r);
@@ -160,15 +166,7 @@ fn imap_143_starttls_logs_in_with_the_login_command() {
 fn pop3_995_and_110_starttls_log_in() {
     let rig = Rig::get();
     let pw = rig.var("MXRAY_RIG_PASSWORD2");
-    let (r, code) = check(
-        &rig,
-        &[
-            "pop3s://bob%40mxray.test@mail.mxray.test",
-            "--password-env",
-            PW_VAR,
-        ],
-        &[(PW_VAR, pw)],
-    );
+    let (r, code) = check_pw(&rig, pw, &["pop3s://bob%40mxray.test@mail.mxray.test"]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     let (l, p) = login_of(&r);
     assert!(l.accepted && l.mechanism == "PLAIN", "{l:?}");
@@ -177,24 +175,21 @@ fn pop3_995_and_110_starttls_log_in() {
     let alt = &evidence(&r).alternatives.as_ref().unwrap().probes;
     assert_eq!(alt.iter().map(|p| p.port).collect::<Vec<_>>(), vec![110]);
 
-    let (r, code) = check(
+    let (r, code) = check_pw(
         &rig,
-        &[
+        pw,
+        &on_mail(
             "--pop3",
-            "--host",
-            "mail.mxray.test",
-            "--port",
             "110",
-            "--security",
-            "starttls",
-            "--user",
-            "bob@mxray.test",
-            "--password-env",
-            PW_VAR,
-            "--auth-mech",
-            "LOGIN",
-        ],
-        &[(PW_VAR, pw)],
+            &[
+                "--security",
+                "starttls",
+                "--user",
+                "bob@mxray.test",
+                "--auth-mech",
+                "LOGIN",
+            ],
+        ),
     );
     assert_eq!(code, 0, "{:#?}", r.findings);
     let (l, p) = login_of(&r);
@@ -213,15 +208,7 @@ fn pop3_995_and_110_starttls_log_in() {
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn wrong_password_and_username_without_domain() {
     let rig = Rig::get();
-    let (r, code) = check(
-        &rig,
-        &[
-            "imaps://alice%40mxray.test@mail.mxray.test",
-            "--password-env",
-            PW_VAR,
-        ],
-        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD2"))],
-    );
+    let (r, code) = check_pw(&rig, rig.var("MXRAY_RIG_PASSWORD2"), &[ALICE_IMAPS]);
     assert_eq!(code, 1);
     assert_eq!(codes(&r), vec!["auth.bad-credentials"]);
     let (l, _) = login_of(&r);
@@ -235,31 +222,11 @@ fn wrong_password_and_username_without_domain() {
         "{l:?}"
     );
 
-    for args in [
-        [
-            "--imap",
-            "--host",
-            "mail.mxray.test",
-            "--port",
-            "993",
-            "--security",
-            "ssl",
-        ],
-        [
-            "--pop3",
-            "--host",
-            "mail.mxray.test",
-            "--port",
-            "995",
-            "--security",
-            "ssl",
-        ],
-    ] {
-        let mut all = args.to_vec();
-        all.extend(["--user", "alice", "--password-env", PW_VAR]);
+    for (proto, port) in [("--imap", "993"), ("--pop3", "995")] {
+        let args = on_mail(proto, port, &["--security", "ssl", "--user", "alice"]);
         // The right password: `alice` is refused, the retry as alice@mxray.test (the server's
         // parent domain) on the same connection is accepted.
-        let (r, code) = check(&rig, &all, &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))]);
+        let (r, code) = check_pw(&rig, rig.var("MXRAY_RIG_PASSWORD"), &args);
         assert_eq!(code, 1, "{args:?}");
         assert_eq!(codes(&r), vec!["auth.username-not-address"], "{args:?}");
         let f = r.findings.iter().find(|f| !f.ignored).unwrap();
@@ -283,7 +250,7 @@ fn wrong_password_and_username_without_domain() {
 
         // A wrong password: both refused, the password is the problem and the retry the
         // evidence.
-        let (r, code) = check(&rig, &all, &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD2"))]);
+        let (r, code) = check_pw(&rig, rig.var("MXRAY_RIG_PASSWORD2"), &args);
         assert_eq!(code, 1, "{args:?}");
         assert_eq!(codes(&r), vec!["auth.bad-credentials"], "{args:?}");
         let f = r.findings.iter().find(|f| !f.ignored).unwrap();
@@ -301,24 +268,21 @@ fn wrong_password_and_username_without_domain() {
     }
 
     // USER/PASS starts again with USER after the refused PASS.
-    let (r, _) = check(
+    let (r, _) = check_pw(
         &rig,
-        &[
+        rig.var("MXRAY_RIG_PASSWORD"),
+        &on_mail(
             "--pop3",
-            "--host",
-            "mail.mxray.test",
-            "--port",
             "995",
-            "--security",
-            "ssl",
-            "--user",
-            "alice",
-            "--password-env",
-            PW_VAR,
-            "--auth-mech",
-            "LOGIN",
-        ],
-        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))],
+            &[
+                "--security",
+                "ssl",
+                "--user",
+                "alice",
+                "--auth-mech",
+                "LOGIN",
+            ],
+        ),
     );
     assert_eq!(codes(&r), vec!["auth.username-not-address"]);
     let (_, p) = login_of(&r);
@@ -340,17 +304,11 @@ fn wrong_password_and_username_without_domain() {
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn implicit_tls_on_143_is_named_and_993_offered() {
     let rig = Rig::get();
-    let args = [
+    let args = on_mail(
         "--imap",
-        "--host",
-        "mail.mxray.test",
-        "--port",
         "143",
-        "--security",
-        "tls",
-        "--user",
-        "alice@mxray.test",
-    ];
+        &["--security", "tls", "--user", "alice@mxray.test"],
+    );
     let (r, code) = check(&rig, &args, &[]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -372,15 +330,7 @@ fn implicit_tls_on_143_is_named_and_993_offered() {
     // STARTTLS on POP3S's port: the silent wait, and 995 with SSL/TLS named.
     let (r, _) = check(
         &rig,
-        &[
-            "--pop3",
-            "--host",
-            "mail.mxray.test",
-            "--port",
-            "995",
-            "--security",
-            "starttls",
-        ],
+        &on_mail("--pop3", "995", &["--security", "starttls"]),
         &[],
     );
     assert_eq!(
@@ -394,53 +344,42 @@ fn implicit_tls_on_143_is_named_and_993_offered() {
 fn plaintext_login_only_when_allowed_and_then_refused() {
     let rig = Rig::get();
     let pw = rig.var("MXRAY_RIG_PASSWORD");
-    let imap = [
+    let imap = on_mail(
         "--imap",
-        "--host",
-        "mail.mxray.test",
-        "--port",
         "143",
-        "--security",
-        "none",
-        "--user",
-        "alice@mxray.test",
-        "--password-env",
-        PW_VAR,
-    ];
+        &["--security", "none", "--user", "alice@mxray.test"],
+    );
     // Without --allow-plaintext-auth nothing is sent; LOGINDISABLED says the client will fail.
-    let (r, _) = check(&rig, &imap, &[(PW_VAR, pw)]);
+    let (r, _) = check_pw(&rig, pw, &imap);
     let p = &evidence(&r).configured.as_ref().unwrap().probes[0];
     assert!(p.login.is_none());
     assert!(p.tls.is_none(), "security none must not start TLS");
     assert!(!client_lines(p).iter().any(|l| sends_credentials(l)));
     assert_eq!(codes(&r), vec!["auth.tls-required"]);
     // With it, LOGINDISABLED is still honoured: no LOGIN is sent either.
-    let mut allowed = imap.to_vec();
+    let mut allowed = imap.clone();
     allowed.push("--allow-plaintext-auth");
-    let (r, _) = check(&rig, &allowed, &[(PW_VAR, pw)]);
+    let (r, _) = check_pw(&rig, pw, &allowed);
     let (l, p) = login_of(&r);
     assert!(l.reply.is_none() && !l.accepted, "{l:?}");
     assert!(!client_lines(&p).iter().any(|l| sends_credentials(l)));
     assert_eq!(codes(&r), vec!["auth.tls-required"]);
 
     // POP3 on 110 without STLS: Dovecot refuses USER in plaintext, PASS is never sent.
-    let (r, _) = check(
+    let (r, _) = check_pw(
         &rig,
-        &[
+        pw,
+        &on_mail(
             "--pop3",
-            "--host",
-            "mail.mxray.test",
-            "--port",
             "110",
-            "--security",
-            "none",
-            "--user",
-            "alice@mxray.test",
-            "--password-env",
-            PW_VAR,
-            "--allow-plaintext-auth",
-        ],
-        &[(PW_VAR, pw)],
+            &[
+                "--security",
+                "none",
+                "--user",
+                "alice@mxray.test",
+                "--allow-plaintext-auth",
+            ],
+        ),
     );
     let (l, p) = login_of(&r);
     assert!(!l.accepted);
@@ -461,22 +400,14 @@ fn a_username_sent_as_a_literal() {
     // An 8-bit username cannot be a quoted string: Dovecot offers LITERAL+, so it goes as
     // {n+} without waiting, and the (unknown) user is refused.
     let rig = Rig::get();
-    let (r, code) = check(
+    let (r, code) = check_pw(
         &rig,
-        &[
+        rig.var("MXRAY_RIG_PASSWORD"),
+        &on_mail(
             "--imap",
-            "--host",
-            "mail.mxray.test",
-            "--port",
             "993",
-            "--user",
-            "älice@mxray.test",
-            "--password-env",
-            PW_VAR,
-            "--auth-mech",
-            "LOGIN",
-        ],
-        &[(PW_VAR, rig.var("MXRAY_RIG_PASSWORD"))],
+            &["--user", "älice@mxray.test", "--auth-mech", "LOGIN"],
+        ),
     );
     assert_eq!(code, 1);
     assert_eq!(codes(&r), vec!["auth.bad-credentials"]);
@@ -518,14 +449,7 @@ fn no_password_in_json_transcript_or_saved_evidence_from_every_source() {
                 ("IMAP_PASSWORD", pw),
             ],
         ),
-        (
-            vec![
-                "imaps://alice%40mxray.test@mail.mxray.test",
-                "--password-env",
-                PW_VAR,
-            ],
-            vec![(PW_VAR, pw)],
-        ),
+        (with_pw(&[ALICE_IMAPS]), vec![(PW_VAR, pw)]),
     ];
     for (i, (args, vars)) in sources.iter().enumerate() {
         let saved = dir.path().join(format!("saved-{i}.json"));

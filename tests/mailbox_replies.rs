@@ -709,30 +709,27 @@ async fn a_literal_refused_before_the_password_is_sent() {
 
 // ───────────────────────────── hostile servers ─────────────────────────────
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn endless_untagged_lines_end_in_a_protocol_violation() {
-    let f = fake(IMAP, Answer::Flood).await;
+/// An IMAP server answering the login with `answer`: one `imap.protocol-violation`, its login
+/// phase's outcome saying `words`.
+async fn assert_violation(answer: Answer, words: &str) -> Outcome {
+    let f = fake(IMAP, answer).await;
     let o = check(IMAP, f.port, &[]).await;
     assert_eq!(o.codes, vec!["imap.protocol-violation"], "{:#}", o.report);
-    assert_eq!(o.code, 1);
     let phase = o.login_phase().expect("a login phase");
-    assert!(
-        phase["outcome"].to_string().contains("more than 100 lines"),
-        "{phase}"
-    );
+    assert!(phase["outcome"].to_string().contains(words), "{phase}");
+    o
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_untagged_lines_end_in_a_protocol_violation() {
+    let o = assert_violation(Answer::Flood, "more than 100 lines").await;
+    assert_eq!(o.code, 1);
     assert!(o.login()["reply"].is_null());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_literal_announcement_is_not_believed() {
-    let f = fake(IMAP, Answer::HugeLiteral).await;
-    let o = check(IMAP, f.port, &[]).await;
-    assert_eq!(o.codes, vec!["imap.protocol-violation"], "{:#}", o.report);
-    let phase = o.login_phase().expect("a login phase");
-    assert!(
-        phase["outcome"].to_string().contains("longer than"),
-        "{phase}"
-    );
+    assert_violation(Answer::HugeLiteral, "longer than").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
