@@ -5,6 +5,7 @@
 mod common;
 
 use common::rig::{codes, mxray};
+use mxray::findings::Finding;
 use mxray::report::Report;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -54,6 +55,38 @@ async fn black_hole(addr: SocketAddr) -> (tokio::net::TcpListener, Vec<TcpStream
     (listener, fillers)
 }
 
+/// Port 25 black-holed on `ip` beside a working 587, mxray ARGS run there (with a one-second
+/// timeout, no legacy TLS, a dead resolver, JSON).
+async fn port_25_blocked_587_open(ip: &'static str, args: Vec<&'static str>) -> Report {
+    let (_hole, _fillers) = black_hole(format!("{ip}:25").parse().unwrap()).await;
+    let sub = TcpListener::bind(format!("{ip}:587")).await.unwrap();
+    tokio::spawn(smtp_server(sub, Duration::ZERO));
+    // The hole and its fillers stay open until mxray has run.
+    tokio::task::spawn_blocking(move || {
+        let mut all = args;
+        all.extend([
+            "--timeout",
+            "1",
+            "--resolver",
+            "127.0.0.1:9",
+            "--no-legacy-tls",
+            "--format",
+            "json",
+        ]);
+        run_json(&all)
+    })
+    .await
+    .unwrap()
+}
+
+fn port_filtered(report: &Report) -> &Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.code == "net.port-filtered")
+        .expect("net.port-filtered")
+}
+
 fn run_json(args: &[&str]) -> Report {
     let run = mxray(args);
     assert!(run.code <= 1, "{}", run.stderr);
@@ -65,31 +98,8 @@ fn run_json(args: &[&str]) -> Report {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_25_timing_out_while_587_answers_is_named_an_isp_block() {
     let ip = "127.0.0.40";
-    let (_hole, _fillers) = black_hole(format!("{ip}:25").parse().unwrap()).await;
-    let sub = TcpListener::bind(format!("{ip}:587")).await.unwrap();
-    tokio::spawn(smtp_server(sub, Duration::ZERO));
-    let report = tokio::task::spawn_blocking(move || {
-        run_json(&[
-            "server",
-            ip,
-            "--ports",
-            "25,587",
-            "--timeout",
-            "1",
-            "--resolver",
-            "127.0.0.1:9",
-            "--no-legacy-tls",
-            "--format",
-            "json",
-        ])
-    })
-    .await
-    .unwrap();
-    let f = report
-        .findings
-        .iter()
-        .find(|f| f.code == "net.port-filtered")
-        .expect("net.port-filtered");
+    let report = port_25_blocked_587_open(ip, vec!["server", ip, "--ports", "25,587"]).await;
+    let f = port_filtered(&report);
     assert!(f.subject.contains(":25"), "{}", f.subject);
     assert!(f.summary.contains("ISP"), "{}", f.summary);
     assert!(
@@ -105,34 +115,17 @@ async fn check_on_port_25_names_the_isp_block_from_the_alternatives() {
     // `mxray check` probes the configured 25 and the alternatives 465/587 separately: the
     // alternatives are the control that tells a port-25 block from a dead server.
     let ip = "127.0.0.43";
-    let (_hole, _fillers) = black_hole(format!("{ip}:25").parse().unwrap()).await;
-    let sub = TcpListener::bind(format!("{ip}:587")).await.unwrap();
-    tokio::spawn(smtp_server(sub, Duration::ZERO));
-    let report = tokio::task::spawn_blocking(move || {
-        run_json(&[
-            "check",
-            "--host",
-            ip,
-            "--port",
-            "25",
-            "--security",
-            "starttls",
-            "--timeout",
-            "1",
-            "--resolver",
-            "127.0.0.1:9",
-            "--no-legacy-tls",
-            "--format",
-            "json",
-        ])
-    })
-    .await
-    .unwrap();
-    let f = report
-        .findings
-        .iter()
-        .find(|f| f.code == "net.port-filtered")
-        .expect("net.port-filtered");
+    let args = vec![
+        "check",
+        "--host",
+        ip,
+        "--port",
+        "25",
+        "--security",
+        "starttls",
+    ];
+    let report = port_25_blocked_587_open(ip, args).await;
+    let f = port_filtered(&report);
     assert_eq!(f.subject, format!("{ip}:25 (submission)"));
     assert!(f.summary.contains("ISP"), "{}", f.summary);
     assert!(
@@ -170,11 +163,7 @@ async fn a_timeout_without_the_control_is_only_filtered() {
     })
     .await
     .unwrap();
-    let f = report
-        .findings
-        .iter()
-        .find(|f| f.code == "net.port-filtered")
-        .expect("net.port-filtered");
+    let f = port_filtered(&report);
     assert!(
         !f.summary.contains("ISP"),
         "no control port, no ISP claim: {}",
