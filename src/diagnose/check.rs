@@ -64,33 +64,9 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     if s.protocol != Protocol::Smtp {
         super::check_mailbox::settings(s, &mut out);
     } else if let (Some(port), Some(sec)) = (&s.port, &s.security) {
-        let implicit = sec.value == "implicit";
-        let mismatch = match port.value.as_str() {
-            "465" => !implicit,
-            "587" | "25" => implicit,
-            _ => false,
-        };
-        if mismatch {
-            let (said, should) = if implicit {
-                ("SSL/TLS", "STARTTLS")
-            } else {
-                ("STARTTLS or no encryption", "SSL/TLS")
-            };
-            out.push(
-                Finding::new(
-                    "config.security-mismatch",
-                    format!("port {}", port.value),
-                    format!(
-                        "port {} is used with {said}, but that port expects {should}",
-                        port.value
-                    ),
-                )
-                .evidence(format!(
-                    "port from {}, security from {} ({})",
-                    port.source, sec.source, sec.value
-                )),
-            );
-        }
+        out.extend(super::check_ports::security_mismatch(
+            port, sec, s.protocol, false,
+        ));
     }
     if let (Some(h), Some(port), Some(sec), Protocol::Smtp) =
         (&s.host, &s.port, &s.security, s.protocol)

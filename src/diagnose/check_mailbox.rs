@@ -9,13 +9,10 @@ use crate::findings::Finding;
 use crate::knowledge::provider_db::{self, RuleKind, UsernameForm};
 use crate::knowledge::replies_mailbox;
 
-/// The standard ports: (implicit TLS, STARTTLS).
+/// The first standard ports: (implicit TLS, STARTTLS).
 fn ports(protocol: Protocol) -> (u16, u16) {
-    match protocol {
-        Protocol::Imap => (993, 143),
-        Protocol::Pop3 => (995, 110),
-        Protocol::Smtp => (465, 587),
-    }
+    let (implicit, starttls) = super::check_ports::standard_ports(protocol);
+    (implicit[0], starttls[0])
 }
 
 /// Which protocol a standard port belongs to, when it is not `protocol`'s.
@@ -36,30 +33,11 @@ pub fn settings(s: &ClientSettings, out: &mut Vec<Finding>) {
     let (implicit_port, starttls_port) = ports(protocol);
     let name = protocol.label();
     if let (Some(port), Some(sec)) = (&s.port, &s.security) {
-        let implicit = sec.value == "implicit";
         let n = port.value.parse::<u16>().ok();
-        let mismatch =
-            (n == Some(implicit_port) && !implicit) || (n == Some(starttls_port) && implicit);
-        if mismatch {
-            let (said, should) = if implicit {
-                ("SSL/TLS", "STARTTLS")
-            } else {
-                ("STARTTLS or no encryption", "SSL/TLS")
-            };
-            out.push(
-                Finding::new(
-                    "config.security-mismatch",
-                    format!("port {}", port.value),
-                    format!("{name} port {} is used with {said}, but that port expects {should}", port.value),
-                )
-                .evidence(format!(
-                    "port from {}, security from {} ({})",
-                    port.source, sec.source, sec.value
-                ))
-                .fix(format!(
-                    "Use {name} on port {implicit_port} with SSL/TLS, or port {starttls_port} with STARTTLS."
-                )),
-            );
+        if let Some(f) = super::check_ports::security_mismatch(port, sec, protocol, true) {
+            out.push(f.fix(format!(
+                "Use {name} on port {implicit_port} with SSL/TLS, or port {starttls_port} with STARTTLS."
+            )));
         }
         if let Some(owner) = n.and_then(|n| foreign_port(protocol, n)) {
             let mut f = Finding::new(

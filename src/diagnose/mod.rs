@@ -5,6 +5,7 @@ mod certs;
 pub mod check;
 mod check_from;
 pub mod check_mailbox;
+mod check_ports;
 mod check_username;
 pub mod discover;
 mod dns;
