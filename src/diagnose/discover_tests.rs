@@ -6,6 +6,7 @@ use crate::evidence::discovery::{
     AutoconfigFetch, ClientConfig, MxSource, ProviderMatch, ProviderSource, ServerSetting,
     SrvLookup, SrvRecord,
 };
+use crate::evidence::domain::StsFetch;
 use crate::evidence::{Lookup, LookupStatus, ServerEvidence};
 use crate::probe::discover::candidates;
 use serde_json::json;
@@ -207,15 +208,10 @@ fn candidates_merge_sources_in_preference_order() {
         },
     ];
     ev.autoconfig = vec![AutoconfigFetch {
-        fetch: crate::evidence::domain::StsFetch {
-            url: "https://autoconfig.example.com/mail/config-v1.1.xml".into(),
-            address: None,
+        fetch: StsFetch {
             status: Some(200),
-            content_type: None,
-            body: None,
-            tls: None,
-            error: None,
             duration_ms: 1,
+            ..StsFetch::new("https://autoconfig.example.com/mail/config-v1.1.xml")
         },
         config: Some(ClientConfig {
             servers: vec![setting(
@@ -323,15 +319,12 @@ fn disagreeing_sources_and_insecure_files() {
     }))
     .unwrap();
     let fetch = |url: &str, tls: Option<crate::evidence::TlsSession>| AutoconfigFetch {
-        fetch: crate::evidence::domain::StsFetch {
-            url: url.into(),
-            address: None,
+        fetch: StsFetch {
             status: Some(200),
-            content_type: None,
-            body: None,
             tls,
             error: Some("x".into()),
             duration_ms: 1,
+            ..StsFetch::new(url)
         },
         config: None,
         parse_error: None,

@@ -167,3 +167,19 @@ pub struct StsFetch {
     pub error: Option<String>,
     pub duration_ms: u64,
 }
+
+impl StsFetch {
+    /// A GET of `url` with nothing recorded yet.
+    pub fn new(url: impl Into<String>) -> StsFetch {
+        StsFetch {
+            url: url.into(),
+            address: None,
+            status: None,
+            content_type: None,
+            body: None,
+            tls: None,
+            error: None,
+            duration_ms: 0,
+        }
+    }
+}

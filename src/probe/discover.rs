@@ -212,14 +212,9 @@ async fn autoconfig_fetch(ctx: &Ctx, dns: &Dns, req: &Get<'_>, domain: &str) -> 
     let fetch = match tokio::time::timeout(budget, https_get::fetch(ctx, dns, req)).await {
         Ok(f) => f,
         Err(_) => HttpFetch {
-            url: req.url(),
-            address: None,
-            status: None,
-            content_type: None,
-            body: None,
-            tls: None,
             error: Some(format!("no answer within {:.1} s", budget.as_secs_f64())),
             duration_ms: budget.as_millis() as u64,
+            ..HttpFetch::new(req.url())
         },
     };
     let (config, parse_error) = match (&fetch.error, &fetch.body) {

@@ -42,16 +42,7 @@ impl Get<'_> {
 /// an invalid certificate or an oversized answer ends up in `error`.
 pub async fn fetch(ctx: &Ctx, dns: &Dns, req: &Get<'_>) -> StsFetch {
     let started = Instant::now();
-    let mut out = StsFetch {
-        url: req.url(),
-        address: None,
-        status: None,
-        content_type: None,
-        body: None,
-        tls: None,
-        error: None,
-        duration_ms: 0,
-    };
+    let mut out = StsFetch::new(req.url());
     let (a, aaaa) = tokio::join!(
         dns.lookup(req.host, RecordType::A),
         dns.lookup(req.host, RecordType::AAAA)
@@ -283,16 +274,7 @@ mod tests {
     use super::*;
 
     fn blank() -> StsFetch {
-        StsFetch {
-            url: String::new(),
-            address: None,
-            status: None,
-            content_type: None,
-            body: None,
-            tls: None,
-            error: None,
-            duration_ms: 0,
-        }
+        StsFetch::new("")
     }
 
     #[test]
