@@ -358,28 +358,15 @@ pub fn working_alternative(ev: &CheckEvidence) -> Option<(u16, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::check::{ClientSettings, SettingValue};
+    use crate::diagnose::fixtures::client_settings;
+    use crate::evidence::check::ClientSettings;
 
     fn settings(host: &str, port: &str, security: &str) -> CheckEvidence {
-        let v = |x: &str| {
-            Some(SettingValue {
-                value: x.into(),
-                source: "--flag".into(),
-            })
-        };
+        let smtp = client_settings(Protocol::Smtp, host, port, security, "alice@example.com");
         CheckEvidence {
             settings: ClientSettings {
-                protocol: Protocol::Smtp,
-                host: v(host),
-                port: v(port),
-                security: v(security),
-                user: v("alice@example.com"),
-                from: None,
                 password_given: false,
-                oauth_token_given: false,
-                password_on_command_line: false,
-                notes: vec![],
-                problems: vec![],
+                ..smtp
             },
             configured: None,
             alternatives: None,

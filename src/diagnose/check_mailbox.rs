@@ -346,37 +346,8 @@ pub fn working_alternative(ev: &CheckEvidence) -> Option<(u16, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::check::SettingValue;
+    use crate::diagnose::fixtures::client_settings as settings_of;
     use crate::evidence::Reply;
-
-    fn v(x: &str) -> Option<SettingValue> {
-        Some(SettingValue {
-            value: x.into(),
-            source: "--flag".into(),
-        })
-    }
-
-    fn settings_of(
-        protocol: Protocol,
-        host: &str,
-        port: &str,
-        sec: &str,
-        user: &str,
-    ) -> ClientSettings {
-        ClientSettings {
-            protocol,
-            host: v(host),
-            port: v(port),
-            security: v(sec),
-            user: v(user),
-            from: None,
-            password_given: true,
-            oauth_token_given: false,
-            password_on_command_line: false,
-            notes: vec![],
-            problems: vec![],
-        }
-    }
 
     fn static_codes(s: &ClientSettings) -> Vec<String> {
         let mut out = Vec::new();

@@ -150,29 +150,13 @@ pub fn reconcile(statics: Option<Finding>, logins: &[&LoginAttempt], out: &mut V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::check::SettingValue;
+    use crate::diagnose::fixtures::client_settings;
     use crate::evidence::Reply;
 
     fn settings(host: &str, user: &str) -> ClientSettings {
-        let v = |x: &str, src: &str| {
-            Some(SettingValue {
-                value: x.into(),
-                source: src.into(),
-            })
-        };
-        ClientSettings {
-            protocol: Protocol::Smtp,
-            host: v(host, "--host"),
-            port: v("465", "--port"),
-            security: v("implicit", "--security"),
-            user: v(user, "MAIL_USERNAME in .env"),
-            from: None,
-            password_given: true,
-            oauth_token_given: false,
-            password_on_command_line: false,
-            notes: vec![],
-            problems: vec![],
-        }
+        let mut s = client_settings(Protocol::Smtp, host, "465", "implicit", user);
+        s.user.as_mut().unwrap().source = "MAIL_USERNAME in .env".into();
+        s
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod check_username;
 pub mod discover;
 mod dns;
 pub mod domain;
+#[cfg(test)]
+mod fixtures;
 mod mailbox;
 mod net;
 mod smtp;
