@@ -406,6 +406,7 @@ impl IspdbServer {
 }
 
 mod overlay;
+pub(crate) use overlay::ZOHO_IDS;
 use overlay::{NOT_ACCEPTED, OVERLAY_RULES, OVERLAY_SERVERS};
 
 #[cfg(test)]

@@ -240,14 +240,7 @@ pub static PROVIDERS: &[ProviderFixes] = &[
     },
     ProviderFixes {
         name: "Zoho Mail",
-        ispdb_ids: &[
-            "zoho.com",
-            "zoho.com.au",
-            "zoho.eu",
-            "zoho.in",
-            "zoho.jp",
-            "zohocloud.ca",
-        ],
+        ispdb_ids: provider_db::ZOHO_IDS,
         server_names: &["zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zoho.jp"],
         reply_marks: &[],
         fixes: &[

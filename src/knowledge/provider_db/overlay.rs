@@ -20,7 +20,8 @@ const ICLOUD_ROW: &str = "providers.md, iCloud row (ISPDB me.com.xml)";
 const ZOHO_ROW: &str = "providers.md, Zoho row (ISPDB zoho.com.xml, zoho.eu.xml)";
 const YANDEX_ROW: &str = "providers.md, Yandex row (ISPDB yandex.ru.xml; \
      yandex.com/support/passport/authorization/app-passwords.html)";
-const ZOHO: &[&str] = &[
+/// Zoho's ISPDB provider ids, one per regional service.
+pub(crate) const ZOHO_IDS: &[&str] = &[
     "zoho.com",
     "zoho.com.au",
     "zoho.eu",
@@ -157,7 +158,7 @@ pub(super) static OVERLAY_RULES: &[(&[&str], Rule)] = &[
         ),
     ),
     (
-        ZOHO,
+        ZOHO_IDS,
         rule(
             RuleKind::EnableInSettings,
             "IMAP/POP access must be enabled in Zoho Mail's settings.",
@@ -165,7 +166,7 @@ pub(super) static OVERLAY_RULES: &[(&[&str], Rule)] = &[
         ),
     ),
     (
-        ZOHO,
+        ZOHO_IDS,
         rule(
             RuleKind::AppPasswordWith2fa,
             "With two-factor authentication on, use an app-specific password.",
@@ -173,7 +174,7 @@ pub(super) static OVERLAY_RULES: &[(&[&str], Rule)] = &[
         ),
     ),
     (
-        ZOHO,
+        ZOHO_IDS,
         rule(
             RuleKind::SenderMustMatchLogin,
             "The From address must be the account or one of its aliases.",
@@ -181,7 +182,7 @@ pub(super) static OVERLAY_RULES: &[(&[&str], Rule)] = &[
         ),
     ),
     (
-        ZOHO,
+        ZOHO_IDS,
         rule(
             RuleKind::Note,
             "Hosts are regional (smtp.zoho.com, smtp.zoho.eu, …); organisation (own-domain) \
