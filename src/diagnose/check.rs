@@ -309,22 +309,12 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
                 .as_ref()
                 .and_then(|f| f.value.rsplit_once('@').map(|(_, d)| d.to_string()))
                 .unwrap_or_else(|| "your-domain".into());
-            out.push(
-                Finding::new(
-                    "auth.username-not-address",
-                    &subject,
-                    format!(
-                        "the login failed with the username `{}`, which is not a full e-mail address",
-                        u.value
-                    ),
-                )
-                .evidence(format!("username from {}", u.source))
-                .evidence(seen.unwrap_or_default())
-                .fix(format!(
-                    "Retry with the full address as the username, e.g. `{}@{domain}`.",
-                    u.value
-                )),
-            );
+            out.push(super::check_username::refused_short_username(
+                &subject,
+                u,
+                seen.unwrap_or_default(),
+                &domain,
+            ));
         }
     }
     out

@@ -193,22 +193,12 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
                 .and_then(|h| username_form(&h.value, protocol))
                 == Some(UsernameForm::LocalPart);
             if !local_part_wanted {
-                out.push(
-                    Finding::new(
-                        "auth.username-not-address",
-                        &subject,
-                        format!(
-                            "the login failed with the username `{}`, which is not a full e-mail address",
-                            u.value
-                        ),
-                    )
-                    .evidence(format!("username from {}", u.source))
-                    .evidence(seen)
-                    .fix(format!(
-                        "Retry with the full address as the username, e.g. `{}@your-domain`.",
-                        u.value
-                    )),
-                );
+                out.push(super::check_username::refused_short_username(
+                    &subject,
+                    u,
+                    seen,
+                    "your-domain",
+                ));
             }
         }
     }

@@ -3,7 +3,7 @@
 //! that worked overrules the knowledge base, a failed one carries the documented form as
 //! evidence.
 
-use crate::evidence::check::ClientSettings;
+use crate::evidence::check::{ClientSettings, SettingValue};
 use crate::evidence::{LoginAttempt, Protocol, UsernameRetry};
 use crate::findings::Finding;
 use crate::knowledge::provider_db::{self, UsernameForm};
@@ -125,6 +125,30 @@ pub fn retry_worked(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Opti
         "Set the username to `{}` in the mail client or app (the full e-mail address).",
         r.user
     )))
+}
+
+/// A refused login with `user`, a username without @: the full address `USER@domain` is the
+/// thing to try; `seen` is the refusal as the transcript shows it.
+pub fn refused_short_username(
+    subject: &str,
+    user: &SettingValue,
+    seen: String,
+    domain: &str,
+) -> Finding {
+    Finding::new(
+        NOT_ADDRESS,
+        subject,
+        format!(
+            "the login failed with the username `{}`, which is not a full e-mail address",
+            user.value
+        ),
+    )
+    .evidence(format!("username from {}", user.source))
+    .evidence(seen)
+    .fix(format!(
+        "Retry with the full address as the username, e.g. `{}@{domain}`.",
+        user.value
+    ))
 }
 
 /// Reconciles the static finding with the logins: an accepted login proves the form right (the
