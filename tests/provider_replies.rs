@@ -310,15 +310,19 @@ fn login_with_initial_response() {
     assert!(!log.iter().any(|l| l == "AUTH LOGIN"), "{log:?}");
 }
 
+/// A server offering `mechanisms`, and `mxray check` against it with `token` as the OAuth
+/// access token (in MXRAY_TEST_SECRET) and `extra`.
+fn check_token(mechanisms: &str, token: &str, extra: &[&str]) -> (Server, Report, i32) {
+    let server = Server::start(plain_server(mechanisms));
+    let mut args = vec!["--oauth-token-env", "MXRAY_TEST_SECRET"];
+    args.extend(extra);
+    let (r, status) = check(&server, USER, token, &args);
+    (server, r, status)
+}
+
 #[test]
 fn xoauth2_token_accepted_and_refused() {
-    let server = Server::start(plain_server("PLAIN LOGIN XOAUTH2 OAUTHBEARER"));
-    let (r, status) = check(
-        &server,
-        USER,
-        GOOD,
-        &["--oauth-token-env", "MXRAY_TEST_SECRET"],
-    );
+    let (server, r, status) = check_token("PLAIN LOGIN XOAUTH2 OAUTHBEARER", GOOD, &[]);
     assert_eq!(status, 0, "{:#?}", r.findings);
     let l = login(&r);
     assert!(l.accepted, "{l:?}");
@@ -327,13 +331,7 @@ fn xoauth2_token_accepted_and_refused() {
         .log()
         .contains(&"verified XOAUTH2 token: true".to_string()));
 
-    let server = Server::start(plain_server("PLAIN LOGIN XOAUTH2"));
-    let (r, status) = check(
-        &server,
-        USER,
-        BAD,
-        &["--oauth-token-env", "MXRAY_TEST_SECRET"],
-    );
+    let (server, r, status) = check_token("PLAIN LOGIN XOAUTH2", BAD, &[]);
     assert_eq!(status, 1);
     assert_eq!(auth_codes(&r), vec!["auth.bad-credentials"]);
     let l = login(&r);
@@ -353,13 +351,7 @@ fn xoauth2_token_accepted_and_refused() {
 
 #[test]
 fn oauthbearer_token_accepted_and_refused() {
-    let server = Server::start(plain_server("PLAIN OAUTHBEARER"));
-    let (r, status) = check(
-        &server,
-        USER,
-        GOOD,
-        &["--oauth-token-env", "MXRAY_TEST_SECRET"],
-    );
+    let (server, r, status) = check_token("PLAIN OAUTHBEARER", GOOD, &[]);
     assert_eq!(status, 0, "{:#?}", r.findings);
     let l = login(&r);
     assert!(l.accepted, "{l:?}");
@@ -375,17 +367,10 @@ fn oauthbearer_token_accepted_and_refused() {
         server.log()
     );
 
-    let server = Server::start(plain_server("PLAIN XOAUTH2 OAUTHBEARER"));
-    let (r, status) = check(
-        &server,
-        USER,
+    let (server, r, status) = check_token(
+        "PLAIN XOAUTH2 OAUTHBEARER",
         BAD,
-        &[
-            "--oauth-token-env",
-            "MXRAY_TEST_SECRET",
-            "--auth-mech",
-            "oauthbearer",
-        ],
+        &["--auth-mech", "oauthbearer"],
     );
     assert_eq!(status, 1);
     assert_eq!(auth_codes(&r), vec!["auth.bad-credentials"]);
