@@ -12,11 +12,13 @@ mod common;
 use common::check::{assert_none_of, b64, password_forms};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::future::Future;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 const NAME: &str = "fake.mxray.test";
@@ -111,24 +113,41 @@ enum Proto {
 }
 
 async fn fake(proto: Proto, answer: Answer) -> Fake {
+    serve(move |mut tls, record| {
+        let answer = answer.clone();
+        async move {
+            match proto {
+                Proto::Imap {
+                    sasl_ir,
+                    literal_plus,
+                } => imap(&mut tls, sasl_ir, literal_plus, &answer, &record).await,
+                Proto::Pop3 => pop3(&mut tls, &answer, &record).await,
+            }
+        }
+    })
+    .await
+}
+
+/// A server on a loopback port: each connection, once TLS is up, goes to `session` with the
+/// record of what the client sent.
+async fn serve<F, Fut>(session: F) -> Fake
+where
+    F: Fn(TlsStream<TcpStream>, Seen) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen: Seen = Arc::default();
     let record = seen.clone();
+    let session = Arc::new(session);
     let task = tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
-            let (answer, record) = (answer.clone(), record.clone());
+            let (session, record) = (session.clone(), record.clone());
             tokio::spawn(async move {
-                let Ok(mut tls) = pki().acceptor.accept(sock).await else {
+                let Ok(tls) = pki().acceptor.accept(sock).await else {
                     return;
                 };
-                match proto {
-                    Proto::Imap {
-                        sasl_ir,
-                        literal_plus,
-                    } => imap(&mut tls, sasl_ir, literal_plus, &answer, &record).await,
-                    Proto::Pop3 => pop3(&mut tls, &answer, &record).await,
-                }
+                session(tls, record).await;
             });
         }
     });
@@ -668,37 +687,26 @@ async fn a_literal_refused_before_the_password_is_sent() {
         sasl_ir: false,
         literal_plus: false,
     };
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    let task = tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let record = record.clone();
-            tokio::spawn(async move {
-                let Ok(mut s) = pki().acceptor.accept(sock).await else {
-                    return;
-                };
-                send(&mut s, "* OK ready\r\n").await;
-                while let Some(line) = read_line(&mut s).await {
-                    record.lock().unwrap().push(line.clone());
-                    let tag = line.split_whitespace().next().unwrap_or("*").to_string();
-                    let reply = if line.contains("CAPABILITY") {
-                        format!("* CAPABILITY IMAP4rev1 AUTH=LOGIN\r\n{tag} OK done\r\n")
-                    } else if line.contains("LOGIN") {
-                        format!("{tag} NO [AUTHENTICATIONFAILED] Literal too long\r\n")
-                    } else {
-                        format!("{tag} OK bye\r\n")
-                    };
-                    send(&mut s, &reply).await;
-                }
-            });
+    let f = serve(|mut s, record| async move {
+        send(&mut s, "* OK ready\r\n").await;
+        while let Some(line) = read_line(&mut s).await {
+            record.lock().unwrap().push(line.clone());
+            let tag = line.split_whitespace().next().unwrap_or("*").to_string();
+            let reply = if line.contains("CAPABILITY") {
+                format!("* CAPABILITY IMAP4rev1 AUTH=LOGIN\r\n{tag} OK done\r\n")
+            } else if line.contains("LOGIN") {
+                format!("{tag} NO [AUTHENTICATIONFAILED] Literal too long\r\n")
+            } else {
+                format!("{tag} OK bye\r\n")
+            };
+            send(&mut s, &reply).await;
         }
-    });
-    let o = check(proto, port, &[]).await;
-    task.abort();
+    })
+    .await;
+    let o = check(proto, f.port, &[]).await;
+    f.task.abort();
     assert_eq!(o.codes, vec!["auth.bad-credentials"], "{:#}", o.report);
-    let sent = seen.lock().unwrap().clone();
+    let sent = f.seen.lock().unwrap().clone();
     assert!(
         !sent
             .iter()
