@@ -6,6 +6,9 @@
 //!
 //! Nothing here touches the network beyond loopback. Certificates are made on the fly by rcgen.
 
+mod common;
+
+use common::wire::read_line as read_cmd;
 use mxray::evidence::{
     Direction, Family, Outcome, Phase, PhaseName, PortProbe, PortSpec, ProbeSettings, Resolution,
     Role, ServerEvidence,
@@ -234,27 +237,6 @@ async fn closed_port() -> u16 {
 
 async fn send<S: AsyncWrite + Unpin>(s: &mut S, data: &[u8]) -> bool {
     s.write_all(data).await.is_ok() && s.flush().await.is_ok()
-}
-
-/// Reads one client command line (without CRLF); `None` at EOF, error, or an absurd line.
-async fn read_cmd<S: AsyncRead + Unpin>(s: &mut S) -> Option<String> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        match s.read(&mut b).await {
-            Ok(0) | Err(_) => return None,
-            Ok(_) => {}
-        }
-        if b[0] == b'\n' {
-            break;
-        }
-        line.push(b[0]);
-        if line.len() > 8192 {
-            return None;
-        }
-    }
-    let text = String::from_utf8_lossy(&line);
-    Some(text.trim_end_matches('\r').to_string())
 }
 
 /// Reads and discards until the peer goes away: a server that holds the line open.

@@ -10,6 +10,7 @@
 mod common;
 
 use common::check::{assert_none_of, b64, password_forms};
+use common::wire::read_line;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::future::Future;
@@ -156,29 +157,6 @@ where
 
 async fn send<S: AsyncWrite + Unpin>(s: &mut S, data: &str) -> bool {
     s.write_all(data.as_bytes()).await.is_ok() && s.flush().await.is_ok()
-}
-
-async fn read_line<S: AsyncRead + Unpin>(s: &mut S) -> Option<String> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        match s.read(&mut b).await {
-            Ok(0) | Err(_) => return None,
-            Ok(_) => {}
-        }
-        if b[0] == b'\n' {
-            break;
-        }
-        line.push(b[0]);
-        if line.len() > 8192 {
-            return None;
-        }
-    }
-    Some(
-        String::from_utf8_lossy(&line)
-            .trim_end_matches('\r')
-            .to_string(),
-    )
 }
 
 async fn respond<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, tag: &str, answer: &Answer) {

@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -268,23 +268,7 @@ pub async fn read_line<S: AsyncRead + Unpin>(
     s: &mut S,
     log: &Mutex<Vec<String>>,
 ) -> Option<String> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        if s.read(&mut b).await.ok()? == 0 {
-            return None;
-        }
-        if b[0] == b'\n' {
-            break;
-        }
-        line.push(b[0]);
-        if line.len() > 8192 {
-            return None;
-        }
-    }
-    let text = String::from_utf8_lossy(&line)
-        .trim_end_matches('\r')
-        .to_string();
+    let text = super::wire::read_line(s).await?;
     log.lock().unwrap().push(text.clone());
     Some(text)
 }

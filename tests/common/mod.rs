@@ -2,3 +2,4 @@ pub mod check;
 pub mod fake_provider;
 pub mod rig;
 pub mod schema;
+pub mod wire;
