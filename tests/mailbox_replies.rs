@@ -114,7 +114,7 @@ enum Proto {
 }
 
 async fn fake(proto: Proto, answer: Answer) -> Fake {
-    serve(move |mut tls, record| {
+    serve(move |mut tls, record, _| {
         let answer = answer.clone();
         async move {
             match proto {
@@ -130,10 +130,10 @@ async fn fake(proto: Proto, answer: Answer) -> Fake {
 }
 
 /// A server on a loopback port: each connection, once TLS is up, goes to `session` with the
-/// record of what the client sent.
+/// record of what the client sent and the port the server listens on.
 async fn serve<F, Fut>(session: F) -> Fake
 where
-    F: Fn(TlsStream<TcpStream>, Seen) -> Fut + Send + Sync + 'static,
+    F: Fn(TlsStream<TcpStream>, Seen, u16) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
@@ -148,7 +148,7 @@ where
                 let Ok(tls) = pki().acceptor.accept(sock).await else {
                     return;
                 };
-                session(tls, record).await;
+                session(tls, record, port).await;
             });
         }
     });
@@ -665,7 +665,7 @@ async fn a_literal_refused_before_the_password_is_sent() {
         sasl_ir: false,
         literal_plus: false,
     };
-    let f = serve(|mut s, record| async move {
+    let f = serve(|mut s, record, _| async move {
         send(&mut s, "* OK ready\r\n").await;
         while let Some(line) = read_line(&mut s).await {
             record.lock().unwrap().push(line.clone());
@@ -753,22 +753,11 @@ struct OAuthFake {
 }
 
 async fn oauth_fake(o: OAuthFake) -> Fake {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    let task = tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let record = record.clone();
-            tokio::spawn(async move {
-                let Ok(mut s) = pki().acceptor.accept(sock).await else {
-                    return;
-                };
-                oauth_session(&mut s, o.proto, o.mechs, port, &record).await;
-            });
-        }
-    });
-    Fake { port, seen, task }
+    let OAuthFake { proto, mechs } = o;
+    serve(move |mut s, record, port| async move {
+        oauth_session(&mut s, proto, mechs, port, &record).await;
+    })
+    .await
 }
 
 async fn oauth_session<S: AsyncRead + AsyncWrite + Unpin>(
