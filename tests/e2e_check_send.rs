@@ -209,6 +209,28 @@ fn sending_as_another_users_address_is_sender_not_owned() {
     // The From domain mxray.test has no SPF: an error when a message is sent.
     let spf = r.findings.iter().find(|f| f.code == "spf.missing").unwrap();
     assert_eq!(spf.severity, Severity::Error);
+    // The human report does not call a refused message verified.
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "smtp://bob%40mxray.test@mail.mxray.test:587".into(),
+        "--from".into(),
+        "alice@mxray.test".into(),
+        "--send-to".into(),
+        "bob@mxray.test".into(),
+        "--password-env".into(),
+        "MXRAY_TEST_PW".into(),
+        "--color".into(),
+        "never".into(),
+    ];
+    args.extend(rig.base_args());
+    let (_, stdout, _) = run_env(&args, &[("MXRAY_TEST_PW", rig.var("MXRAY_RIG_PASSWORD2"))]);
+    assert!(
+        stdout.contains(
+            "(verified live; the login worked, the test message was refused: see the findings)"
+        ),
+        "{stdout}"
+    );
+    assert_no_password(&rig, &stdout);
 }
 
 #[test]

@@ -152,12 +152,13 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
         Protocol::Smtp => String::new(),
         p => format!(" for the incoming server ({})", p.label()),
     };
-    let sent = ev
+    let sends: Vec<&crate::evidence::SendAttempt> = ev
         .configured
         .iter()
         .flat_map(|c| c.probes.iter())
         .filter_map(|p| p.send.as_ref())
-        .find(|m| m.accepted);
+        .collect();
+    let sent = sends.iter().find(|m| m.accepted);
     let (what, verified) = if let Some(m) = sent {
         (
             "settings",
@@ -168,6 +169,12 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
                     .map(|q| format!(", queue id {q}"))
                     .unwrap_or_default()
             ),
+        )
+    } else if logged_in && !sends.is_empty() {
+        (
+            "settings",
+            "verified live; the login worked, the test message was refused: see the findings"
+                .to_string(),
         )
     } else if logged_in {
         (
