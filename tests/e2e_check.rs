@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::check::{assert_no_password, check_json, check_json_env, run_env};
+use common::check::{assert_no_password, check_json, check_json_env, env_file, run_env};
 use common::rig::{codes, mxray, Rig};
 use mxray::report::{Body, Report};
 
@@ -123,17 +123,11 @@ fn starttls_on_465_is_the_silent_wait() {
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn env_file_settings_with_sources_and_no_password_anywhere() {
     let rig = Rig::get();
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join(".env");
-    std::fs::write(
-        &env,
-        format!(
+    let (_dir, env) = env_file(&format!(
             "MAIL_HOST=mail.mxray.test\nMAIL_PORT=465\nMAIL_ENCRYPTION=ssl\nMAIL_USERNAME=alice@mxray.test\nMAIL_PASSWORD={}\n",
             rig.var("MXRAY_RIG_PASSWORD")
-        ),
-    )
-    .unwrap();
-    let (r, code) = check_json(&rig, &["--env-file", env.to_str().unwrap()]);
+        ));
+    let (r, code) = check_json(&rig, &["--env-file", &env]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     let Body::Check(ev) = &r.body else { panic!() };
     assert!(ev.settings.password_given);
@@ -247,24 +241,18 @@ fn right_password_logs_in_on_587_and_465() {
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn password_from_an_env_file_logs_in_and_is_never_shown() {
     let rig = Rig::get();
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join(".env");
-    std::fs::write(
-        &env,
-        format!(
-            "SMTP_HOST=mail.mxray.test\nSMTP_PORT=587\nSMTP_USER=bob@mxray.test\nSMTP_PASS={}\n",
-            rig.var("MXRAY_RIG_PASSWORD2")
-        ),
-    )
-    .unwrap();
-    let (r, code) = check_json(&rig, &["--env-file", env.to_str().unwrap()]);
+    let (_dir, env) = env_file(&format!(
+        "SMTP_HOST=mail.mxray.test\nSMTP_PORT=587\nSMTP_USER=bob@mxray.test\nSMTP_PASS={}\n",
+        rig.var("MXRAY_RIG_PASSWORD2")
+    ));
+    let (r, code) = check_json(&rig, &["--env-file", &env]);
     assert_eq!(code, 0, "{:#?}", r.findings);
     assert!(login_of(&r).accepted);
     // The human report with the transcript shows neither the password nor its encodings.
     let mut args: Vec<String> = vec![
         "check".into(),
         "--env-file".into(),
-        env.to_str().unwrap().into(),
+        env.clone(),
         "--transcript".into(),
         "-4".into(),
         "--color".into(),

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::check::{assert_no_password, check_json_as_given, run_env};
+use common::check::{assert_no_password, check_json_as_given, env_file, run_env};
 use common::rig::{codes, Rig};
 use mxray::evidence::{LoginAttempt, PortProbe};
 use mxray::report::{Body, Report};
@@ -426,17 +426,11 @@ fn a_username_sent_as_a_literal() {
 fn no_password_in_json_transcript_or_saved_evidence_from_every_source() {
     let rig = Rig::get();
     let pw = rig.var("MXRAY_RIG_PASSWORD");
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join(".env");
-    std::fs::write(
-        &env,
-        format!(
+    let (dir, env) = env_file(&format!(
             "SMTP_HOST=wrong.example\nIMAP_HOST=mail.mxray.test\nIMAP_PORT=993\nIMAP_SECURE=true\nIMAP_USER=alice@mxray.test\nIMAP_PASSWORD={pw}\n"
-        ),
-    )
-    .unwrap();
+        ));
     let url = format!("imaps://alice%40mxray.test:{pw}@mail.mxray.test");
-    let env_s = env.to_str().unwrap().to_string();
+    let env_s = env;
     let sources: [Source; 4] = [
         (vec!["--imap", "--env-file", &env_s], vec![]),
         (vec![&url], vec![]),

@@ -94,3 +94,12 @@ pub fn assert_no_password(rig: &Rig, text: &str) {
         assert_none_of(text, &forms, &format!("a password ({var})"));
     }
 }
+
+/// A `.env` file holding `contents` in a fresh temporary directory: the directory (removed when
+/// dropped) and the file's path.
+pub fn env_file(contents: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    std::fs::write(&path, contents).unwrap();
+    (dir, path.to_str().unwrap().to_string())
+}
