@@ -8,37 +8,13 @@
 //! literals). Problems with the key material are not syntax errors: they land in `key_error`, so
 //! the rest of the record is still reported.
 
+use super::tags::{err, split_tags};
+pub use super::tags::{SyntaxError, UnknownTag};
 use super::text::{excerpt, is_ws};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::RSAPublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
-
-/// What is wrong with a record, and which tag, when one is to blame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    pub tag: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.tag {
-            Some(tag) => write!(f, "{tag}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for SyntaxError {}
-
-fn err(tag: &str, message: impl Into<String>) -> SyntaxError {
-    SyntaxError {
-        tag: Some(tag.to_string()),
-        message: message.into(),
-    }
-}
 
 /// The `k=` key type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,13 +39,6 @@ pub enum KeyFormat {
     Ed25519Raw,
     /// An ed25519 key wrapped in a SubjectPublicKeyInfo: RFC 8463 verifiers reject it.
     Ed25519Spki,
-}
-
-/// A tag this parser does not know, kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnknownTag {
-    pub name: String,
-    pub value: String,
 }
 
 /// A parsed DKIM key record.
@@ -114,32 +83,10 @@ impl DkimKey {
     }
 }
 
-/// Splits a tag-value list into (name, value) pairs, trimmed. Empty segments are skipped.
-fn split_tags(txt: &str) -> Result<Vec<(&str, &str)>, SyntaxError> {
-    let mut tags = Vec::new();
-    for segment in txt.split(';') {
-        let segment = segment.trim_matches(is_ws);
-        if segment.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = segment.split_once('=') else {
-            return Err(SyntaxError {
-                tag: None,
-                message: format!("'{}' is not a tag=value pair", excerpt(segment)),
-            });
-        };
-        let name = name.trim_matches(is_ws);
-        let name_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !name_ok {
-            return Err(SyntaxError {
-                tag: None,
-                message: format!("'{}' is not a valid tag name", excerpt(name)),
-            });
-        }
-        tags.push((name, value.trim_matches(is_ws)));
-    }
-    Ok(tags)
+/// RFC 6376 §3.2 `tag-name = ALPHA *ALNUMPUNC` (`ALNUMPUNC` is letters, digits and `_`).
+fn is_tag_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A colon-separated list (RFC 6376 `h=`, `s=`, `t=`), items trimmed; an empty item is an error.
@@ -157,7 +104,7 @@ fn colon_list(tag: &str, value: &str) -> Result<Vec<String>, SyntaxError> {
 
 /// Parses a DKIM key record (the concatenated strings of one TXT record).
 pub fn parse(txt: &str) -> Result<DkimKey, SyntaxError> {
-    let tags = split_tags(txt)?;
+    let tags = split_tags(txt, is_tag_name)?;
     let mut key = DkimKey {
         version: None,
         key_type: KeyType::Rsa,

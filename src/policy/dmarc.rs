@@ -14,42 +14,14 @@
 //!   their names may hold digits, `_` and `-` (the ABNF says letters only; receivers don't care).
 //! - `pct`, `rf` and `ri` are parsed (RFC 7489) and listed in `removed_in_rfc9989`.
 
+use super::tags::{err, split_tags};
+pub use super::tags::{SyntaxError, UnknownTag};
 use super::text::{excerpt, is_domain, is_ws, percent_decode};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// What is wrong with a record, and which tag, when one is to blame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    pub tag: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.tag {
-            Some(tag) => write!(f, "{tag}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for SyntaxError {}
-
-fn err(tag: &str, message: impl Into<String>) -> SyntaxError {
-    SyntaxError {
-        tag: Some(tag.to_string()),
-        message: message.into(),
-    }
-}
 
 /// `'value' is not {expected}`, blamed on `tag`.
 fn bad(tag: &str, value: &str, expected: &str) -> SyntaxError {
     err(tag, format!("'{}' is not {expected}", excerpt(value)))
-}
-
-fn untagged(message: String) -> SyntaxError {
-    SyntaxError { tag: None, message }
 }
 
 /// The requested handling of mail that fails DMARC (`p`, `sp`, `np`).
@@ -99,13 +71,6 @@ pub struct ReportUri {
     pub max_size: Option<u64>,
 }
 
-/// A tag this parser does not know, kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnknownTag {
-    pub name: String,
-    pub value: String,
-}
-
 /// A parsed DMARC record. Absent optional tags are `None` (or empty), except where a default is
 /// stated, so that "absent" and "set to the default" stay distinguishable where it matters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,30 +114,12 @@ impl Dmarc {
     }
 }
 
-/// Splits a tag-value list into (name, value) pairs, trimmed. Empty segments are skipped.
-fn split_tags(txt: &str) -> Result<Vec<(&str, &str)>, SyntaxError> {
-    let mut tags = Vec::new();
-    for segment in txt.split(';') {
-        let segment = segment.trim_matches(is_ws);
-        if segment.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = segment.split_once('=') else {
-            let message = format!("'{}' is not a tag=value pair", excerpt(segment));
-            return Err(untagged(message));
-        };
-        let name = name.trim_matches(is_ws);
-        let name_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !name_ok {
-            let message = format!("'{}' is not a valid tag name", excerpt(name));
-            return Err(untagged(message));
-        }
-        tags.push((name, value.trim_matches(is_ws)));
-    }
-    Ok(tags)
+/// A letter, then letters, digits, `_` and `-` (wider than the ABNF's letters: see above).
+fn is_tag_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Whether `txt` starts with `v=DMARC1` (the test for picking DMARC records out of a TXT set).
@@ -189,7 +136,7 @@ pub fn is_dmarc(txt: &str) -> bool {
 
 /// Parses a DMARC record (the concatenated strings of one TXT record).
 pub fn parse(txt: &str) -> Result<Dmarc, SyntaxError> {
-    let tags = split_tags(txt)?;
+    let tags = split_tags(txt, is_tag_name)?;
     match tags.first() {
         Some((name, value)) if name.eq_ignore_ascii_case("v") => {
             if *value != "DMARC1" {

@@ -9,5 +9,6 @@ pub mod mta_sts;
 mod mutation;
 pub mod spf;
 pub mod spf_macro;
+mod tags;
 mod text;
 pub mod tls_rpt;

@@ -11,27 +11,11 @@
 //!   `duplicate_keys`. Unknown keys are ignored and kept in `unknown_fields`. An `mx` pattern must
 //!   be a host name, optionally `*.`-prefixed.
 
+use super::tags::{err, invalid_name, tag_pairs};
+pub use super::tags::{SyntaxError, UnknownTag};
 use super::text::{excerpt, first_tag_is, is_ext_name, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// What is wrong with the TXT record, and which tag, when one is to blame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    pub tag: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.tag {
-            Some(tag) => write!(f, "{tag}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for SyntaxError {}
 
 /// What is wrong with the policy file: the 1-based line and the key, when one is to blame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,13 +38,6 @@ impl fmt::Display for PolicyError {
 }
 
 impl std::error::Error for PolicyError {}
-
-/// A tag or policy field this parser does not know, kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnknownTag {
-    pub name: String,
-    pub value: String,
-}
 
 /// The `_mta-sts` TXT record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,29 +87,17 @@ pub fn is_sts_record(txt: &str) -> bool {
 
 /// Parses the `_mta-sts.{domain}` TXT record.
 pub fn parse_record(txt: &str) -> Result<StsRecord, SyntaxError> {
-    let err = |tag: &str, message: String| SyntaxError {
-        tag: Some(tag.to_string()),
-        message,
-    };
     let mut seen: Vec<&str> = Vec::new();
     let mut record = StsRecord {
         id: String::new(),
         extensions: Vec::new(),
     };
     let mut have_id = false;
-    for segment in txt.split(';') {
-        let segment = segment.trim_matches(is_ws);
-        if segment.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = segment.split_once('=') else {
-            let message = format!("'{}' is not a tag=value pair", excerpt(segment));
-            return Err(SyntaxError { tag: None, message });
-        };
-        let (name, value) = (name.trim_matches(is_ws), value.trim_matches(is_ws));
+    for pair in tag_pairs(txt) {
+        let (name, value) = pair?;
         if seen.is_empty() {
             if name != "v" {
-                return Err(err("v", "the record must start with v=STSv1".into()));
+                return Err(err("v", "the record must start with v=STSv1"));
             }
             if value != "STSv1" {
                 return Err(err(
@@ -141,7 +106,7 @@ pub fn parse_record(txt: &str) -> Result<StsRecord, SyntaxError> {
                 ));
             }
         } else if seen.contains(&name) {
-            return Err(err(name, "duplicate tag".into()));
+            return Err(err(name, "duplicate tag"));
         }
         seen.push(name);
         match name {
@@ -159,13 +124,10 @@ pub fn parse_record(txt: &str) -> Result<StsRecord, SyntaxError> {
             }
             _ => {
                 if !is_ext_name(name) {
-                    return Err(SyntaxError {
-                        tag: None,
-                        message: format!("'{}' is not a valid tag name", excerpt(name)),
-                    });
+                    return Err(invalid_name(name));
                 }
                 if value.is_empty() {
-                    return Err(err(name, "empty value".into()));
+                    return Err(err(name, "empty value"));
                 }
                 record.extensions.push(UnknownTag {
                     name: name.to_string(),
@@ -175,10 +137,10 @@ pub fn parse_record(txt: &str) -> Result<StsRecord, SyntaxError> {
         }
     }
     if seen.is_empty() {
-        return Err(err("v", "the record must start with v=STSv1".into()));
+        return Err(err("v", "the record must start with v=STSv1"));
     }
     if !have_id {
-        return Err(err("id", "required tag id is missing".into()));
+        return Err(err("id", "required tag id is missing"));
     }
     Ok(record)
 }

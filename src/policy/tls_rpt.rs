@@ -7,34 +7,10 @@
 //! in `extensions`. Each `rua` URI must be `mailto:` (with an address) or `https:` (with a host):
 //! the only schemes RFC 8460 defines, so anything else is an error naming the URI.
 
+use super::tags::{err, invalid_name, tag_pairs};
+pub use super::tags::{SyntaxError, UnknownTag};
 use super::text::{excerpt, first_tag_is, is_domain, is_ext_name, is_ws, percent_decode};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// What is wrong with a record, and which tag, when one is to blame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    pub tag: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.tag {
-            Some(tag) => write!(f, "{tag}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for SyntaxError {}
-
-fn err(tag: &str, message: impl Into<String>) -> SyntaxError {
-    SyntaxError {
-        tag: Some(tag.to_string()),
-        message: message.into(),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,13 +29,6 @@ pub struct ReportUri {
     pub address: Option<String>,
     /// The lower-cased domain of the `mailto:` address, or the `https:` host.
     pub host: String,
-}
-
-/// A tag this parser does not know, kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnknownTag {
-    pub name: String,
-    pub value: String,
 }
 
 /// A parsed TLS-RPT record.
@@ -83,16 +52,8 @@ pub fn parse(txt: &str) -> Result<TlsRpt, SyntaxError> {
         extensions: Vec::new(),
     };
     let mut have_rua = false;
-    for segment in txt.split(';') {
-        let segment = segment.trim_matches(is_ws);
-        if segment.is_empty() {
-            continue;
-        }
-        let Some((name, value)) = segment.split_once('=') else {
-            let message = format!("'{}' is not a tag=value pair", excerpt(segment));
-            return Err(SyntaxError { tag: None, message });
-        };
-        let (name, value) = (name.trim_matches(is_ws), value.trim_matches(is_ws));
+    for pair in tag_pairs(txt) {
+        let (name, value) = pair?;
         if seen.is_empty() {
             if name != "v" {
                 return Err(err("v", "the record must start with v=TLSRPTv1"));
@@ -121,8 +82,7 @@ pub fn parse(txt: &str) -> Result<TlsRpt, SyntaxError> {
             }
             _ => {
                 if !is_ext_name(name) {
-                    let message = format!("'{}' is not a valid tag name", excerpt(name));
-                    return Err(SyntaxError { tag: None, message });
+                    return Err(invalid_name(name));
                 }
                 if value.is_empty() {
                     return Err(err(name, "empty value"));
