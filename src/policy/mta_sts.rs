@@ -11,7 +11,7 @@
 //!   `duplicate_keys`. Unknown keys are ignored and kept in `unknown_fields`. An `mx` pattern must
 //!   be a host name, optionally `*.`-prefixed.
 
-use super::tags::{err, invalid_name, tag_pairs};
+use super::tags::{err, versioned_tags};
 pub use super::tags::{SyntaxError, UnknownTag};
 use super::text::{excerpt, first_tag_is, is_ext_name, is_ws};
 use serde::{Deserialize, Serialize};
@@ -87,62 +87,26 @@ pub fn is_sts_record(txt: &str) -> bool {
 
 /// Parses the `_mta-sts.{domain}` TXT record.
 pub fn parse_record(txt: &str) -> Result<StsRecord, SyntaxError> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut record = StsRecord {
-        id: String::new(),
-        extensions: Vec::new(),
-    };
-    let mut have_id = false;
-    for pair in tag_pairs(txt) {
-        let (name, value) = pair?;
-        if seen.is_empty() {
-            if name != "v" {
-                return Err(err("v", "the record must start with v=STSv1"));
-            }
-            if value != "STSv1" {
-                return Err(err(
-                    "v",
-                    format!("version is '{}', expected STSv1", excerpt(value)),
-                ));
-            }
-        } else if seen.contains(&name) {
-            return Err(err(name, "duplicate tag"));
+    let mut id = None;
+    let tags = versioned_tags(txt, "STSv1", |name, value| {
+        if name != "id" {
+            return Ok(false);
         }
-        seen.push(name);
-        match name {
-            "v" => {}
-            "id" => {
-                if value.is_empty()
-                    || value.len() > 32
-                    || !value.chars().all(|c| c.is_ascii_alphanumeric())
-                {
-                    let message = format!("'{}' is not 1 to 32 letters and digits", excerpt(value));
-                    return Err(err("id", message));
-                }
-                record.id = value.to_string();
-                have_id = true;
-            }
-            _ => {
-                if !is_ext_name(name) {
-                    return Err(invalid_name(name));
-                }
-                if value.is_empty() {
-                    return Err(err(name, "empty value"));
-                }
-                record.extensions.push(UnknownTag {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                });
-            }
+        if value.is_empty() || value.len() > 32 || !value.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            let message = format!("'{}' is not 1 to 32 letters and digits", excerpt(value));
+            return Err(err("id", message));
         }
-    }
-    if seen.is_empty() {
-        return Err(err("v", "the record must start with v=STSv1"));
-    }
-    if !have_id {
+        id = Some(value.to_string());
+        Ok(true)
+    })?;
+    let Some(id) = id else {
         return Err(err("id", "required tag id is missing"));
-    }
-    Ok(record)
+    };
+    Ok(StsRecord {
+        id,
+        extensions: tags.extensions,
+    })
 }
 
 /// Parses the policy file (the body of `/.well-known/mta-sts.txt`).

@@ -1,7 +1,7 @@
 //! What the tag-value records (DKIM keys, DMARC, MTA-STS, TLS-RPT) share: the `tag=value` list
 //! split on `;`, the error that names the tag to blame, and unknown tags kept as written.
 
-use super::text::{excerpt, is_ws};
+use super::text::{excerpt, is_ext_name, is_ws};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,7 +45,7 @@ pub(super) fn untagged(message: String) -> SyntaxError {
 
 /// The `(name, value)` pairs of a tag list, trimmed, empty segments skipped. Lazy, so a parser
 /// that checks each tag as it comes reports the first problem in the record, whichever it is.
-pub(super) fn tag_pairs(txt: &str) -> impl Iterator<Item = Result<(&str, &str), SyntaxError>> {
+fn tag_pairs(txt: &str) -> impl Iterator<Item = Result<(&str, &str), SyntaxError>> {
     txt.split(';')
         .map(|segment| segment.trim_matches(is_ws))
         .filter(|segment| !segment.is_empty())
@@ -73,6 +73,57 @@ pub(super) fn split_tags(
 }
 
 /// `'name' is not a valid tag name`.
-pub(super) fn invalid_name(name: &str) -> SyntaxError {
+fn invalid_name(name: &str) -> SyntaxError {
     untagged(format!("'{}' is not a valid tag name", excerpt(name)))
+}
+
+/// What [`versioned_tags`] read: every tag name in order (`v` first) and the extensions.
+pub(super) struct VersionedTags<'a> {
+    pub seen: Vec<&'a str>,
+    pub extensions: Vec<UnknownTag>,
+}
+
+/// Reads an RFC 8460/8461 tag list (TLS-RPT, MTA-STS): `v=VERSION` first, each tag at most once,
+/// names and the version case-sensitive. `known` is given each tag after `v` and says whether it
+/// knew it; any other tag must be an extension (`is_ext_name`, a value), kept as written.
+pub(super) fn versioned_tags<'a>(
+    txt: &'a str,
+    version: &str,
+    mut known: impl FnMut(&'a str, &'a str) -> Result<bool, SyntaxError>,
+) -> Result<VersionedTags<'a>, SyntaxError> {
+    let must_start = || err("v", format!("the record must start with v={version}"));
+    let mut seen: Vec<&str> = Vec::new();
+    let mut extensions = Vec::new();
+    for pair in tag_pairs(txt) {
+        let (name, value) = pair?;
+        if seen.is_empty() {
+            if name != "v" {
+                return Err(must_start());
+            }
+            if value != version {
+                let message = format!("version is '{}', expected {version}", excerpt(value));
+                return Err(err("v", message));
+            }
+        } else if seen.contains(&name) {
+            return Err(err(name, "duplicate tag"));
+        }
+        seen.push(name);
+        if name == "v" || known(name, value)? {
+            continue;
+        }
+        if !is_ext_name(name) {
+            return Err(invalid_name(name));
+        }
+        if value.is_empty() {
+            return Err(err(name, "empty value"));
+        }
+        extensions.push(UnknownTag {
+            name: name.to_string(),
+            value: value.to_string(),
+        });
+    }
+    if seen.is_empty() {
+        return Err(must_start());
+    }
+    Ok(VersionedTags { seen, extensions })
 }

@@ -7,9 +7,9 @@
 //! in `extensions`. Each `rua` URI must be `mailto:` (with an address) or `https:` (with a host):
 //! the only schemes RFC 8460 defines, so anything else is an error naming the URI.
 
-use super::tags::{err, invalid_name, tag_pairs};
+use super::tags::{err, versioned_tags};
 pub use super::tags::{SyntaxError, UnknownTag};
-use super::text::{excerpt, first_tag_is, is_domain, is_ext_name, is_ws, percent_decode};
+use super::text::{excerpt, first_tag_is, is_domain, is_ws, percent_decode};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,66 +46,34 @@ pub fn is_tls_rpt(txt: &str) -> bool {
 
 /// Parses the `_smtp._tls.{domain}` TXT record.
 pub fn parse(txt: &str) -> Result<TlsRpt, SyntaxError> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut record = TlsRpt {
-        rua: Vec::new(),
-        extensions: Vec::new(),
-    };
+    let mut rua = Vec::new();
     let mut have_rua = false;
-    for pair in tag_pairs(txt) {
-        let (name, value) = pair?;
-        if seen.is_empty() {
-            if name != "v" {
-                return Err(err("v", "the record must start with v=TLSRPTv1"));
-            }
-            if value != "TLSRPTv1" {
-                return Err(err(
-                    "v",
-                    format!("version is '{}', expected TLSRPTv1", excerpt(value)),
-                ));
-            }
-        } else if seen.contains(&name) {
-            return Err(err(name, "duplicate tag"));
+    let tags = versioned_tags(txt, "TLSRPTv1", |name, value| {
+        if name != "rua" {
+            return Ok(false);
         }
-        seen.push(name);
-        match name {
-            "v" => {}
-            "rua" => {
-                for item in value.split(',') {
-                    let item = item.trim_matches(is_ws);
-                    if item.is_empty() {
-                        return Err(err("rua", "empty URI in comma-separated list"));
-                    }
-                    record.rua.push(report_uri(item)?);
-                }
-                have_rua = true;
+        for item in value.split(',') {
+            let item = item.trim_matches(is_ws);
+            if item.is_empty() {
+                return Err(err("rua", "empty URI in comma-separated list"));
             }
-            _ => {
-                if !is_ext_name(name) {
-                    return Err(invalid_name(name));
-                }
-                if value.is_empty() {
-                    return Err(err(name, "empty value"));
-                }
-                record.extensions.push(UnknownTag {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                });
-            }
+            rua.push(report_uri(item)?);
         }
-    }
-    if seen.is_empty() {
-        return Err(err("v", "the record must start with v=TLSRPTv1"));
-    }
+        have_rua = true;
+        Ok(true)
+    })?;
     if !have_rua {
-        let hint = if seen.iter().any(|n| n.eq_ignore_ascii_case("rua")) {
+        let hint = if tags.seen.iter().any(|n| n.eq_ignore_ascii_case("rua")) {
             " (tag names are case-sensitive)"
         } else {
             ""
         };
         return Err(err("rua", format!("required tag rua is missing{hint}")));
     }
-    Ok(record)
+    Ok(TlsRpt {
+        rua,
+        extensions: tags.extensions,
+    })
 }
 
 fn report_uri(item: &str) -> Result<ReportUri, SyntaxError> {
