@@ -3,7 +3,7 @@
 //! `openssl pkey -pubout -outform DER | base64`); tests never run openssl.
 
 use super::*;
-use crate::policy::mutation::{mutate, Rng};
+use crate::policy::mutation::{mutant, Rng};
 
 /// RSA-1024 SubjectPublicKeyInfo.
 const RSA_1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDPsNW/TMk2DH+8p449ll91cwAkmSOo1hbNqY8qwHnzhAhN4rodRg8AgVzYGvMX/Qz91mfEmIBGf2tc3TEql/XFkbbGWdjSRoobHdJeDL2bcmkNzwL/qkBnpTYCqZSXeqcC8pZGufL7qd7nx0Q878IQpAIf7CvFhHOWs7Kfh+LkuwIDAQAB";
@@ -247,11 +247,7 @@ fn random_mutations_never_panic() {
     let mut rng = Rng(0x0dd5_eed0_f00d_cafe);
     let (mut parsed, mut with_key) = (0, 0);
     for _ in 0..20_000 {
-        let mut s: Vec<char> = corpus[rng.below(corpus.len())].chars().collect();
-        for _ in 0..1 + rng.below(4) {
-            mutate(&mut rng, &mut s, &corpus, ALPHABET);
-        }
-        let txt: String = s.into_iter().collect();
+        let txt = mutant(&mut rng, &corpus, ALPHABET);
         match parse(&txt) {
             Ok(k) => {
                 parsed += 1;

@@ -61,3 +61,13 @@ pub fn mutate<S: AsRef<str>>(rng: &mut Rng, s: &mut Vec<char>, corpus: &[S], alp
         }
     }
 }
+
+/// A random corpus entry after one to four [`mutate`] edits: what the no-panic tests feed their
+/// parser.
+pub fn mutant<S: AsRef<str>>(rng: &mut Rng, corpus: &[S], alphabet: &[char]) -> String {
+    let mut s: Vec<char> = corpus[rng.below(corpus.len())].as_ref().chars().collect();
+    for _ in 0..1 + rng.below(4) {
+        mutate(rng, &mut s, corpus, alphabet);
+    }
+    s.into_iter().collect()
+}
