@@ -293,6 +293,17 @@ fn from_domain_without_spf_or_dmarc_is_reported_from_the_username() {
     );
     let spf = r.findings.iter().find(|f| f.code == "spf.missing").unwrap();
     assert_eq!(spf.severity, Severity::Warning);
+    // The fix names the user's own domain, not a placeholder.
+    let dmarc = r
+        .findings
+        .iter()
+        .find(|f| f.code == "dmarc.missing")
+        .unwrap();
+    assert!(
+        dmarc.fix.contains("`_dmarc.mxray.test`") && dmarc.fix.contains("mailto:dmarc@mxray.test"),
+        "{}",
+        dmarc.fix
+    );
     assert!(spf
         .evidence
         .iter()

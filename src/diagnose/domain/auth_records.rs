@@ -124,7 +124,8 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         let asked: Vec<&str> = ev.lookups.iter().map(|l| l.name.as_str()).collect();
         out.push(
             Finding::new("dmarc.missing", format!("_dmarc.{domain}"), format!("{domain} has no DMARC policy: receivers get no instruction for mail that fails SPF and DKIM, and you get no reports"))
-                .evidence(format!("no v=DMARC1 record at {}", asked.join(", "))),
+                .evidence(format!("no v=DMARC1 record at {}", asked.join(", ")))
+                .fix(format!("Publish a TXT record at `_dmarc.{domain}`: start with `v=DMARC1; p=none; rua=mailto:dmarc@{domain}` to collect reports, make sure your mail passes SPF or DKIM with alignment, then move to `p=quarantine` and finally `p=reject`.")),
         );
         return;
     };
