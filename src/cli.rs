@@ -24,7 +24,7 @@ pub enum Command {
     Server(ServerArgs),
     /// Audit a domain's mail setup: MX hosts (probed on port 25), SPF, DKIM, DMARC, MTA-STS, TLS-RPT.
     Domain(DomainArgs),
-    /// Why won't my mail send? Check a mail client's or app's SMTP settings against the server.
+    /// Why won't my mail send? Check a mail client's or app's settings (SMTP; IMAP/POP3 with --imap/--pop3) against the server, or discover them from an address alone.
     Check(CheckArgs),
     /// Diagnose a saved JSON report (from --save or --format json) again, offline.
     Diagnose(DiagnoseArgs),
