@@ -73,6 +73,15 @@ pub async fn evaluate(dns: &Dns, domain: &str, sender: Sender) -> SpfEvaluation 
     }
 }
 
+/// The `a`/`mx` dual CIDR length (RFC 7208 §5.6) that applies to the sender's address family.
+fn cidr_for(ip: IpAddr, cidr4: Option<u8>, cidr6: Option<u8>) -> u8 {
+    if ip.is_ipv4() {
+        cidr4.unwrap_or(32)
+    } else {
+        cidr6.unwrap_or(128)
+    }
+}
+
 fn in_net(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
@@ -178,11 +187,7 @@ fn check_host<'a>(
                     cidr6,
                 } => {
                     let name = target(d);
-                    let prefix = if s.ip.is_ipv4() {
-                        cidr4.unwrap_or(32)
-                    } else {
-                        cidr6.unwrap_or(128)
-                    };
+                    let prefix = cidr_for(s.ip, *cidr4, *cidr6);
                     match addresses(dns, &name, s.ip, st).await {
                         Err(r) => return r,
                         Ok(list) => list.iter().any(|a| in_net(s.ip, *a, prefix)),
@@ -194,11 +199,7 @@ fn check_host<'a>(
                     cidr6,
                 } => {
                     let name = target(d);
-                    let prefix = if s.ip.is_ipv4() {
-                        cidr4.unwrap_or(32)
-                    } else {
-                        cidr6.unwrap_or(128)
-                    };
+                    let prefix = cidr_for(s.ip, *cidr4, *cidr6);
                     let mx = dns.lookup(&name, RecordType::MX).await;
                     if mx.status.is_failure() {
                         return Res::TempError;
