@@ -7,6 +7,25 @@ use common::check::{assert_no_password, check_json, check_json_env, env_file, ru
 use common::rig::{codes, mxray, Rig};
 use mxray::report::{Body, Report};
 
+/// `--host mail.mxray.test --port 465 --security ssl --user USER --password-env MXRAY_TEST_PW`
+/// followed by `extra`.
+fn ssl_465<'a>(user: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "--host",
+        "mail.mxray.test",
+        "--port",
+        "465",
+        "--security",
+        "ssl",
+        "--user",
+        user,
+        "--password-env",
+        "MXRAY_TEST_PW",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
 /// The one login on the configured endpoint; the alternatives never log in.
 fn login_of(r: &Report) -> mxray::evidence::LoginAttempt {
     let Body::Check(ev) = &r.body else {
@@ -215,20 +234,7 @@ fn right_password_logs_in_on_587_and_465() {
 
     let (r, code) = check_json_env(
         &rig,
-        &[
-            "--host",
-            "mail.mxray.test",
-            "--port",
-            "465",
-            "--security",
-            "ssl",
-            "--user",
-            "alice@mxray.test",
-            "--password-env",
-            "MXRAY_TEST_PW",
-            "--auth-mech",
-            "LOGIN",
-        ],
+        &ssl_465("alice@mxray.test", &["--auth-mech", "LOGIN"]),
         &[("MXRAY_TEST_PW", pw)],
     );
     assert_eq!(code, 0, "{:#?}", r.findings);
@@ -291,18 +297,7 @@ fn wrong_password_and_short_username() {
 
     let (r, code) = check_json_env(
         &rig,
-        &[
-            "--host",
-            "mail.mxray.test",
-            "--port",
-            "465",
-            "--security",
-            "ssl",
-            "--user",
-            "alice",
-            "--password-env",
-            "MXRAY_TEST_PW",
-        ],
+        &ssl_465("alice", &[]),
         &[("MXRAY_TEST_PW", rig.var("MXRAY_RIG_PASSWORD"))],
     );
     assert_eq!(code, 1);
