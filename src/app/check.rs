@@ -4,6 +4,7 @@
 
 use super::{emit, now_rfc3339, run_probe, Net};
 use crate::cli::{self, CheckArgs};
+use crate::evidence::check::PasswordShape;
 use crate::probe::{self, dns::Dns};
 use crate::report::{Body, Report};
 use std::io::IsTerminal;
@@ -86,6 +87,10 @@ pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .map(|s| view(s.value.clone(), &s.source)),
         password_given: secrets.password.is_some(),
         oauth_token_given: secrets.token.is_some(),
+        password_shape: secrets
+            .password
+            .as_ref()
+            .map(|p| PasswordShape::of(p.expose())),
         password_on_command_line: resolved.password_on_command_line,
         notes: resolved.notes.clone(),
         problems: resolved

@@ -68,41 +68,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             port, sec, s.protocol, false,
         ));
     }
-    if let (Some(h), Some(port), Some(sec), Protocol::Smtp) =
-        (&s.host, &s.port, &s.security, s.protocol)
-    {
-        if let (Some(p), Ok(port_n)) = (provider_db::by_host(&h.value), port.value.parse::<u16>()) {
-            let security = match sec.value.as_str() {
-                "implicit" => provider_db::Security::Implicit,
-                "plain" => provider_db::Security::Plain,
-                _ => provider_db::Security::Starttls,
-            };
-            if provider_db::accepts(&p, &h.value, port_n, security) == Some(false) {
-                let why = p
-                    .not_accepted
-                    .iter()
-                    .find(|n| n.port == port_n)
-                    .map(|n| (n.reason, n.source));
-                let mut f = Finding::new(
-                    "config.wrong-port",
-                    format!("{}:{port_n}", h.value),
-                    format!("{} does not accept mail clients on port {port_n}", p.name),
-                );
-                if let Some((reason, source)) = why {
-                    f = f.evidence(format!("{reason} (source: {source})"));
-                }
-                let good: Vec<String> = p
-                    .smtp
-                    .iter()
-                    .map(|s| format!("{}:{} {:?}", s.host, s.port, s.security))
-                    .collect();
-                if !good.is_empty() {
-                    f = f.evidence(format!("{} documents: {}", p.name, good.join(", ")));
-                }
-                out.push(f);
-            }
-        }
-    }
+    super::check_knowledge::findings(ev, &mut out);
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server_with_controls(
             c,

@@ -14,7 +14,28 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
             .filter(|l| l.status != LookupStatus::Skipped)
             .collect();
         let host = &ev.host;
-        if !asked.is_empty() && asked.iter().all(|l| l.status == LookupStatus::NxDomain) {
+        let nxdomain =
+            !asked.is_empty() && asked.iter().all(|l| l.status == LookupStatus::NxDomain);
+        let documented = crate::knowledge::provider_db::by_host(host);
+        if let (true, Some(p)) = (nxdomain, &documented) {
+            // A provider's documented server does not vanish: the resolver is what is wrong.
+            out.push(
+                Finding::new(
+                    "dns.lookup-failed",
+                    format!("{host} A"),
+                    format!(
+                        "the resolver says {host} does not exist, but it is {}'s documented server: the DNS resolver in use is filtering or failing",
+                        p.name
+                    ),
+                )
+                .evidence(format!("resolver {resolvers} answered NXDOMAIN for {host}"))
+                .fix(format!(
+                    "Keep the server name: {host} is right. Check the network's DNS: a captive portal, a \
+                     filtering resolver or an offline network answers this way. Try another resolver \
+                     (`mxray check ... --resolver 9.9.9.9`) or another network."
+                )),
+            );
+        } else if nxdomain {
             let mut f = Finding::new(
                 "dns.no-such-host",
                 host,

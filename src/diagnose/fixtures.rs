@@ -26,6 +26,7 @@ pub fn client_settings(
         from: None,
         password_given: true,
         oauth_token_given: false,
+        password_shape: None,
         password_on_command_line: false,
         notes: vec![],
         problems: vec![],

@@ -41,6 +41,10 @@ pub struct ClientSettings {
     /// An OAuth access token was supplied with `--oauth-token-env` (never recorded either).
     #[serde(default)]
     pub oauth_token_given: bool,
+    /// The given password's form, in one of three buckets (never its value or length): enough
+    /// to tell that it cannot be a provider's generated app password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_shape: Option<PasswordShape>,
     pub password_on_command_line: bool,
     /// Mappings and inferences, e.g. "MAIL_ENCRYPTION=tls → STARTTLS".
     #[serde(default)]
@@ -48,6 +52,50 @@ pub struct ClientSettings {
     /// Contradictions in the input (e.g. Django's EMAIL_USE_TLS and EMAIL_USE_SSL both on).
     #[serde(default)]
     pub problems: Vec<String>,
+}
+
+/// The form of a password, as far as app passwords go: Gmail, Yahoo, AOL and iCloud generate
+/// 16 lower-case letters (shown in groups of four, with spaces or hyphens).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordShape {
+    /// 16 letters, with or without spaces between groups of four.
+    Letters16,
+    /// Four groups of four letters joined by hyphens.
+    HyphenatedLetters16,
+    /// Anything else.
+    Other,
+}
+
+impl PasswordShape {
+    pub fn of(password: &str) -> PasswordShape {
+        let p = password.trim();
+        let letters = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_alphabetic());
+        let groups = |sep: char| {
+            let parts: Vec<&str> = p.split(sep).collect();
+            parts.len() == 4
+                && parts
+                    .iter()
+                    .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_alphabetic()))
+        };
+        if letters(p) || groups(' ') {
+            PasswordShape::Letters16
+        } else if groups('-') {
+            PasswordShape::HyphenatedLetters16
+        } else {
+            PasswordShape::Other
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            PasswordShape::Letters16 => "16 letters, like a generated app password",
+            PasswordShape::HyphenatedLetters16 => {
+                "four hyphenated groups of four letters, like a generated app password"
+            }
+            PasswordShape::Other => "not 16 letters, so not a generated app password",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

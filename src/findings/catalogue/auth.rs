@@ -65,7 +65,10 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         code: "auth.oauth-required",
         severity: Severity::Error,
         title: "This account accepts only OAuth sign-in",
-        severity_rule: None,
+        severity_rule: Some(
+            "info when a password login worked in this run although the knowledge base documents \
+             OAuth-only sign-in (the contradiction is reported)",
+        ),
         what: "The provider accepts only token-based sign-in for this account (OAuth 2.0, sent \
             with the XOAUTH2 or OAUTHBEARER mechanism); passwords are refused, even correct ones. \
             Outlook.com and Hotmail ended password logins on 16 September 2024, and Microsoft 365 \

@@ -142,10 +142,29 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["https://github.com/thunderbird/autoconfig"],
     },
     CodeInfo {
+        code: "config.wrong-host",
+        severity: Severity::Error,
+        title: "The server name is the provider's server for another protocol",
+        severity_rule: None,
+        what: "The host is one of the provider's servers, but for another job: for example \
+            `imap.gmail.com` (reading mail) set as the outgoing SMTP server, or `smtp.gmail.com` \
+            set as the IMAP server. mxray judges this from its knowledge base, so it is reported \
+            even when the server cannot be reached from here.",
+        why: "The server either does not answer on the port, or answers a protocol the mail app \
+            does not expect, and sending or fetching fails with a timeout or a protocol error.",
+        fix: "Set the server name the provider documents for this protocol (shown in the \
+            evidence): outgoing mail goes to the SMTP server, reading to the IMAP or POP3 server.",
+        references: &["https://github.com/thunderbird/autoconfig", "RFC 6186 §3"],
+    },
+    CodeInfo {
         code: "config.wrong-port",
         severity: Severity::Error,
         title: "The provider does not accept mail from clients on this port",
-        severity_rule: None,
+        severity_rule: Some(
+            "error from the knowledge base alone; a warning when this run reached the server on \
+             that port anyway, info when a login worked there (the knowledge base is contradicted \
+             and the finding says so)",
+        ),
         what: "This port is not one the provider uses for mail submitted by clients, e.g. \
             `smtp.gmail.com:25` or `smtp.office365.com:465`. Port 25 is for delivery between mail \
             servers; mail apps submit on 587 (STARTTLS) or 465 (SSL/TLS), and only on the ones \

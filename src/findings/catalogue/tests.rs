@@ -93,6 +93,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("dane.unsigned", 'W'),
     ("dnsbl.listed", 'E'),
     ("config.wrong-port", 'E'),
+    ("config.wrong-host", 'E'),
     ("config.security-mismatch", 'E'),
     ("config.unknown-provider-host", 'E'),
     ("config.incomplete", 'E'),
@@ -105,6 +106,8 @@ const PUBLISHED: &[(&str, char)] = &[
 
 /// Codes whose severity depends on context (the notes in findings.md's sev column).
 const CONTEXT_DEPENDENT: &[&str] = &[
+    "auth.oauth-required",
+    "config.wrong-port",
     "dkim.key-weak",
     "dkim.not-found",
     "dkim.revoked",
