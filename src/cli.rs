@@ -320,9 +320,9 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("resolver {s:?} is not an IP address or IP:PORT"))
 }
 
-/// RFC 1123 host name or IP literal (optionally in brackets).
-/// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, printable ASCII local part
-/// without spaces or angle brackets, a valid domain. Returned trimmed.
+/// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, a local part of printable
+/// ASCII without spaces or angle brackets, or UTF-8 (RFC 6531: it then needs a server with
+/// SMTPUTF8), and a valid domain, returned in its A-label form.
 pub fn validate_address(addr: &str) -> Result<String, String> {
     let a = addr.trim();
     let bad = |why: &str| Err(format!("`{a}` is not a usable e-mail address: {why}"));
@@ -332,29 +332,34 @@ pub fn validate_address(addr: &str) -> Result<String, String> {
     if local.is_empty() || local.len() > 64 || a.len() > 254 {
         return bad("local part empty or too long");
     }
-    if !local.bytes().all(|b| {
-        b.is_ascii_graphic()
+    if !local.chars().all(|c| {
+        (c.is_ascii_graphic()
             && !matches!(
-                b,
-                b'<' | b'>' | b'(' | b')' | b',' | b';' | b'[' | b']' | b'\\' | b'"'
-            )
+                c,
+                '<' | '>' | '(' | ')' | ',' | ';' | '[' | ']' | '\\' | '"'
+            ))
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
     }) {
         return bad("the part before @ has spaces or characters that need quoting");
     }
     if !domain.contains('.') {
         return bad("the domain has no dot");
     }
-    validate_host(domain).map_err(|e| format!("`{a}`: {e}"))?;
-    Ok(a.to_string())
+    let domain = validate_host(domain).map_err(|e| format!("`{a}`: {e}"))?;
+    Ok(format!("{local}@{domain}"))
 }
 
+/// RFC 1123 host name or IP literal (optionally in brackets). Internationalised names are
+/// taken in either form and returned as A-labels (UTS #46).
 pub fn validate_host(host: &str) -> Result<String, String> {
     let h = host.trim();
     let bare = h.trim_start_matches('[').trim_end_matches(']');
     if bare.parse::<IpAddr>().is_ok() {
         return Ok(bare.to_string());
     }
-    let name = h.trim_end_matches('.');
+    let ascii = crate::names::to_ascii(h.trim_end_matches(['.', '。']))
+        .map_err(|why| format!("{host:?} is not a valid host name: {why}"))?;
+    let name = ascii.as_str();
     let bad = |why: &str| Err(format!("{host:?} is not a valid host name: {why}"));
     if name.is_empty() {
         return bad("it is empty");

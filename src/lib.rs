@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod findings;
 pub mod knowledge;
+pub mod names;
 pub mod policy;
 pub mod probe;
 pub mod render;

@@ -13,6 +13,10 @@ pub struct Report {
     #[serde(flatten)]
     pub body: Body,
     pub target: String,
+    /// The target with its internationalised names in Unicode (`bücher.example` for
+    /// `xn--bcher-kva.example`), when it has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_unicode: Option<String>,
     /// RFC 3339, UTC. Diagnosis measures certificate lifetimes against this, not the clock.
     pub started_at: String,
     pub duration_ms: u64,
@@ -127,6 +131,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
             body,
+            target_unicode: crate::names::unicode_in(&target),
             target,
             started_at,
             duration_ms,

@@ -259,6 +259,7 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             accepted: true,
             queue_id: Some("4AbC".into()),
+            smtputf8: None,
         }),
         duration_ms: 95,
         transcript: vec![

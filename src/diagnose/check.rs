@@ -69,6 +69,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         ));
     }
     super::check_knowledge::findings(ev, &mut out);
+    super::check_eai::findings(ev, &mut out);
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server_with_controls(
             c,

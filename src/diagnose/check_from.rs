@@ -127,7 +127,8 @@ fn spf_names(tree: &SpfNode) -> Vec<String> {
 
 /// The test message's refusal, at whichever step it came.
 pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
-    if s.accepted {
+    // Not sent for want of SMTPUTF8: check_eai says so.
+    if s.accepted || s.smtputf8 == Some(false) {
         return;
     }
     let steps = [

@@ -196,6 +196,7 @@ fn attempt() -> SendAttempt {
         final_reply: reply(250, "2.0.0 Ok: queued as 4AbC"),
         accepted: true,
         queue_id: Some("4AbC".into()),
+        smtputf8: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod certs;
 pub mod check;
+mod check_eai;
 mod check_from;
 mod check_knowledge;
 pub mod check_mailbox;

@@ -507,6 +507,11 @@ pub struct SendAttempt {
     /// The server's queue id or message reference, as its acceptance reply gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
+    /// An address has a non-ASCII local part (RFC 6531): `true` when MAIL FROM carried the
+    /// SMTPUTF8 parameter, `false` when the server does not offer SMTPUTF8 and nothing was
+    /// sent; absent for ASCII addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtputf8: Option<bool>,
 }
 
 impl LoginAttempt {

@@ -20,12 +20,15 @@ pub struct FromDomainRequest {
     pub sending: bool,
 }
 
-/// The domain part of an address, lower-cased; `None` when it is not `local@domain`.
+/// The domain part of an address, lower-cased and in A-label form (what DNS is asked);
+/// `None` when it is not `local@domain`.
 pub fn domain_of(address: &str) -> Option<String> {
     let (local, domain) = address.trim().rsplit_once('@')?;
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    (!local.is_empty() && domain.contains('.') && crate::cli::validate_host(&domain).is_ok())
-        .then_some(domain)
+    let domain = domain.trim_end_matches('.');
+    if local.is_empty() || !domain.contains('.') {
+        return None;
+    }
+    crate::cli::validate_host(domain).ok()
 }
 
 pub async fn check(dns: &Dns, req: FromDomainRequest) -> Option<FromDomainEvidence> {
@@ -88,5 +91,9 @@ mod tests {
         assert_eq!(domain_of("@example.com"), None);
         assert_eq!(domain_of("a@localhost"), None);
         assert_eq!(domain_of("a@exa mple.com"), None);
+        assert_eq!(
+            domain_of("jürgen@Bücher.example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
     }
 }

@@ -151,7 +151,10 @@ async fn dialogue(
             probe.login = login(ctx, creds, tls_up, &mut conn, rec, probe).await;
             if let Some(req) = &creds.send {
                 if probe.login.as_ref().is_some_and(|l| l.logged_in()) {
-                    probe.send = Some(super::send::send(&mut conn, rec, req).await);
+                    let utf8 = probe
+                        .best_capabilities()
+                        .is_some_and(|c| c.extensions.iter().any(|e| e == "SMTPUTF8"));
+                    probe.send = Some(super::send::send(&mut conn, rec, req, utf8).await);
                 } else if probe.login.is_some() {
                     rec.note("test message not sent: the login did not succeed");
                 }

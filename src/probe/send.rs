@@ -15,7 +15,13 @@ pub struct SendRequest {
     pub now: i64,
 }
 
-pub async fn send(conn: &mut Conn, rec: &mut Recorder, req: &SendRequest) -> SendAttempt {
+/// `smtputf8_offered`: the server's EHLO listed SMTPUTF8, which a non-ASCII local part needs.
+pub async fn send(
+    conn: &mut Conn,
+    rec: &mut Recorder,
+    req: &SendRequest,
+    smtputf8_offered: bool,
+) -> SendAttempt {
     let message_id = message_id(&req.from, req.now);
     let mut attempt = SendAttempt {
         from: req.from.clone(),
@@ -27,10 +33,22 @@ pub async fn send(conn: &mut Conn, rec: &mut Recorder, req: &SendRequest) -> Sen
         final_reply: None,
         accepted: false,
         queue_id: None,
+        smtputf8: None,
     };
+    let utf8 =
+        crate::names::local_part_is_utf8(&req.from) || crate::names::local_part_is_utf8(&req.to);
+    if utf8 {
+        attempt.smtputf8 = Some(smtputf8_offered);
+        if !smtputf8_offered {
+            // RFC 6531 §3.4: a UTF-8 address goes only to a server that offers SMTPUTF8.
+            rec.note("test message not sent: a non-ASCII address needs SMTPUTF8, which the server does not offer");
+            return attempt;
+        }
+    }
+    let param = if utf8 { " SMTPUTF8" } else { "" };
     let ok = |r: &Reply, code: u16| r.code == Some(code);
     let positive = |r: &Reply| r.code.is_some_and(|c| (250..=252).contains(&c));
-    attempt.mail_reply = step(conn, rec, &format!("MAIL FROM:<{}>", req.from)).await;
+    attempt.mail_reply = step(conn, rec, &format!("MAIL FROM:<{}>{param}", req.from)).await;
     if !attempt.mail_reply.as_ref().is_some_and(positive) {
         return finish(conn, rec, attempt).await;
     }

@@ -18,7 +18,10 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         "{} {} {} — {} ({} ms)",
         "mxray".bold(),
         report.body.command(),
-        report.target.bold(),
+        match &report.target_unicode {
+            Some(u) => format!("{} ({})", u.bold(), report.target),
+            None => report.target.bold().to_string(),
+        },
         report.started_at,
         report.duration_ms
     );

@@ -47,6 +47,15 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
     });
     row(s, "security", &security);
     row(s, "username", &st.user);
+    if st.user.as_ref().is_some_and(|u| !u.value.is_ascii()) {
+        // SASL carries UTF-8 (RFC 4616); IMAP LOGIN needs UTF8=ACCEPT (RFC 6855).
+        let _ = writeln!(
+            s,
+            "  {:<9} {}",
+            "",
+            "not ASCII: a login sends it as UTF-8 bytes".dimmed()
+        );
+    }
     row(s, "from", &st.from);
     let _ = writeln!(
         s,
@@ -258,7 +267,7 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
         s,
         "\n{} {} {}",
         "From domain".bold(),
-        f.domain,
+        crate::names::both_forms(&f.domain),
         format!("(of {}, from {})", f.address.value, f.address.source).dimmed()
     );
     let spf = f

@@ -65,10 +65,20 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             .as_ref()
             .map(|c| format!(" (CNAME → {c})"))
             .unwrap_or_default();
-        let _ = writeln!(s, "  {:>5}  {}{alias}", h.preference, h.exchange);
+        let _ = writeln!(
+            s,
+            "  {:>5}  {}{alias}",
+            h.preference,
+            crate::names::both_forms(&h.exchange)
+        );
     }
     for server in &ev.servers {
-        let _ = writeln!(s, "\n{} {}", "Host".bold(), server.host.bold());
+        let _ = writeln!(
+            s,
+            "\n{} {}",
+            "Host".bold(),
+            crate::names::both_forms(&server.host).bold()
+        );
         super::human::server(s, server, opts);
     }
     let _ = writeln!(s, "\n{}", "SPF".bold());

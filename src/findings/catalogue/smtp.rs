@@ -191,4 +191,20 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             contact the server's admin.",
         references: &["RFC 5321 §3.1", "RFC 5321 §4.2.3"],
     },
+    CodeInfo {
+        code: "smtp.smtputf8-missing",
+        severity: Severity::Error,
+        title: "The server cannot take mail from or to a non-ASCII address",
+        severity_rule: None,
+        what: "An address in the settings has a local part that is not ASCII (`jürgen@…`, \
+            `почта@…`). Such addresses travel only through servers that announce SMTPUTF8 in \
+            their EHLO reply (RFC 6531), and this one does not.",
+        why: "The server refuses the message, or a client that follows the RFC does not even \
+            try: mail from or to that address fails on this server however the rest is set up.",
+        fix: "Send from an ASCII address (an alias such as `jurgen@…` for the same mailbox), or \
+            use a server that supports SMTPUTF8. Admins: Postfix offers it with \
+            `smtputf8_enable = yes` (the default since 3.0), Exim with `smtputf8_advertise_hosts \
+            = *`, Exchange Online and Gmail offer it already.",
+        references: &["RFC 6531 §3.4", "RFC 6530", "RFC 6532"],
+    },
 ];

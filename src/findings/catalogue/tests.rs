@@ -44,6 +44,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("smtp.auth-over-plaintext", 'W'),
     ("smtp.banner-name-mismatch", 'I'),
     ("smtp.open-relay", 'E'),
+    ("smtp.smtputf8-missing", 'E'),
     ("imap.login-over-plaintext", 'W'),
     ("pop3.login-over-plaintext", 'W'),
     ("imap.no-banner", 'E'),
