@@ -289,6 +289,7 @@ fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
     let mut findings = crate::diagnose::diagnose(&report.body, now);
     report.summary = report::finalize(&mut findings, &out.ignore, out.fail_on);
     report.findings = findings;
+    report.advice = crate::diagnose::advice::advice(&report.body, &report.findings);
     if let Some(path) = &out.save {
         std::fs::write(path, render::json::render(&report))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;

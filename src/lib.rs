@@ -3,6 +3,7 @@
 //! Layers: `probe` (I/O that records facts) → `evidence` (the facts, serde) → `diagnose` (pure
 //! rules) → `findings` (codes) → `render` (human, JSON). `app` wires them for the CLI.
 
+pub mod advice;
 pub mod app;
 pub mod cli;
 pub mod diagnose;

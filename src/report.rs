@@ -21,6 +21,10 @@ pub struct Report {
     pub started_at: String,
     pub duration_ms: u64,
     pub findings: Vec<Finding>,
+    /// The conclusions the findings lead to (settings to use, per-area verdicts…); absent in
+    /// reports from before it existed, and filled again by `mxray diagnose`.
+    #[serde(default, skip_serializing_if = "crate::advice::Advice::is_empty")]
+    pub advice: crate::advice::Advice,
     pub summary: Summary,
 }
 
@@ -136,6 +140,7 @@ impl Report {
             started_at,
             duration_ms,
             findings: Vec::new(),
+            advice: crate::advice::Advice::default(),
             summary: Summary::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Diagnosis: pure functions from recorded evidence to findings. No I/O, no clock — "now" is
 //! the evidence's own start time, so a saved run diagnoses the same way tomorrow.
 
+pub mod advice;
 mod certs;
 pub mod check;
 mod check_eai;

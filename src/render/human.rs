@@ -28,11 +28,11 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
     match &report.body {
         Body::Server(ev) => server(&mut s, ev, opts),
         Body::Domain(ev) => super::human_domain::domain(&mut s, ev, report, opts),
-        Body::Check(ev) => super::human_check::check(&mut s, ev, opts),
+        Body::Check(ev) => super::human_check::check(&mut s, ev, &report.advice, opts),
     }
     findings(&mut s, report);
     if let Body::Check(ev) = &report.body {
-        super::human_check::use_these(&mut s, ev);
+        super::human_check::use_these(&mut s, ev, &report.advice);
     }
     s
 }

@@ -2,14 +2,15 @@
 //! configured, the alternatives, and the block of settings to copy.
 
 use super::RenderOptions;
+use crate::advice::{Advice, SettingsAdvice};
 use crate::evidence::check::{CheckEvidence, SettingValue};
 use crate::evidence::Protocol;
 use colored::Colorize;
 use std::fmt::Write;
 
-pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
+pub fn check(s: &mut String, ev: &CheckEvidence, advice: &Advice, opts: &RenderOptions) {
     if let Some(d) = &ev.discovery {
-        return super::human_discover::discovery(s, d);
+        return super::human_discover::discovery(s, d, advice);
     }
     let st = &ev.settings;
     let _ = writeln!(s, "\n{}", "Settings".bold());
@@ -121,125 +122,50 @@ pub fn check(s: &mut String, ev: &CheckEvidence, opts: &RenderOptions) {
 }
 
 /// The block the user can copy, printed after the findings.
-pub fn use_these(s: &mut String, ev: &CheckEvidence) {
-    if let Some(d) = &ev.discovery {
-        return super::human_discover::use_these(s, d);
+pub fn use_these(s: &mut String, ev: &CheckEvidence, advice: &Advice) {
+    if ev.discovery.is_some() {
+        return super::human_discover::use_these(s, advice);
     }
-    let Some(host) = ev.settings.host.as_ref() else {
-        return;
-    };
-    let protocol = ev.settings.protocol;
-    let Some((port, mode)) = crate::diagnose::check::working_alternative(ev) else {
-        let what = match protocol {
-            Protocol::Smtp => "submission".to_string(),
-            p => format!("incoming ({})", p.label()),
-        };
-        let _ = writeln!(
-            s,
-            "\n{}",
-            format!("No working {what} setting was found on this host.").yellow()
-        );
-        return;
-    };
-    let logins: Vec<&crate::evidence::LoginAttempt> = ev
-        .configured
-        .iter()
-        .flat_map(|c| c.probes.iter())
-        .filter_map(|p| p.login.as_ref())
-        .collect();
-    let logged_in = logins.iter().any(|l| l.logged_in());
-    let refused = !logged_in && logins.iter().any(|l| l.reply.is_some());
-    let retried = logins
-        .iter()
-        .filter_map(|l| l.retry.as_ref())
-        .find(|r| r.accepted);
-    let user = match retried {
-        Some(r) => r.user.clone(),
-        None => username(ev, &host.value),
-    };
-    let side = match protocol {
-        Protocol::Smtp => String::new(),
-        p => format!(" for the incoming server ({})", p.label()),
-    };
-    let sends: Vec<&crate::evidence::SendAttempt> = ev
-        .configured
-        .iter()
-        .flat_map(|c| c.probes.iter())
-        .filter_map(|p| p.send.as_ref())
-        .collect();
-    let sent = sends.iter().find(|m| m.accepted);
-    let (what, verified) = if let Some(m) = sent {
-        (
-            "settings",
-            format!(
-                "verified live: the login worked and the server accepted a test message{}",
-                m.queue_id
-                    .as_ref()
-                    .map(|q| format!(", queue id {q}"))
-                    .unwrap_or_default()
-            ),
-        )
-    } else if logged_in && !sends.is_empty() {
-        (
-            "settings",
-            "verified live; the login worked, the test message was refused: see the findings"
-                .to_string(),
-        )
-    } else if logged_in {
-        (
-            "settings",
-            "verified live; the login worked on the configured server".to_string(),
-        )
-    } else if refused {
-        (
-            "connection settings",
-            "verified live; the login was refused: see the findings".to_string(),
-        )
-    } else {
-        ("settings", "verified live, without logging in".to_string())
-    };
-    let _ = writeln!(
-        s,
-        "\n{}",
-        format!("Use these {what}{side} ({verified}):")
-            .green()
-            .bold()
-    );
-    if protocol != Protocol::Smtp {
-        let _ = writeln!(s, "  protocol: {}", protocol.label());
-    }
-    let _ = writeln!(s, "  server:   {}", host.value);
-    let _ = writeln!(s, "  port:     {port}");
-    let _ = writeln!(s, "  security: {mode}");
-    let _ = writeln!(s, "  username: {user}");
-}
-
-/// The username to use: as configured when the provider documents no form or it fits, else in
-/// the documented form.
-fn username(ev: &CheckEvidence, host: &str) -> String {
-    use crate::knowledge::provider_db::{by_host, UsernameForm};
-    let documented = by_host(host).and_then(|p| {
-        let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-        p.servers(ev.settings.protocol)
-            .iter()
-            .find(|f| f.host == h)
-            .map(|f| f.username)
-    });
-    let address = [&ev.settings.user, &ev.settings.from]
-        .into_iter()
-        .flatten()
-        .map(|v| v.value.clone())
-        .find(|v| v.contains('@'));
-    match (documented, &ev.settings.user) {
-        (Some(UsernameForm::Address), _) => {
-            address.unwrap_or_else(|| "your full e-mail address (the provider requires it)".into())
+    match &advice.settings {
+        None => {}
+        Some(SettingsAdvice::NoneWorking { side, .. }) => {
+            let _ = writeln!(
+                s,
+                "\n{}",
+                format!("No working {side} setting was found on this host.").yellow()
+            );
         }
-        (Some(UsernameForm::LocalPart), Some(u)) => {
-            u.value.split('@').next().unwrap_or(&u.value).to_string()
+        Some(SettingsAdvice::Use {
+            blocks,
+            verified,
+            queue_id,
+            ..
+        }) => {
+            let Some(b) = blocks.first() else { return };
+            let (what, words) = verified.words();
+            let queue = queue_id
+                .as_ref()
+                .map(|q| format!(", queue id {q}"))
+                .unwrap_or_default();
+            let side = match b.protocol {
+                Protocol::Smtp => String::new(),
+                p => format!(" for the incoming server ({})", p.label()),
+            };
+            let _ = writeln!(
+                s,
+                "\n{}",
+                format!("Use these {what}{side} ({words}{queue}):")
+                    .green()
+                    .bold()
+            );
+            if b.protocol != Protocol::Smtp {
+                let _ = writeln!(s, "  protocol: {}", b.protocol.label());
+            }
+            let _ = writeln!(s, "  server:   {}", b.server);
+            let _ = writeln!(s, "  port:     {}", b.port);
+            let _ = writeln!(s, "  security: {}", b.security);
+            let _ = writeln!(s, "  username: {}", b.username);
         }
-        (_, Some(u)) if u.value.contains('@') => u.value.clone(),
-        (_, Some(u)) => format!("{} (many providers want the full e-mail address)", u.value),
-        (_, None) => "your full e-mail address".to_string(),
     }
 }
 

@@ -1,15 +1,16 @@
 //! The human report of `mxray check ADDRESS`: what each source said, the table of discovered
 //! settings with their live verdicts, and the settings to use.
 
-use crate::diagnose::discover::{self, Verdict};
-use crate::evidence::discovery::{Candidate, DiscoveryEvidence};
-use crate::policy::autoconfig::{username_for, username_words};
+use crate::advice::{Advice, CandidateVerdict, SettingsAdvice};
+use crate::diagnose::discover;
+use crate::evidence::discovery::DiscoveryEvidence;
+use crate::policy::autoconfig::username_words;
 use colored::Colorize;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use std::fmt::Write;
 
-pub fn discovery(s: &mut String, d: &DiscoveryEvidence) {
+pub fn discovery(s: &mut String, d: &DiscoveryEvidence, advice: &Advice) {
     let _ = writeln!(s, "\n{}", format!("Discovery for {}", d.address).bold());
     let db = match &d.provider_db.provider {
         Some(p) => format!("{} ({})", p.name, p.source),
@@ -74,11 +75,14 @@ pub fn discovery(s: &mut String, d: &DiscoveryEvidence) {
             "Found by",
             "Verified live",
         ]);
-    for c in &d.candidates {
-        let verdict = match discover::verdict(c) {
-            Verdict::Works => "works".green().to_string(),
-            Verdict::Fails(why) => format!("fails: {why}").red().to_string(),
-            Verdict::NotProbed(why) => format!("not probed: {why}").dimmed().to_string(),
+    for (i, c) in d.candidates.iter().enumerate() {
+        let verdict = match advice.candidates.get(i) {
+            Some(CandidateVerdict::Works) => "works".green().to_string(),
+            Some(CandidateVerdict::Fails { why }) => format!("fails: {why}").red().to_string(),
+            Some(CandidateVerdict::NotProbed { why }) => {
+                format!("not probed: {why}").dimmed().to_string()
+            }
+            None => String::new(),
         };
         t.add_row(vec![
             discover::protocol_name(c.setting.protocol).to_string(),
@@ -105,59 +109,40 @@ pub fn discovery(s: &mut String, d: &DiscoveryEvidence) {
 }
 
 /// The settings to copy, printed after the findings, and how to test the login on them.
-pub fn use_these(s: &mut String, d: &DiscoveryEvidence) {
-    let Some(out) = discover::best(d, false) else {
-        let _ = writeln!(
-            s,
-            "\n{}",
-            format!(
-                "No working outgoing mail setting was found for {}.",
-                d.address
-            )
-            .yellow()
-        );
-        return;
-    };
-    let _ = writeln!(
-        s,
-        "\n{}",
-        "Use these settings (verified live, without logging in):"
-            .green()
-            .bold()
-    );
-    let _ = writeln!(s, "  outgoing (SMTP)");
-    block(s, out, &d.address);
-    if let Some(inc) = discover::best(d, true) {
-        let _ = writeln!(
-            s,
-            "  incoming ({})",
-            discover::protocol_name(inc.setting.protocol)
-        );
-        block(s, inc, &d.address);
+pub fn use_these(s: &mut String, advice: &Advice) {
+    match &advice.settings {
+        None => {}
+        Some(SettingsAdvice::NoneWorking { side, subject }) => {
+            let _ = writeln!(
+                s,
+                "\n{}",
+                format!("No working {side} setting was found for {subject}.").yellow()
+            );
+        }
+        Some(SettingsAdvice::Use {
+            blocks, test_login, ..
+        }) => {
+            let _ = writeln!(
+                s,
+                "\n{}",
+                "Use these settings (verified live, without logging in):"
+                    .green()
+                    .bold()
+            );
+            for (i, b) in blocks.iter().enumerate() {
+                if i == 0 {
+                    let _ = writeln!(s, "  outgoing (SMTP)");
+                } else {
+                    let _ = writeln!(s, "  incoming ({})", b.protocol.label());
+                }
+                let _ = writeln!(s, "    server:   {}", b.server);
+                let _ = writeln!(s, "    port:     {}", b.port);
+                let _ = writeln!(s, "    security: {}", b.security);
+                let _ = writeln!(s, "    username: {}", b.username);
+            }
+            if let Some(cmd) = test_login {
+                let _ = writeln!(s, "\nTo test the login there: {cmd}");
+            }
+        }
     }
-    let security = match out.setting.security {
-        crate::evidence::discovery::Security::Implicit => "tls",
-        _ => "starttls",
-    };
-    let _ = writeln!(
-        s,
-        "\nTo test the login there: mxray check --host {} --port {} --security {security} --user {} --password-env VAR",
-        out.setting.host,
-        out.setting.port,
-        user_of(out, &d.address)
-    );
-}
-
-fn block(s: &mut String, c: &Candidate, address: &str) {
-    let _ = writeln!(s, "    server:   {}", c.setting.host);
-    let _ = writeln!(s, "    port:     {}", c.setting.port);
-    let _ = writeln!(s, "    security: {}", c.setting.security.words());
-    let _ = writeln!(s, "    username: {}", user_of(c, address));
-}
-
-fn user_of(c: &Candidate, address: &str) -> String {
-    username_for(
-        c.setting.username.as_deref().unwrap_or("%EMAILADDRESS%"),
-        address,
-    )
 }

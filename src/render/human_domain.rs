@@ -2,54 +2,32 @@
 //! (each with its server table), the SPF tree with lookup counts, and the records found.
 
 use super::RenderOptions;
+use crate::advice::AreaState;
 use crate::diagnose::domain::spf;
 use crate::evidence::domain::{DomainEvidence, SpfNode};
-use crate::findings::Severity;
 use crate::report::Report;
 use colored::Colorize;
 use std::fmt::Write;
-
-/// The areas of the summary and the finding codes that belong to each.
-const AREAS: &[(&str, &[&str])] = &[
-    ("MX", &["dns.", "net."]),
-    ("STARTTLS", &["tls.", "smtp."]),
-    ("SPF", &["spf."]),
-    ("DKIM", &["dkim."]),
-    ("DMARC", &["dmarc."]),
-    ("MTA-STS", &["mta-sts."]),
-    ("TLS-RPT", &["tls-rpt."]),
-    ("DANE", &["dane."]),
-    ("Blocklists", &["dnsbl."]),
-];
 
 pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &RenderOptions) {
     let _ = writeln!(s);
     if let Some(p) = &ev.provider {
         let _ = writeln!(s, "  Mail provider: {}", p.bold());
     }
-    for (area, prefixes) in AREAS {
-        let worst = report
-            .findings
-            .iter()
-            .filter(|f| !f.ignored && prefixes.iter().any(|p| f.code.starts_with(p)))
-            .map(|f| f.severity)
-            .max();
-        // An area with nothing to judge is said so, never shown as a pass.
-        let verdict = if *area == "Blocklists" && ev.dnsbl.is_empty() {
-            "not checked (--dnsbl)".dimmed().to_string()
-        } else if *area == "DANE" && ev.dane.is_empty() {
-            "no TLSA records".dimmed().to_string()
-        } else if *area == "STARTTLS" && !ev.options.probe {
-            "not checked (--no-probe)".dimmed().to_string()
-        } else {
-            match worst {
-                Some(Severity::Error) => "FAIL".red().bold().to_string(),
-                Some(Severity::Warning) => "WARN".yellow().bold().to_string(),
-                Some(Severity::Info) => "INFO".blue().bold().to_string(),
-                None => "PASS".green().bold().to_string(),
-            }
+    for a in &report.advice.areas {
+        let verdict = match a.verdict {
+            AreaState::NotChecked => a
+                .why
+                .as_deref()
+                .unwrap_or("not checked")
+                .dimmed()
+                .to_string(),
+            AreaState::Fail => "FAIL".red().bold().to_string(),
+            AreaState::Warn => "WARN".yellow().bold().to_string(),
+            AreaState::Info => "INFO".blue().bold().to_string(),
+            AreaState::Pass => "PASS".green().bold().to_string(),
         };
-        let _ = writeln!(s, "  {:<11} {verdict}", area);
+        let _ = writeln!(s, "  {:<11} {verdict}", a.area);
     }
     let _ = writeln!(s, "\n{}", "MX".bold());
     if ev.mx.hosts.is_empty() {
@@ -83,8 +61,7 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
     }
     let _ = writeln!(s, "\n{}", "SPF".bold());
     spf_tree(s, &ev.spf.tree, "  ", true);
-    if !ev.spf.tree.records.is_empty() {
-        let c = spf::count(&ev.spf.tree);
+    if let Some(t) = &report.advice.spf {
         let over = |n: usize, max: usize| {
             if n > max {
                 format!("{n}/{max}").red().bold().to_string()
@@ -95,8 +72,8 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         let _ = writeln!(
             s,
             "  total: {} DNS lookups, {} void lookups",
-            over(c.lookups, spf::MAX_LOOKUPS),
-            over(c.voids.len(), spf::MAX_VOIDS)
+            over(t.lookups, t.max_lookups),
+            over(t.void_lookups, t.max_void_lookups)
         );
     }
     for e in &ev.spf.evaluations {
@@ -124,36 +101,19 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         }
     }
     let _ = writeln!(s, "\n{}", "DKIM".bold());
-    let found: Vec<_> = ev
-        .dkim
-        .selectors
-        .iter()
-        .filter(|d| !d.lookup.records.is_empty())
-        .collect();
-    if found.is_empty() {
+    if report.advice.dkim_keys.is_empty() {
         let _ = writeln!(
             s,
             "  no key at {} selector(s) tried",
             ev.dkim.selectors.len()
         );
     }
-    for d in found {
-        let text = d.lookup.records.join("");
-        let what = match crate::policy::dkim::parse(&text) {
-            Ok(k) if k.revoked => "revoked (empty p=)".to_string(),
-            Ok(k) => {
-                let kind = match &k.key_type {
-                    crate::policy::dkim::KeyType::Rsa => "RSA".to_string(),
-                    crate::policy::dkim::KeyType::Ed25519 => "Ed25519".to_string(),
-                    crate::policy::dkim::KeyType::Other(o) => o.clone(),
-                };
-                let bits = k.key_bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
-                let testing = if k.testing { ", testing (t=y)" } else { "" };
-                format!("{kind}{bits}{testing}")
-            }
-            Err(e) => format!("does not parse: {}", e.message),
-        };
-        let _ = writeln!(s, "  {}._domainkey ({}): {what}", d.selector, d.source);
+    for k in &report.advice.dkim_keys {
+        let _ = writeln!(
+            s,
+            "  {}._domainkey ({}): {}",
+            k.selector, k.source, k.summary
+        );
     }
     if let Some(p) = &ev.mta_sts_policy {
         let _ = writeln!(s, "\n{}", "MTA-STS".bold());
