@@ -298,7 +298,18 @@ fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
         transcript: out.transcript,
         color: use_color(out.color),
     };
-    let text = render::render(&report, out.format, &opts);
+    let text = match &out.output {
+        Some(path) => {
+            let plain = RenderOptions {
+                color: false,
+                ..opts.clone()
+            };
+            std::fs::write(path, render::render(&report, out.format, &plain))
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            render::render(&report, render::Format::Human, &opts)
+        }
+        None => render::render(&report, out.format, &opts),
+    };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not mxray's failure.
     let _ = stdout.write_all(text.as_bytes());

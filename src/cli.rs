@@ -221,6 +221,9 @@ pub struct OutputArgs {
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Write the --format output to FILE; the human report still goes to the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Show each port's protocol dialogue.
     #[arg(short = 'v', long = "transcript")]
     pub transcript: bool,

@@ -1,10 +1,14 @@
 //! Rendering: one match over the output format, one file per format.
 
+mod areas;
 pub mod human;
 mod human_check;
 mod human_discover;
 mod human_domain;
 pub mod json;
+pub mod junit;
+pub mod ndjson;
+pub mod sarif;
 
 use crate::report::Report;
 
@@ -15,6 +19,12 @@ pub enum Format {
     Human,
     /// One JSON document (see schema/report.schema.json).
     Json,
+    /// JUnit XML: a testsuite per target, a testcase per check area (schema/junit.xsd).
+    Junit,
+    /// SARIF 2.1.0: a rule per finding code, a result per finding.
+    Sarif,
+    /// One compact JSON report per line.
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -27,5 +37,8 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Ndjson => ndjson::render(report),
     }
 }

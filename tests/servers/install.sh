@@ -4,7 +4,8 @@
 # and developers can call it before every rig start.
 set -euo pipefail
 
-PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx)
+# libxml2-utils: xmllint validates the JUnit output against schema/junit.xsd.
+PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx libxml2-utils)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -4,6 +4,8 @@
 mod check;
 mod domain;
 
+pub use domain::AREAS;
+
 use crate::advice::Advice;
 use crate::findings::Finding;
 use crate::report::Body;
