@@ -4,7 +4,9 @@
 # and developers can call it before every rig start.
 set -euo pipefail
 
-PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx)
+PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx
+  # Libraries of the unpacked Exim and Courier (install_other.sh), and aiosmtpd's venv.
+  libidn12 libltdl7 libgamin0 python3-venv)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -15,7 +17,7 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install.sh: all rig packages present"
-  exit 0
+  exec "$(dirname "${BASH_SOURCE[0]}")/install_other.sh"
 fi
 
 if [[ $EUID -ne 0 ]]; then
@@ -40,3 +42,4 @@ echo "install.sh: installing ${missing[*]}"
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
 echo "install.sh: done"
+exec "$(dirname "${BASH_SOURCE[0]}")/install_other.sh"
