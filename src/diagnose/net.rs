@@ -114,8 +114,15 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         );
     }
     let slow_ms = ev.options.slow_threshold_ms;
-    if let Some(ph) = p
+    // Servers hold back the answer to a failed login on purpose (Dovecot 0.5 s, Courier 5 s,
+    // Exim and Postfix by configuration) against password guessing: slowness is judged from
+    // the dialogue before the login, never from the login and what follows it.
+    let before_login = p
         .phases
+        .iter()
+        .position(|ph| ph.phase == PhaseName::Login)
+        .unwrap_or(p.phases.len());
+    if let Some(ph) = p.phases[..before_login]
         .iter()
         .filter(|ph| ph.outcome.is_ok() && ph.duration_ms >= slow_ms)
         .filter(|ph| {
