@@ -1,0 +1,195 @@
+//! The rig's Courier IMAP/POP3 hosts: courier (TLS required: LOGINDISABLED on 143, `-ERR TLS
+//! required to log in.` to USER on 110 although CAPA lists USER) and courierbad (plaintext
+//! logins allowed, self-signed certificate, TLS 1.0/1.1). Courier answers a failed login after
+//! 5 s, on purpose.
+
+mod common;
+#[path = "common/other_servers.rs"]
+mod other;
+
+use common::rig::{codes, Rig};
+use mxray::evidence::{PhaseName, PortProbe};
+use mxray::report::{Body, Report};
+use other::{all_of, finding, run, severity, WRONG};
+
+fn configured(r: &Report) -> &PortProbe {
+    let Body::Check(ev) = &r.body else {
+        panic!("not a check report")
+    };
+    let c = ev.configured.as_ref().unwrap();
+    c.probes.iter().find(|p| p.login.is_some()).unwrap()
+}
+
+/// `mxray check --pop3` on HOST:110 without TLS, logging in anyway (`--allow-plaintext-auth`).
+fn pop3_plaintext(rig: &Rig, host: &str) -> (Report, i32) {
+    run(
+        rig,
+        "check",
+        &[
+            "--pop3",
+            "--host",
+            host,
+            "--port",
+            "110",
+            "--security",
+            "none",
+            "--allow-plaintext-auth",
+            "--user",
+            "alice",
+        ],
+        Some(rig.var("MXRAY_RIG_PASSWORD")),
+        5,
+    )
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn pop3_user_refused_before_tls_is_not_a_plaintext_login() {
+    let rig = Rig::get();
+    let (r, code) = pop3_plaintext(&rig, "courier.mxray.test");
+    assert_eq!(code, 1);
+    // CAPA lists USER, but where mxray tried the server refused it for lack of TLS.
+    let caps = configured(&r).capabilities.as_ref().unwrap();
+    assert!(caps.user_pass, "{caps:?}");
+    assert_eq!(codes(&r), vec!["auth.tls-required"]);
+    let f = finding(&r, "auth.tls-required");
+    assert_eq!(
+        f.summary,
+        "the POP3 server refused the login: -ERR TLS required to log in."
+    );
+
+    // courierbad takes the same login before TLS: that is a plaintext login, proven.
+    let (r, _) = pop3_plaintext(&rig, "courierbad.mxray.test");
+    assert!(configured(&r).login.as_ref().unwrap().accepted);
+    let f = finding(&r, "pop3.login-over-plaintext");
+    assert_eq!(severity(f), "warning");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("mxray's login before TLS was accepted: +OK")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        f.fix.starts_with("Courier: `IMAP_TLS_REQUIRED=1`"),
+        "{}",
+        f.fix
+    );
+    assert!(all_of(&r, "auth.tls-required").is_empty());
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn couriers_delay_after_a_wrong_password_is_not_slowness() {
+    let rig = Rig::get();
+    let args = [
+        "--pop3",
+        "--host",
+        "courier.mxray.test",
+        "--port",
+        "995",
+        "--security",
+        "ssl",
+        "--user",
+        "alice",
+    ];
+    let (r, code) = run(&rig, "check", &args, Some(WRONG), 12);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["auth.bad-credentials"], "{:#?}", r.findings);
+    let p = configured(&r);
+    let login = p
+        .phases
+        .iter()
+        .find(|ph| ph.phase == PhaseName::Login)
+        .unwrap();
+    assert!(
+        login.duration_ms >= 4000,
+        "Courier held the refusal back ({} ms)",
+        login.duration_ms
+    );
+    assert!(all_of(&r, "net.slow").is_empty());
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn courier_logins_work_inside_tls() {
+    let rig = Rig::get();
+    for (proto, port, security) in [("--imap", "143", "starttls"), ("--pop3", "995", "ssl")] {
+        let args = [
+            proto,
+            "--host",
+            "courier.mxray.test",
+            "--port",
+            port,
+            "--security",
+            security,
+            "--user",
+            "alice",
+        ];
+        let (r, code) = run(&rig, "check", &args, Some(rig.var("MXRAY_RIG_PASSWORD")), 5);
+        assert_eq!(code, 0, "{proto} {port}: {:#?}", r.findings);
+        assert!(codes(&r).is_empty(), "{proto} {port}: {:?}", codes(&r));
+        assert!(configured(&r).login.as_ref().unwrap().accepted);
+    }
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn courierbad_gets_couriers_own_fixes() {
+    let rig = Rig::get();
+    let (r, code) = run(
+        &rig,
+        "server",
+        &["courierbad.mxray.test", "--ports", "143,110,993"],
+        None,
+        5,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&r),
+        vec![
+            "imap.login-over-plaintext",
+            "pop3.login-over-plaintext",
+            "tls.cert-untrusted",
+            "tls.legacy-accepted"
+        ]
+    );
+    let f = finding(&r, "imap.login-over-plaintext");
+    assert!(
+        f.fix.starts_with("Courier: `IMAP_TLS_REQUIRED=1`"),
+        "{}",
+        f.fix
+    );
+    assert!(f
+        .fix
+        .contains("In general: refuse logins before STARTTLS/STLS"));
+    let f = finding(&r, "tls.cert-untrusted");
+    assert_eq!(severity(f), "error");
+    assert!(
+        f.fix
+            .starts_with("Courier: put the key and the certificate chain"),
+        "{}",
+        f.fix
+    );
+    for f in all_of(&r, "tls.legacy-accepted") {
+        assert!(
+            f.fix
+                .contains("`TLS_PRIORITY=\"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1\"`"),
+            "{}",
+            f.fix
+        );
+    }
+    for f in &r.findings {
+        assert!(
+            !f.fix.contains("Dovecot") && !f.fix.contains("Postfix"),
+            "{f:?}"
+        );
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e.starts_with("server software: Courier (from `")),
+            "{:?}",
+            f.evidence
+        );
+    }
+}
