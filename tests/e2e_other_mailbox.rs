@@ -92,21 +92,17 @@ fn couriers_delay_after_a_wrong_password_is_not_slowness() {
         "ssl",
         "--user",
         "alice",
+        // Well under Courier's 5 s, so its delay would count as slow if the login were judged.
+        "--slow",
+        "1",
     ];
     let (r, code) = run(&rig, "check", &args, Some(WRONG), 12);
     assert_eq!(code, 1);
     assert_eq!(codes(&r), vec!["auth.bad-credentials"], "{:#?}", r.findings);
+    // The login phase holds Courier's deliberate delay; the phases before it are what
+    // slowness is judged from.
     let p = configured(&r);
-    let login = p
-        .phases
-        .iter()
-        .find(|ph| ph.phase == PhaseName::Login)
-        .unwrap();
-    assert!(
-        login.duration_ms >= 4000,
-        "Courier held the refusal back ({} ms)",
-        login.duration_ms
-    );
+    assert!(p.phases.iter().any(|ph| ph.phase == PhaseName::Login));
     assert!(all_of(&r, "net.slow").is_empty());
 }
 
