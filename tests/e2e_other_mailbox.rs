@@ -110,7 +110,11 @@ fn couriers_delay_after_a_wrong_password_is_not_slowness() {
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn courier_logins_work_inside_tls() {
     let rig = Rig::get();
-    for (proto, port, security) in [("--imap", "143", "starttls"), ("--pop3", "995", "ssl")] {
+    for (proto, port, security) in [
+        ("--imap", "143", "starttls"),
+        ("--imap", "993", "ssl"),
+        ("--pop3", "995", "ssl"),
+    ] {
         let args = [
             proto,
             "--host",
@@ -188,4 +192,38 @@ fn courierbad_gets_couriers_own_fixes() {
             f.evidence
         );
     }
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn a_wrong_password_for_couriers_short_username_is_bad_credentials_only() {
+    let rig = Rig::get();
+    // By address: no mail domain to retry `alice` with, and `alice` is Courier's own user.
+    let args = [
+        "--imap",
+        "--host",
+        "127.0.0.55",
+        "--tls-name",
+        "courier.mxray.test",
+        "--port",
+        "993",
+        "--security",
+        "ssl",
+        "--user",
+        "alice",
+    ];
+    let (r, code) = run(&rig, "check", &args, Some(WRONG), 12);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["auth.bad-credentials"], "{:#?}", r.findings);
+    let f = finding(&r, "auth.bad-credentials");
+    assert!(f.summary.ends_with("NO Login failed."), "{}", f.summary);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("`alice` has no @ and mxray could not retry it")),
+        "{:?}",
+        f.evidence
+    );
+    let l = configured(&r).login.clone().unwrap();
+    assert!(l.retry.is_none() && !l.accepted, "{l:?}");
 }

@@ -108,7 +108,8 @@ fn exims_435_is_a_temporary_failure_not_a_rate_limit() {
     assert_eq!(severity(f), "error");
     assert_eq!(
         f.summary,
-        "the server refused the login: 435 Unable to authenticate at present"
+        "the server could not check the password right now: its authentication backend is \
+         failing (435 Unable to authenticate at present)"
     );
     assert!(f.fix.contains("`server_condition` lookup"), "{}", f.fix);
     assert!(

@@ -263,7 +263,7 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
             }
             (
                 code,
-                format!("the server refused the login: {}", reply.text()),
+                replies::refusal_summary(code, "server", &reply.text()),
                 Some(format!("AUTH {} → {}", l.mechanism, reply.text())),
             )
         }

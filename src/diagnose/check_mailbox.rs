@@ -160,10 +160,10 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
     let mut f = Finding::new(
         code,
         &subject,
-        format!(
-            "the {} server refused the login: {}",
-            protocol.label(),
-            reply.text()
+        crate::knowledge::replies::refusal_summary(
+            code,
+            &format!("{} server", protocol.label()),
+            &reply.text(),
         ),
     )
     .evidence(seen.clone())

@@ -134,6 +134,19 @@ pub static RULES: &[Rule] = &[
 /// A login refused because the server could not check the password right now.
 pub const TEMPORARY: &str = "auth.temporary-failure";
 
+/// The summary of a refused login: `server` is how the finding names it ("server", "POP3
+/// server"). A temporary failure says what it is, not that the password was refused.
+pub fn refusal_summary(code: &str, server: &str, reply: &str) -> String {
+    if code == TEMPORARY {
+        format!(
+            "the {server} could not check the password right now: its authentication backend is \
+             failing ({reply})"
+        )
+    } else {
+        format!("the {server} refused the login: {reply}")
+    }
+}
+
 /// The reply's text: lines without their code prefix, joined, lower-case, single-spaced.
 fn normalise(reply: &Reply) -> String {
     let mut words = Vec::new();

@@ -30,6 +30,9 @@ spawn authdaemond -- "$L/courier-authlib/authdaemond"
 
 TCPD=(-maxprocs=20 -maxperip=20 -nodnslookup -noidentlookup)
 # host NAME ADDR TLS_REQUIRED TLS_PRIORITY: IMAP 143 (STARTTLS) and 993, POP3 110 (STLS) and 995.
+# On 993/995 IMAP_TLS / POP3_TLS tell the login programs that couriertls is in front of them,
+# and STARTTLS must be off there: otherwise they announce STARTTLS and, with TLS required,
+# LOGINDISABLED inside TLS and refuse every login ("NO STARTTLS required").
 host() {
   local name=$1 addr=$2 req=$3 prio=$4
   local tls=(COURIERTLS="$C/usr/bin/couriertls" TLS_CERTFILE="$D/etc/$name.pem"
@@ -43,7 +46,7 @@ host() {
   local pop=(POP3AUTH="" POP3AUTH_TLS="LOGIN PLAIN" POP3_STARTTLS=YES POP3_TLS_REQUIRED="$req")
   spawn "$name-imap" "${tls[@]}" "${imap[@]}" -- "$C/usr/sbin/couriertcpd" -address="$addr" \
     "${TCPD[@]}" 143 "$L/courier/imaplogin" "$C/usr/bin/imapd" Maildir
-  spawn "$name-imaps" "${tls[@]}" "${imap[@]}" IMAP_TLS=1 -- "$C/usr/sbin/couriertcpd" \
+  spawn "$name-imaps" "${tls[@]}" "${imap[@]}" IMAP_TLS=1 IMAP_STARTTLS=NO IMAP_TLS_REQUIRED=0 -- "$C/usr/sbin/couriertcpd" \
     -address="$addr" "${TCPD[@]}" 993 "$C/usr/bin/couriertls" -server -tcpd -user=courier \
     "$L/courier/imaplogin" "$C/usr/bin/imapd" Maildir
   spawn "$name-pop3" "${tls[@]}" "${pop[@]}" -- "$C/usr/sbin/couriertcpd" -address="$addr" \
