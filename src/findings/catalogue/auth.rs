@@ -104,10 +104,11 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         severity: Severity::Warning,
         title: "Too many login attempts: the server asks to wait",
         severity_rule: None,
-        what: "The server refused the login for now with a temporary error such as `454 4.7.0 Too \
-            many login attempts, please try again later` or `421 4.7.0 Try again later`. It is \
-            throttling logins from this account or address, usually after several failures or \
-            very frequent reconnects.",
+        what: "The server refused the login for now with a temporary error that says it is \
+            throttling, such as `454 4.7.0 Too many login attempts, please try again later`. It \
+            limits logins from this account or address, usually after several failures or very \
+            frequent reconnects. (A temporary error without such words is \
+            auth.temporary-failure.)",
         why: "Sending and fetching fail until the limit expires, which takes minutes to hours. A \
             client that keeps retrying with a wrong password extends the block.",
         fix: "Stop retrying: close other mail apps and scripts that use the same account, wait 15 \
