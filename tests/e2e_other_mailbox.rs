@@ -163,6 +163,15 @@ fn courierbad_gets_couriers_own_fixes() {
     assert!(f
         .fix
         .contains("In general: refuse logins before STARTTLS/STLS"));
+    // `mxray server` never logs in: it says the judgement rests on CAPA alone.
+    let f = finding(&r, "pop3.login-over-plaintext");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("judged from the capabilities only")),
+        "{:?}",
+        f.evidence
+    );
     let f = finding(&r, "tls.cert-untrusted");
     assert_eq!(severity(f), "error");
     assert!(

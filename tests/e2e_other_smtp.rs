@@ -206,6 +206,33 @@ fn eximbad_gets_exims_own_fixes() {
 
 #[test]
 #[ignore = "needs the real-server rig: tests/run.sh"]
+fn exim_without_starttls_gets_exims_tls_setting() {
+    let rig = Rig::get();
+    let (r, code) = run(
+        &rig,
+        "server",
+        &["eximbad.mxray.test", "--ports", "2525/submission"],
+        None,
+        5,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&r),
+        vec!["smtp.auth-over-plaintext", "tls.starttls-missing"]
+    );
+    let f = finding(&r, "tls.starttls-missing");
+    assert_eq!(severity(f), "error");
+    assert!(
+        f.fix.starts_with("Exim: set `tls_certificate`")
+            && f.fix.contains("`tls_advertise_hosts = *`")
+            && f.fix.contains("In general: install a certificate"),
+        "{}",
+        f.fix
+    );
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
 fn aiosmtpdbad_gets_aiosmtpds_own_fixes() {
     let rig = Rig::get();
     let (r, code) = run(

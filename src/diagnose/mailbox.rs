@@ -31,20 +31,25 @@ pub fn probe(p: &PortProbe, out: &mut Vec<Finding>) {
         Protocol::Pop3
     };
     let mut f = Finding::new(code, subject(p), summary).evidence(evidence);
-    if let Some(l) = p.login.as_ref().filter(|_| p.tls.is_none()) {
-        let refused_for_tls = !l.accepted
-            && l.reply.as_ref().is_some_and(|r| {
-                replies_mailbox::classify(protocol, r) == Some("auth.tls-required")
-            });
-        if refused_for_tls {
-            return; // announced, but refused where mxray tried: auth.tls-required says it
-        }
-        if let Some(r) = l.reply.as_ref().filter(|_| l.accepted) {
-            f = f.evidence(format!(
-                "mxray's login before TLS was accepted: {}",
-                r.text()
-            ));
-        }
+    let Some(l) = p.login.as_ref().filter(|_| p.tls.is_none()) else {
+        out.push(f.evidence(
+            "judged from the capabilities only: mxray did not log in before TLS here (`mxray \
+             check --security none --allow-plaintext-auth` tries it)",
+        ));
+        return;
+    };
+    let refused_for_tls = !l.accepted
+        && l.reply
+            .as_ref()
+            .is_some_and(|r| replies_mailbox::classify(protocol, r) == Some("auth.tls-required"));
+    if refused_for_tls {
+        return; // announced, but refused where mxray tried: auth.tls-required says it
+    }
+    if let Some(r) = l.reply.as_ref().filter(|_| l.accepted) {
+        f = f.evidence(format!(
+            "mxray's login before TLS was accepted: {}",
+            r.text()
+        ));
     }
     out.push(f);
 }

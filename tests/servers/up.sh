@@ -39,6 +39,7 @@ while read -r l; do EXPECTED+=("postfix tcp $l"); done \
   < <(awk '$2 == "inet" {print $1}' "$HERE/conf/master.cf")
 # The other servers (up_other.sh).
 for a in 127.0.0.50 127.0.0.51; do for p in 25 587 465; do EXPECTED+=("exim tcp $a:$p"); done; done
+EXPECTED+=("exim tcp 127.0.0.51:2525")
 EXPECTED+=("aiosmtpd tcp 127.0.0.52:587" "aiosmtpd tcp 127.0.0.52:465" "aiosmtpd tcp 127.0.0.54:587")
 for a in 127.0.0.55 127.0.0.56; do for p in 110 143 993 995; do EXPECTED+=("courier tcp $a:$p"); done; done
 
@@ -244,7 +245,7 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   tlsaok      127.0.0.31        smtp 25 (clean), TLSA 3 1 1 matching its key
   tlsabad     127.0.0.32        smtp 25 (clean), TLSA 3 1 1 matching nothing
   exim        127.0.0.50        Exim 25/587/465 (clean; user alice)
-  eximbad     127.0.0.51        Exim 25 expired cert + TLS 1.0/1.1, 587 AUTH before TLS, 435 on AUTH
+  eximbad     127.0.0.51        Exim 25 expired cert + TLS 1.0/1.1, 587 AUTH before TLS, 435 on AUTH, 2525 no TLS
   aiosmtpd    127.0.0.52        aiosmtpd 587/465 (clean; user alice); aiosmtpdbad .54: 587 no TLS, AUTH in clear
   courier     127.0.0.55        Courier IMAP 143/993, POP3 110/995 (TLS required; user alice)
   courierbad  127.0.0.56        Courier, plaintext login allowed, self-signed cert, TLS 1.0/1.1
