@@ -236,3 +236,52 @@ fn a_wrong_password_for_couriers_short_username_is_bad_credentials_only() {
     let l = configured(&r).login.clone().unwrap();
     assert!(l.retry.is_none() && !l.accepted, "{l:?}");
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn couriers_temporary_problem_is_a_temporary_failure() {
+    let rig = Rig::get();
+    // courierdown's authdaemond is not running: Courier cannot check any password.
+    for (proto, port, reply) in [
+        (
+            "--imap",
+            "993",
+            "* BYE Temporary problem, please try again later",
+        ),
+        (
+            "--pop3",
+            "995",
+            "-ERR Temporary problem, please try again later",
+        ),
+    ] {
+        let args = [
+            proto,
+            "--host",
+            "courierdown.mxray.test",
+            "--port",
+            port,
+            "--security",
+            "ssl",
+            "--user",
+            "alice",
+        ];
+        let (r, code) = run(&rig, "check", &args, Some(rig.var("MXRAY_RIG_PASSWORD")), 5);
+        assert_eq!(code, 1, "{proto}");
+        assert_eq!(codes(&r), vec!["auth.temporary-failure"], "{proto}");
+        let f = finding(&r, "auth.temporary-failure");
+        assert_eq!(severity(f), "error");
+        assert!(
+            f.summary.starts_with(
+                "the IMAP server could not check the password right now: its authentication \
+                 backend is failing"
+            ) || f
+                .summary
+                .starts_with("the POP3 server could not check the password right now"),
+            "{}",
+            f.summary
+        );
+        assert!(f.summary.ends_with(&format!("({reply})")), "{}", f.summary);
+        let l = configured(&r).login.clone().unwrap();
+        assert!(!l.accepted && l.retry.is_none(), "{proto}: {l:?}");
+    }
+}

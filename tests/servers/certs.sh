@@ -40,7 +40,7 @@ newkey "$C/weakkey.key" 1024 & pids+=($!)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RIG_CA_DIR/intermediate.key" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
 SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain tlsaok tlsabad mta-sts
-  exim eximbad eximbad-expired aiosmtpd courier courierbad)
+  exim eximbad eximbad-expired aiosmtpd courier courierbad courierdown)
 for n in "${SHARED[@]}"; do cp "$C/mail.key" "$C/$n.key"; done
 
 stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
@@ -103,6 +103,7 @@ sign eximbad eximbad.mxray.test & pids+=($!)
 sign eximbad-expired eximbad.mxray.test 20210101000000Z 20220101000000Z & pids+=($!)
 sign aiosmtpd aiosmtpd.mxray.test & pids+=($!)
 sign courier courier.mxray.test & pids+=($!)
+sign courierdown courierdown.mxray.test & pids+=($!)
 # nginx's names: every record of the zone with A 127.0.0.30 (MTA-STS policy hosts
 # mta-sts.DOMAIN, autoconfig hosts), under its block's $ORIGIN, except lines marked "left out
 # of the certificate" (the bad-certificate case).

@@ -5,12 +5,18 @@
 # /run/courier/authdaemon/socket, modules in /usr/lib/courier-authlib), so this private mount
 # namespace binds the rig's own directories over them and nothing outside sees Courier.
 # Writes one pid file per daemon into $1/courier/pids/ and leaves them running.
+# With $3 = authdown (a namespace of its own): courierdown.mxray.test, whose authdaemond is not
+# running, so every login meets Courier's "temporary problem".
 set -euo pipefail
-RIG=$1 C=$2
+RIG=$1 C=$2 MODE=${3:-main}
 D=$RIG/courier
 mount --make-rprivate /
 mount --bind "$D/etc" /etc/courier
-mount --bind "$D/run" /run/courier
+if [[ $MODE == authdown ]]; then
+  mount --bind "$D/run-authdown" /run/courier
+else
+  mount --bind "$D/run" /run/courier
+fi
 mount --bind "$C/usr/lib/courier-authlib" /usr/lib/courier-authlib
 export LD_LIBRARY_PATH=$C/usr/lib:$C/usr/lib/x86_64-linux-gnu
 L=$C/usr/lib/courier
@@ -25,8 +31,6 @@ spawn() {
     </dev/null >>"$RIG/log/courier-$name.log" 2>&1 &
   echo $! >"$D/pids/$name.pid"
 }
-
-spawn authdaemond -- "$L/courier-authlib/authdaemond"
 
 TCPD=(-maxprocs=20 -maxperip=20 -nodnslookup -noidentlookup)
 # host NAME ADDR TLS_REQUIRED TLS_PRIORITY: IMAP 143 (STARTTLS) and 993, POP3 110 (STLS) and 995.
@@ -55,5 +59,10 @@ host() {
     "$C/usr/sbin/couriertcpd" -address="$addr" "${TCPD[@]}" 995 "$C/usr/bin/couriertls" -server -tcpd -user=courier \
     "$L/courier/courierpop3login" "$L/courier/courierpop3d" Maildir
 }
-host courier 127.0.0.55 1 'NORMAL:-VERS-TLS1.0:-VERS-TLS1.1'
-host courierbad 127.0.0.56 0 'NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT'
+if [[ $MODE == authdown ]]; then
+  host courierdown 127.0.0.58 1 'NORMAL:-VERS-TLS1.0:-VERS-TLS1.1'
+else
+  spawn authdaemond -- "$L/courier-authlib/authdaemond"
+  host courier 127.0.0.55 1 'NORMAL:-VERS-TLS1.0:-VERS-TLS1.1'
+  host courierbad 127.0.0.56 0 'NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT'
+fi

@@ -44,7 +44,7 @@ MXRAY_RIG_PASSWORD=$PASSWORD setsid "$OPT/aiosmtpd/bin/python" "$HERE/conf/aiosm
 # --- Courier: its own etc (authdaemonrc, userdb), run dir and certificates, bound over the
 # compiled-in paths inside a private mount namespace (courier.sh).
 D=$RIG/courier
-mkdir -p "$D/etc" "$D/run/authdaemon" "$D/pids" /run/courier
+mkdir -p "$D/etc" "$D/run/authdaemon" "$D/run-authdown/authdaemon" "$D/pids" /run/courier
 printf '%s\n' 'authmodulelist="authuserdb"' 'daemons=2' 'authdaemonvar=/run/courier/authdaemon' \
   >"$D/etc/authdaemonrc"
 # userdb.dat / userdbshadow.dat as makeuserdb writes them (gdbm, through makedatprog):
@@ -57,10 +57,11 @@ printf 'alice\tsystempw=%s\n\n.\n' "$(openssl passwd -6 "$PASSWORD")" |
   $M - "$D/etc/userdbshadow.tmp" "$D/etc/userdbshadow.dat"
 chmod 600 "$D/etc/userdbshadow.dat"
 # couriertls reads the key + certificate file as `courier` (imaplogin switches to it first).
-for n in courier courierbad; do
+for n in courier courierbad courierdown; do
   cat "$RIG/certs/$n.key" "$RIG/certs/$n.pem" >"$D/etc/$n.pem"
   chown courier "$D/etc/$n.pem"; chmod 600 "$D/etc/$n.pem"
 done
 # RFC 7919's ffdhe2048: fixed, so no slow DH parameter generation at start.
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$D/etc/dhparams.pem" 2>/dev/null
 start courier unshare --mount --propagation private "$HERE/courier.sh" "$RIG" "$OPT/courier"
+start courier unshare --mount --propagation private "$HERE/courier.sh" "$RIG" "$OPT/courier" authdown
