@@ -230,7 +230,7 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
             }
             (
                 code,
-                format!("the server refused the login: {}", reply.text()),
+                replies::refusal_summary(code, "server", &reply.text()),
                 Some(format!("AUTH {} → {}", l.mechanism, reply.text())),
             )
         }
@@ -276,12 +276,9 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
                 .as_ref()
                 .and_then(|f| f.value.rsplit_once('@').map(|(_, d)| d.to_string()))
                 .unwrap_or_else(|| "your-domain".into());
-            out.push(super::check_username::refused_short_username(
-                &subject,
-                u,
-                seen.unwrap_or_default(),
-                &domain,
-            ));
+            if let Some(f) = out.last_mut() {
+                super::check_username::unproven_short_username(f, u, &domain);
+            }
         }
     }
     out
@@ -470,7 +467,8 @@ mod tests {
                 both,
                 Some(&["535 5.7.8 Error: authentication failed"])
             ),
-            vec!["auth.bad-credentials", "auth.username-not-address"]
+            vec!["auth.bad-credentials"],
+            "no retry as a full address: the username form is not known to be wrong"
         );
         assert_eq!(
             with_login("alice@example.com", "LOGIN", &["PLAIN"], None),
@@ -495,7 +493,7 @@ mod tests {
                 both,
                 Some(&["454 4.3.0 Temporary authentication failure"])
             ),
-            vec!["auth.rate-limited"]
+            vec!["auth.temporary-failure"]
         );
     }
 

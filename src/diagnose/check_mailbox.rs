@@ -160,10 +160,10 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
     let mut f = Finding::new(
         code,
         &subject,
-        format!(
-            "the {} server refused the login: {}",
-            protocol.label(),
-            reply.text()
+        crate::knowledge::replies::refusal_summary(
+            code,
+            &format!("{} server", protocol.label()),
+            &reply.text(),
         ),
     )
     .evidence(seen.clone())
@@ -193,12 +193,9 @@ pub fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding
                 .and_then(|h| username_form(&h.value, protocol))
                 == Some(UsernameForm::LocalPart);
             if !local_part_wanted {
-                out.push(super::check_username::refused_short_username(
-                    &subject,
-                    u,
-                    seen,
-                    "your-domain",
-                ));
+                if let Some(f) = out.last_mut() {
+                    super::check_username::unproven_short_username(f, u, "your-domain");
+                }
             }
         }
     }
@@ -543,14 +540,18 @@ mod tests {
             "PLAIN",
             true,
         );
-        let codes: Vec<String> = login(&p, p.login.as_ref().unwrap(), &s)
-            .into_iter()
-            .map(|f| f.code)
-            .collect();
-        assert_eq!(
-            codes,
-            vec!["auth.bad-credentials", "auth.username-not-address"]
+        let found = login(&p, p.login.as_ref().unwrap(), &s);
+        let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, vec!["auth.bad-credentials"]);
+        assert!(
+            found[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("mxray could not retry it as a full address")),
+            "{:?}",
+            found[0].evidence
         );
+        assert!(found[0].fix.ends_with("use `alice@your-domain`."));
     }
 
     fn codes_of(p: &PortProbe, s: &ClientSettings) -> Vec<Finding> {

@@ -127,28 +127,20 @@ pub fn retry_worked(l: &LoginAttempt, subject: &str, s: &ClientSettings) -> Opti
     )))
 }
 
-/// A refused login with `user`, a username without @: the full address `USER@domain` is the
-/// thing to try; `seen` is the refusal as the transcript shows it.
-pub fn refused_short_username(
-    subject: &str,
-    user: &SettingValue,
-    seen: String,
-    domain: &str,
-) -> Finding {
-    Finding::new(
-        NOT_ADDRESS,
-        subject,
-        format!(
-            "the login failed with the username `{}`, which is not a full e-mail address",
-            user.value
-        ),
-    )
-    .evidence(format!("username from {}", user.source))
-    .evidence(seen)
-    .fix(format!(
-        "Retry with the full address as the username, e.g. `{}@{domain}`.",
+/// A refused login with `user`, a username without @, that could not be retried as a full
+/// address (no domain known, e.g. the host is an IP address): nothing shows the username form
+/// is wrong — a server whose real usernames are short answers a wrong password the same way —
+/// so the bad-credentials finding `f` only says what is not known and what to try.
+pub fn unproven_short_username(f: &mut Finding, user: &SettingValue, domain: &str) {
+    f.evidence.push(format!(
+        "the username `{}` has no @ and mxray could not retry it as a full address (no mail \
+         domain known), so whether the server wants one is not known",
         user.value
-    ))
+    ));
+    f.fix = format!(
+        "{} If the server's usernames are full e-mail addresses, use `{}@{domain}`.",
+        f.fix, user.value
+    );
 }
 
 /// Reconciles the static finding with the logins: an accepted login proves the form right (the

@@ -59,6 +59,7 @@ pub fn server_with_controls(
     net::ipv6(ev, &mut out);
     net::unoffered(ev, &mut out);
     certs::all(ev, now, &mut out);
+    crate::knowledge::server_fixes::apply(&seen.probes, &mut out);
     out
 }
 

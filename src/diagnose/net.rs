@@ -114,8 +114,15 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         );
     }
     let slow_ms = ev.options.slow_threshold_ms;
-    if let Some(ph) = p
+    // Servers hold back the answer to a failed login on purpose (Dovecot 0.5 s, Courier 5 s,
+    // Exim and Postfix by configuration) against password guessing: slowness is judged from
+    // the dialogue before the login, never from the login and what follows it.
+    let before_login = p
         .phases
+        .iter()
+        .position(|ph| ph.phase == PhaseName::Login)
+        .unwrap_or(p.phases.len());
+    if let Some(ph) = p.phases[..before_login]
         .iter()
         .filter(|ph| ph.outcome.is_ok() && ph.duration_ms >= slow_ms)
         .filter(|ph| {
@@ -296,5 +303,60 @@ pub fn phase_words(p: PhaseName) -> &'static str {
         PhaseName::RelayTest => "relay test",
         PhaseName::Login => "login (AUTH)",
         PhaseName::Send => "test message (MAIL, RCPT, DATA)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// One probe with phases of (name, milliseconds), all answered.
+    fn evidence(phases: &[(&str, u64)]) -> ServerEvidence {
+        let phases: Vec<_> = phases
+            .iter()
+            .map(|(n, ms)| json!({"phase": n, "start_ms": 0, "duration_ms": ms, "outcome": {"kind": "ok"}}))
+            .collect();
+        serde_json::from_value(json!({
+            "host": "mail.example.com",
+            "options": {"timeout_ms": 10000, "helo": "x", "tls_name": null, "resolvers": [],
+                "ports": [], "families": ["ipv4"], "legacy_tls": false, "slow_threshold_ms": 1000,
+                "expiry_warning_days": 21},
+            "resolution": {"ip_literal": false, "a": null, "aaaa": null, "addresses": []},
+            "probes": [{"address": "192.0.2.1", "port": 995, "role": "pop3s", "explicit": true,
+                "phases": phases, "duration_ms": 1, "transcript": []}],
+        }))
+        .unwrap()
+    }
+
+    fn slow(phases: &[(&str, u64)]) -> Vec<String> {
+        let ev = evidence(phases);
+        let mut out = Vec::new();
+        probe(&ev, &ev.probes[0], &mut out);
+        out.into_iter()
+            .filter(|f| f.code == "net.slow")
+            .map(|f| f.summary)
+            .collect()
+    }
+
+    #[test]
+    fn a_held_back_login_refusal_is_not_slowness() {
+        // Courier's 5 s after a wrong password, twice (the full-address retry), then QUIT.
+        let after_login = [
+            ("connect", 1),
+            ("tls_handshake", 20),
+            ("greeting", 5),
+            ("capability", 1),
+            ("login", 5006),
+            ("login", 5000),
+            ("quit", 1),
+        ];
+        assert!(slow(&after_login).is_empty());
+        // A slow phase before the login still counts.
+        let before = [("connect", 1), ("greeting", 3000), ("login", 5006)];
+        assert_eq!(
+            slow(&before),
+            vec!["the greeting took 3.0 s (slow threshold 1.0 s)"]
+        );
     }
 }

@@ -4,6 +4,8 @@ pub mod hosts;
 pub mod providers;
 pub mod replies;
 pub mod replies_mailbox;
+pub mod server_fixes;
+pub mod server_software;
 
 mod ispdb_data;
 pub mod provider_db;

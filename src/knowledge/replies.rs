@@ -87,7 +87,21 @@ pub static RULES: &[Rule] = &[
             "too many login",
             "rate limit",
         ],
-        basic: &[454, 421],
+        basic: &[],
+    },
+    // RFC 4954 §6: 454 4.7.0 "Temporary authentication failure"; Exim's `435 Unable to
+    // authenticate at present` when its authenticator's backend fails. Any other 4xx lands
+    // here too (see `classify`): a temporary refusal that does not say it is throttling.
+    Rule {
+        finding: TEMPORARY,
+        enhanced: &[],
+        phrases: &[
+            "temporary authentication failure",
+            "unable to authenticate at present",
+            "authentication backend",
+            "temporarily unavailable",
+        ],
+        basic: &[],
     },
     Rule {
         finding: "auth.sender-not-owned",
@@ -116,6 +130,22 @@ pub static RULES: &[Rule] = &[
         basic: &[535],
     },
 ];
+
+/// A login refused because the server could not check the password right now.
+pub const TEMPORARY: &str = "auth.temporary-failure";
+
+/// The summary of a refused login: `server` is how the finding names it ("server", "POP3
+/// server"). A temporary failure says what it is, not that the password was refused.
+pub fn refusal_summary(code: &str, server: &str, reply: &str) -> String {
+    if code == TEMPORARY {
+        format!(
+            "the {server} could not check the password right now: its authentication backend is \
+             failing ({reply})"
+        )
+    } else {
+        format!("the {server} refused the login: {reply}")
+    }
+}
 
 /// The reply's text: lines without their code prefix, joined, lower-case, single-spaced.
 fn normalise(reply: &Reply) -> String {
@@ -189,6 +219,11 @@ pub fn classify(reply: &Reply) -> Option<&'static str> {
                 .find(|r| code.is_some_and(|c| r.basic.contains(&c)))
         })
         .map(|r| r.finding)
+        .or(match code {
+            // A 4xx is temporary, but only its words can say the cause is throttling.
+            Some(c) if (400..500).contains(&c) => Some(TEMPORARY),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -299,9 +334,10 @@ mod tests {
             c(&["454 4.7.0 Too many login attempts, please try again later. - gsmtp"]),
             Some("auth.rate-limited")
         );
+        // Temporary, but nothing in the words says throttling.
         assert_eq!(
             c(&["421 4.7.0 Try again later, closing connection. (AUTH) - gsmtp"]),
-            Some("auth.rate-limited")
+            Some(TEMPORARY)
         );
         assert_eq!(
             c(&["550 5.7.1 too many failed logins from your address"]),
@@ -353,6 +389,28 @@ mod tests {
         );
         // Whole words: "unsuccessfully" is not "unsuccessful".
         assert_eq!(c(&["500 authentication unsuccessfully parsed"]), None);
+    }
+
+    #[test]
+    fn temporary_failures_are_not_rate_limits() {
+        for r in [
+            &["435 Unable to authenticate at present"][..],
+            &["454 4.7.0 Temporary authentication failure"],
+            &["454 4.3.0 Temporary authentication failure"],
+            &["454 4.7.0 no"],
+            &["421 4.3.2 Service not available"],
+            &["432 4.7.12 A password transition is needed"],
+        ] {
+            assert_eq!(c(r), Some(TEMPORARY), "{r:?}");
+        }
+        assert_eq!(
+            c(&["451 4.7.0 Too many authentication failures, slow down"]),
+            Some("auth.rate-limited")
+        );
+        assert_eq!(
+            c(&["535 5.7.8 Authentication failed"]),
+            Some("auth.bad-credentials")
+        );
     }
 
     #[test]

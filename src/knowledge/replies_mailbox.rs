@@ -72,14 +72,27 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         finding: "auth.rate-limited",
-        codes: &["in-use", "unavailable", "limit", "sys/temp"],
+        codes: &["in-use", "limit"],
         words: &[
             &["too many login"],
             &["too many failed"],
             &["too many authentication"],
             &["too many connections"],
-            &["try again later"],
             &["rate limit"],
+        ],
+    },
+    // RFC 5530 UNAVAILABLE ("a subsystem is down") and RFC 3206 SYS/TEMP: the server could not
+    // check the password (Dovecot: `NO [UNAVAILABLE] Temporary authentication failure.`).
+    // After the rate-limit rule, so a temporary refusal that says it is throttling stays that.
+    Rule {
+        finding: "auth.temporary-failure",
+        codes: &["unavailable", "sys/temp"],
+        words: &[
+            &["temporary authentication failure"],
+            &["temporary failure"],
+            &["temporary problem"],
+            &["temporarily unavailable"],
+            &["try again later"],
         ],
     },
     Rule {
@@ -284,7 +297,7 @@ mod tests {
         );
         assert_eq!(
             imap(&["m5 NO [UNAVAILABLE] Temporary authentication failure. [host:2026-11-23]"]),
-            Some("auth.rate-limited")
+            Some("auth.temporary-failure")
         );
     }
 
@@ -304,6 +317,14 @@ mod tests {
         );
         assert_eq!(
             pop("-ERR [SYS/TEMP] Too many login attempts, slow down"),
+            Some("auth.rate-limited")
+        );
+        assert_eq!(
+            pop("-ERR [SYS/TEMP] Authentication backend unavailable"),
+            Some("auth.temporary-failure")
+        );
+        assert_eq!(
+            imap(&["m5 NO [UNAVAILABLE] Too many login attempts, try again later"]),
             Some("auth.rate-limited")
         );
         assert_eq!(pop("-ERR nope"), Some("auth.bad-credentials"));

@@ -39,7 +39,8 @@ done
 newkey "$C/weakkey.key" 1024 & pids+=($!)
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RIG_CA_DIR/intermediate.key" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
-SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain tlsaok tlsabad mta-sts)
+SHARED=(plainauth closed legacy soon future banner oldtls chain fullchain tlsaok tlsabad mta-sts
+  exim eximbad eximbad-expired aiosmtpd courier courierbad courierdown)
 for n in "${SHARED[@]}"; do cp "$C/mail.key" "$C/$n.key"; done
 
 stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
@@ -96,6 +97,14 @@ sign banner banner.mxray.test & pids+=($!)
 sign oldtls oldtls.mxray.test & pids+=($!)
 sign tlsaok tlsaok.mxray.test & pids+=($!)
 sign tlsabad tlsabad.mxray.test & pids+=($!)
+# The other servers (up_other.sh): clean leaves, eximbad's expired one for its port 25 and
+# courierbad's self-signed one.
+sign exim exim.mxray.test & pids+=($!)
+sign eximbad eximbad.mxray.test & pids+=($!)
+sign eximbad-expired eximbad.mxray.test 20210101000000Z 20220101000000Z & pids+=($!)
+sign aiosmtpd aiosmtpd.mxray.test & pids+=($!)
+sign courier courier.mxray.test & pids+=($!)
+sign courierdown courierdown.mxray.test & pids+=($!)
 # nginx's names: every record of the zone with A 127.0.0.30 (MTA-STS policy hosts
 # mta-sts.DOMAIN, autoconfig hosts), under its block's $ORIGIN, except lines marked "left out
 # of the certificate" (the bad-certificate case).
@@ -116,6 +125,9 @@ openssl req -x509 -config "$CONF" -key "$C/selfsigned.key" -sha256 -days 365 \
   -addext "extendedKeyUsage=serverAuth" \
   -addext "subjectAltName=DNS:selfsigned.mxray.test" \
   -out "$C/selfsigned.pem"
+openssl req -x509 -config "$CONF" -key "$C/courierbad.key" -sha256 -days 365 \
+  -subj "/CN=courierbad.mxray.test" -addext "subjectAltName=DNS:courierbad.mxray.test" \
+  -out "$C/courierbad.pem"
 for p in "${pids[@]}"; do wait "$p"; done
 
 for n in mail expired wrongname selfsigned weakkey "${SHARED[@]}"; do

@@ -4,8 +4,11 @@
 # and developers can call it before every rig start.
 set -euo pipefail
 
-# libxml2-utils: xmllint validates the JUnit output against schema/junit.xsd.
-PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx libxml2-utils)
+PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx
+  # xmllint validates the JUnit output against schema/junit.xsd.
+  libxml2-utils
+  # Libraries of the unpacked Exim and Courier (install_other.sh), and aiosmtpd's venv.
+  libidn12 libltdl7 libgamin0 python3-venv)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -16,7 +19,7 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install.sh: all rig packages present"
-  exit 0
+  exec "$(dirname "${BASH_SOURCE[0]}")/install_other.sh"
 fi
 
 if [[ $EUID -ne 0 ]]; then
@@ -41,3 +44,4 @@ echo "install.sh: installing ${missing[*]}"
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
 echo "install.sh: done"
+exec "$(dirname "${BASH_SOURCE[0]}")/install_other.sh"

@@ -11,6 +11,8 @@ if [[ ! $RIG =~ ^/[A-Za-z0-9._/-]+$ || $RIG == / || ${#RIG} -gt 70 ]]; then
   exit 2
 fi
 RIG=${RIG%/}
+# Where install_other.sh unpacked Exim and Courier and made aiosmtpd's venv.
+OPT=${MXRAY_RIG_OPT:-/opt/mxray-rig}
 
 # daemon name, pid file, expected /proc/PID/comm (guards against a recycled pid).
 PIDFILES=(
@@ -18,7 +20,18 @@ PIDFILES=(
   "dovecot|$RIG/dovecot/run/master.pid|dovecot"
   "knot|$RIG/knot/run/knot.pid|knotd"
   "nginx|$RIG/nginx/nginx.pid|nginx"
+  "exim|$RIG/exim/exim/exim.pid|exim4"
+  "eximbad|$RIG/exim/eximbad/exim.pid|exim4"
+  "aiosmtpd|$RIG/aiosmtpd.pid|python"
+  "courier-authdaemond|$RIG/courier/pids/authdaemond.pid|authdaemond"
 )
+# Courier: one couriertcpd per host and port (courier.sh).
+for _h in courier courierbad courierdown; do
+  for _p in imap imaps pop3 pop3s; do
+    PIDFILES+=("courier-$_h-$_p|$RIG/courier/pids/$_h-$_p.pid|couriertcpd")
+  done
+done
+unset _h _p
 
 # alive PID: running and not a zombie (a killed daemon can linger as Z here).
 alive() {

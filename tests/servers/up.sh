@@ -37,6 +37,11 @@ for a in 127.0.0.10 '[::1]'; do for p in 110 143 993 995; do EXPECTED+=("dovecot
 EXPECTED+=("nginx tcp 127.0.0.30:443" "nginx tcp 127.0.0.30:80")
 while read -r l; do EXPECTED+=("postfix tcp $l"); done \
   < <(awk '$2 == "inet" {print $1}' "$HERE/conf/master.cf")
+# The other servers (up_other.sh).
+for a in 127.0.0.50 127.0.0.51; do for p in 25 587 465; do EXPECTED+=("exim tcp $a:$p"); done; done
+EXPECTED+=("exim tcp 127.0.0.51:2525")
+EXPECTED+=("aiosmtpd tcp 127.0.0.52:587" "aiosmtpd tcp 127.0.0.52:465" "aiosmtpd tcp 127.0.0.54:587")
+for a in 127.0.0.55 127.0.0.56 127.0.0.58; do for p in 110 143 993 995; do EXPECTED+=("courier tcp $a:$p"); done; done
 
 # missing: prints the EXPECTED entries that are not listening right now.
 missing() {
@@ -124,6 +129,7 @@ start nginx nginx -p "$RIG/nginx" -c "$RIG/nginx/nginx.conf" -e "$RIG/log/nginx.
 
 render dovecot.conf "$RIG/dovecot/dovecot.conf"
 start dovecot dovecot -c "$RIG/dovecot/dovecot.conf" || fail dovecot "dovecot did not start"
+"$HERE/up_other.sh" "$PASSWORD" || fail other "the other servers did not start (up_other.sh)"
 wait "$postfix_job" || fail postfix "postfix start failed"
 
 # --- readiness (bounded) ------------------------------------------------------
@@ -195,6 +201,12 @@ for d in postfix dovecot knot nginx; do
     fail "$d" "problems logged at start:"$'\n'"$(head -5 <<<"$bad")"
   fi
 done
+for f in "$RIG"/log/exim/*-panic.log "$RIG"/log/courier-*.log "$RIG/log/aiosmtpd.log"; do
+  [[ -e $f ]] || continue
+  if bad=$(grep -iE 'warning|error|fatal|panic|critical|traceback' "$f"); then
+    fail other "problems logged at start in $f:"$'\n'"$(head -5 <<<"$bad")"
+  fi
+done
 
 # --- hand-over ------------------------------------------------------------------
 printf 'export %s=%q\n' \
@@ -232,5 +244,11 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   oldtls      127.0.0.27        smtp 25, STARTTLS with only TLS 1.0/1.1
   tlsaok      127.0.0.31        smtp 25 (clean), TLSA 3 1 1 matching its key
   tlsabad     127.0.0.32        smtp 25 (clean), TLSA 3 1 1 matching nothing
+  exim        127.0.0.50        Exim 25/587/465 (clean; user alice)
+  eximbad     127.0.0.51        Exim 25 expired cert + TLS 1.0/1.1, 587 AUTH before TLS, 435 on AUTH, 2525 no TLS
+  aiosmtpd    127.0.0.52        aiosmtpd 587/465 (clean; user alice); aiosmtpdbad .54: 587 no TLS, AUTH in clear
+  courier     127.0.0.55        Courier IMAP 143/993, POP3 110/995 (TLS required; user alice)
+  courierbad  127.0.0.56        Courier, plaintext login allowed, self-signed cert, TLS 1.0/1.1
+  courierdown 127.0.0.58        Courier whose authdaemond is down: every login gets a temporary problem
   users       alice@mxray.test / $PASSWORD, bob@mxray.test / $PASSWORD2
 SUMMARY

@@ -107,10 +107,11 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         severity: Severity::Warning,
         title: "Too many login attempts: the server asks to wait",
         severity_rule: None,
-        what: "The server refused the login for now with a temporary error such as `454 4.7.0 Too \
-            many login attempts, please try again later` or `421 4.7.0 Try again later`. It is \
-            throttling logins from this account or address, usually after several failures or \
-            very frequent reconnects.",
+        what: "The server refused the login for now with a temporary error that says it is \
+            throttling, such as `454 4.7.0 Too many login attempts, please try again later`. It \
+            limits logins from this account or address, usually after several failures or very \
+            frequent reconnects. (A temporary error without such words is \
+            auth.temporary-failure.)",
         why: "Sending and fetching fail until the limit expires, which takes minutes to hours. A \
             client that keeps retrying with a wrong password extends the block.",
         fix: "Stop retrying: close other mail apps and scripts that use the same account, wait 15 \
@@ -118,6 +119,24 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             messages over one logged-in connection instead of logging in for each message, and \
             back off exponentially after 4xx replies.",
         references: &["RFC 4954 §6", "RFC 5321 §4.2.1"],
+    },
+    CodeInfo {
+        code: "auth.temporary-failure",
+        severity: Severity::Error,
+        title: "The server could not check the password right now",
+        severity_rule: None,
+        what: "The login did not succeed: the server gave a temporary error that does not say it \
+            is throttling, e.g. Exim's `435 Unable to authenticate at present`, `454 4.7.0 \
+            Temporary authentication failure` or IMAP `NO [UNAVAILABLE]`. Its authentication \
+            backend (password file, database, LDAP, SASL daemon) is failing.",
+        why: "No client can log in while it lasts, with the right password or not, so no mail is \
+            sent or fetched. Whether the password is right is not known yet.",
+        fix: "Server admin: find the authenticator's error in the mail server's log at the time \
+            of the login and repair the backend it names. Exim: the `server_condition` lookup \
+            (its file or database must exist and be readable by the Exim user). Dovecot SASL: \
+            `doveadm auth test USER`. Cyrus SASL: `testsaslauthd`. Courier: `authtest USER`. \
+            Users: try again later.",
+        references: &["RFC 4954 §6", "RFC 5530 §3", "RFC 3206"],
     },
     CodeInfo {
         code: "auth.sender-not-owned",

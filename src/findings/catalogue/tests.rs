@@ -63,6 +63,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("auth.protocol-disabled", 'E'),
     ("auth.sender-not-owned", 'E'),
     ("auth.rate-limited", 'W'),
+    ("auth.temporary-failure", 'E'),
     ("spf.missing", 'W'),
     ("spf.multiple-records", 'E'),
     ("spf.syntax", 'E'),
