@@ -100,6 +100,9 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             "  sending IP {} (MAIL FROM {}): {verdict}",
             e.ip, e.mail_from
         );
+        if let Some(x) = &e.explanation {
+            let _ = writeln!(s, "    the domain explains: \"{x}\"");
+        }
         for line in &e.path {
             let _ = writeln!(s, "    {}", line.dimmed());
         }

@@ -68,6 +68,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("spf.too-many-lookups", 'E'),
     ("spf.void-lookups", 'E'),
     ("spf.include-broken", 'E'),
+    ("spf.include-loop", 'E'),
     ("spf.permissive-all", 'E'),
     ("spf.ptr-used", 'W'),
     ("spf.sender-not-permitted", 'E'),
