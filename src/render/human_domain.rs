@@ -41,6 +41,9 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             "no TLSA records".dimmed().to_string()
         } else if *area == "STARTTLS" && !ev.options.probe {
             "not checked (--no-probe)".dimmed().to_string()
+        } else if worst.is_none() && unchecked(area, ev) {
+            // Records that could not be fetched are no pass.
+            "could not check (DNS lookup failed)".yellow().to_string()
         } else {
             match worst {
                 Some(Severity::Error) => "FAIL".red().bold().to_string(),
@@ -123,7 +126,19 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         .iter()
         .filter(|d| !d.lookup.records.is_empty())
         .collect();
-    if found.is_empty() {
+    let failed = ev
+        .dkim
+        .selectors
+        .iter()
+        .filter(|d| d.lookup.records.is_empty() && d.lookup.status.is_failure())
+        .count();
+    if failed > 0 {
+        let _ = writeln!(
+            s,
+            "  could not check {failed} of {} selector(s): the lookups failed",
+            ev.dkim.selectors.len()
+        );
+    } else if found.is_empty() {
         let _ = writeln!(
             s,
             "  no key at {} selector(s) tried",
@@ -162,6 +177,18 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             }
             _ => {}
         }
+    }
+}
+
+/// The area's records could not be looked up at all.
+fn unchecked(area: &str, ev: &DomainEvidence) -> bool {
+    match area {
+        "SPF" => ev.spf.tree.records.is_empty() && ev.spf.tree.lookup.status.is_failure(),
+        "DMARC" => {
+            ev.dmarc.lookups.iter().all(|l| l.records.is_empty())
+                && ev.dmarc.lookups.iter().any(|l| l.status.is_failure())
+        }
+        _ => false,
     }
 }
 

@@ -23,6 +23,23 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
     },
     CodeInfo {
+        code: "dkim.lookup-failed",
+        severity: Severity::Warning,
+        title: "The DKIM key lookups failed",
+        severity_rule: None,
+        what: "The DNS lookups of the DKIM selectors timed out or failed (SERVFAIL, refused), so \
+            mxray could not tell whether a key is published. This is not the same as no key: the \
+            evidence names the lookups and how they failed.",
+        why: "Receivers whose lookups fail the same way treat signatures as a temporary error \
+            (\"temperror\"), and DMARC cannot pass on DKIM; the domain's name servers may be \
+            down, overloaded or broken for these names.",
+        fix: "Check that the domain's name servers answer: `dig +short TXT \
+            SELECTOR._domainkey.example.com` against each of them (`dig NS example.com`). Fix \
+            or replace a server that times out or answers SERVFAIL, then run mxray again; try \
+            `--resolver` with another resolver to rule out the local one.",
+        references: &["RFC 6376 §6.1.2", "RFC 6376 §3.6.2.2"],
+    },
+    CodeInfo {
         code: "dkim.not-found",
         severity: Severity::Info,
         title: "No DKIM key found at the checked selectors",

@@ -73,6 +73,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("spf.ptr-used", 'W'),
     ("spf.sender-not-permitted", 'E'),
     ("dkim.not-found", 'I'),
+    ("dkim.lookup-failed", 'W'),
     ("dkim.key-weak", 'W'),
     ("dkim.revoked", 'W'),
     ("dkim.testing", 'W'),
