@@ -560,6 +560,56 @@ fn dkim_rsa_1024_is_weak() {
     assert_eq!(ev.dkim.selectors[0].source, "given");
 }
 
+/// A 64 KB record with a 384,000-bit modulus is fetched (over TCP) and judged unusable: DKIM
+/// fails, never passes.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_absurd_key_size_is_invalid_not_a_pass() {
+    let (r, code) = domain_json(
+        "dkimbig.mxray.test",
+        &["--no-probe", "--dkim-selector", "big"],
+    );
+    assert_codes(&r, &["dkim.key-invalid"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dkim.key-invalid");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "big._domainkey.dkimbig.mxray.test");
+    assert!(
+        f.summary.contains("the RSA key is 384000 bits"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence,
+        ["RSA modulus: 384000 bits", "record: 64070 characters"]
+    );
+    let rig = Rig::get();
+    let mut args: Vec<String> = [
+        "domain",
+        "dkimbig.mxray.test",
+        "--no-probe",
+        "--dkim-selector",
+        "big",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(rig.base_args());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = |p: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(p))
+            .map(str::trim)
+    };
+    assert_eq!(line("DKIM "), Some("DKIM        FAIL"), "{}", run.stdout);
+    assert_eq!(
+        line("big._domainkey"),
+        Some("big._domainkey (given): RSA 384000-bit, unusable")
+    );
+}
+
 #[test]
 #[ignore = "needs the real-server rig: tests/run.sh"]
 fn dkim_rsa_2048_is_fine() {

@@ -157,7 +157,12 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
                 };
                 let bits = k.key_bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
                 let testing = if k.testing { ", testing (t=y)" } else { "" };
-                format!("{kind}{bits}{testing}")
+                let unusable = if k.key_error.is_some() {
+                    ", unusable"
+                } else {
+                    ""
+                };
+                format!("{kind}{bits}{testing}{unusable}")
             }
             Err(e) => format!("does not parse: {}", e.message),
         };

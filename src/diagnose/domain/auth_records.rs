@@ -56,6 +56,22 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 .evidence(text.chars().take(200).collect::<String>()),
             ),
             Ok(k) => {
+                if let (Some(err), true) = (&k.key_error, k.absurd_size()) {
+                    let size = match k.key_bits {
+                        Some(bits) => format!("RSA modulus: {bits} bits"),
+                        None => format!("p=: {} characters", k.public_key.len()),
+                    };
+                    out.push(
+                        Finding::new(
+                            "dkim.key-invalid",
+                            &name,
+                            format!("the DKIM key at `{}` is unusable: {err}", s.selector),
+                        )
+                        .evidence(size)
+                        .evidence(format!("record: {} characters", text.len())),
+                    );
+                    continue;
+                }
                 if let Some(err) = &k.key_error {
                     out.push(Finding::new(
                         "dkim.syntax",

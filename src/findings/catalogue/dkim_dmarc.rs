@@ -5,6 +5,22 @@ use crate::findings::Severity;
 
 pub(super) static ENTRIES: &[CodeInfo] = &[
     CodeInfo {
+        code: "dkim.key-invalid",
+        severity: Severity::Error,
+        title: "The DKIM key has an impossible size",
+        severity_rule: None,
+        what: "The DKIM record holds an RSA key far larger than any signer makes or verifier \
+            accepts (over 8192 bits), or a `p=` value longer than a DNS record can hold. Such a \
+            record is usually generated junk, a test, or an attempt to make verifiers waste time.",
+        why: "Verifiers refuse the key, so every signature made with this selector fails DKIM and \
+            DMARC may reject or quarantine the mail. A record this large also needs TCP to be \
+            fetched, which some resolvers do not do.",
+        fix: "Publish the key your signer really uses, a 2048-bit RSA key (`opendkim-genkey -b \
+            2048 -s SELECTOR -d example.com`, or your provider's DKIM page), in place of this \
+            record. Keys above 4096 bits are not required to verify anywhere (RFC 8301).",
+        references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
+    },
+    CodeInfo {
         code: "dkim.key-weak",
         severity: Severity::Warning,
         title: "The DKIM key is too short",

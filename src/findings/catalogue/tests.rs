@@ -74,6 +74,7 @@ const PUBLISHED: &[(&str, char)] = &[
     ("spf.sender-not-permitted", 'E'),
     ("dkim.not-found", 'I'),
     ("dkim.lookup-failed", 'W'),
+    ("dkim.key-invalid", 'E'),
     ("dkim.key-weak", 'W'),
     ("dkim.revoked", 'W'),
     ("dkim.testing", 'W'),
