@@ -4,7 +4,7 @@
 
 use super::dns::Dns;
 use crate::evidence::domain::SpfEvaluation;
-use crate::evidence::LookupStatus;
+use crate::evidence::{Lookup, LookupStatus};
 use crate::policy::spf::{self, DomainSpec, MacroPart, MechKind, Modifier, Qualifier, TermKind};
 use crate::policy::spf_macro::{
     expand, expand_explanation, expand_in, unusable_name, uses_ptr, Context, Sender,
@@ -153,10 +153,15 @@ async fn addresses(dns: &Dns, name: &str, ip: IpAddr, st: &mut State) -> Result<
 async fn validated_names(dns: &Dns, ip: IpAddr) -> Vec<String> {
     let rev = Name::from(ip).to_ascii();
     let ptr = dns.lookup(&rev, RecordType::PTR).await;
-    let names: Vec<String> = ptr.records.iter().take(MAX_PTR).cloned().collect();
+    let names = &ptr.records[..ptr.records.len().min(MAX_PTR)];
     let forward = futures::future::join_all(names.iter().map(|n| dns.lookup(n, family(ip)))).await;
+    confirmed(names, &forward, ip)
+}
+
+/// The PTR names whose forward lookup (same order) holds `ip`.
+fn confirmed(names: &[String], forward: &[Lookup], ip: IpAddr) -> Vec<String> {
     names
-        .into_iter()
+        .iter()
         .zip(forward)
         .filter(|(_, f)| {
             f.records
@@ -522,6 +527,38 @@ mod tests {
         let v6: IpAddr = "2001:db8::5".parse().unwrap();
         assert!(in_net(v6, "2001:db8::".parse().unwrap(), 32));
         assert!(!in_net(v6, "2001:db9::".parse().unwrap(), 32));
+    }
+
+    fn answer(name: &str, status: LookupStatus, records: &[&str]) -> Lookup {
+        Lookup {
+            name: name.into(),
+            rtype: "A".into(),
+            status,
+            records: records.iter().map(|r| r.to_string()).collect(),
+            duration_ms: 0,
+            error: None,
+        }
+    }
+
+    /// §5.5: a name is validated when its addresses hold the sender; a failed forward lookup
+    /// skips the name.
+    #[test]
+    fn only_forward_confirmed_names_are_validated() {
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let names: Vec<String> = ["Mail.Example.com.", "other.example", "down.example"]
+            .map(String::from)
+            .to_vec();
+        let forward = [
+            answer(
+                "mail.example.com",
+                LookupStatus::Ok,
+                &["192.0.2.9", "192.0.2.7"],
+            ),
+            answer("other.example", LookupStatus::Ok, &["192.0.2.8"]),
+            answer("down.example", LookupStatus::Timeout, &[]),
+        ];
+        assert_eq!(confirmed(&names, &forward, ip), ["mail.example.com"]);
+        assert!(confirmed(&names, &[], ip).is_empty());
     }
 
     /// §7.3: `%{p}` prefers the domain itself, then a subdomain of it, then any validated name.
