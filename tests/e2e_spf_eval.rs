@@ -281,3 +281,50 @@ fn a_fail_carries_the_exp_explanation() {
         "exp=why.expbad.mxray.test: ignored (2 TXT records, one is required)"
     ));
 }
+
+/// §6.2: the exp= of an included record never explains the outer result.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn an_included_records_exp_is_not_used() {
+    let (_, e) = evaluations("expinc.mxray.test", &["192.0.2.9"], &[]);
+    assert_eq!(e[0].result, "fail", "{:#?}", e[0].path);
+    assert_eq!(
+        e[0].explanation.as_deref(),
+        Some("the outer record's explanation")
+    );
+    assert!(
+        !has_line(&e[0], "the included record's explanation"),
+        "{:#?}",
+        e[0].path
+    );
+}
+
+/// A redirect to itself is a loop: the walk says so and evaluation stops at the lookup limit.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn a_redirect_loop_is_a_loop_and_a_permerror() {
+    let (r, e) = evaluations("redirloop.mxray.test", &["192.0.2.9"], &[]);
+    assert_eq!(e[0].result, "permerror");
+    assert_eq!(e[0].lookups, 11);
+    assert!(has_line(
+        &e[0],
+        "redirect=redirloop.mxray.test: lookup 11 exceeds the limit of 10 → permerror"
+    ));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "spf.include-loop")
+        .expect("spf.include-loop");
+    assert_eq!(
+        f.evidence,
+        ["root:redirloop.mxray.test → redirect:redirloop.mxray.test"]
+    );
+}
+
+/// §7.1: `%%`, `%_` and `%-` expand to `%`, a space and `%20`, asked as they are.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn escapes_in_a_target_are_asked_byte_for_byte() {
+    let (_, e) = evaluations("mania.mxray.test", &["127.0.0.10"], &[]);
+    assert_eq!(e[0].result, "pass", "{:#?}", e[0].path);
+}
