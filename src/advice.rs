@@ -134,6 +134,8 @@ pub enum AreaState {
     Fail,
     /// Nothing to judge (not asked for, or nothing published): never shown as a pass.
     NotChecked,
+    /// The records could not be fetched (DNS failure, timeout): no pass either.
+    CouldNotCheck,
 }
 
 /// The SPF tree's totals (RFC 7208 §4.6.4).
@@ -161,4 +163,7 @@ pub struct DkimKey {
     pub revoked: bool,
     #[serde(default)]
     pub testing: bool,
+    /// The key parses but no verifier would use it (e.g. an absurd RSA size).
+    #[serde(default)]
+    pub unusable: bool,
 }

@@ -203,10 +203,13 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
     for z in &args.dnsbl_zones {
         cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
     }
-    let mail_from = args
-        .mail_from
-        .clone()
-        .unwrap_or_else(|| format!("postmaster@{domain}"));
+    let helo = args.net.helo.clone().unwrap_or_else(|| domain.clone());
+    let mail_from = match args.mail_from.as_deref().map(str::trim) {
+        None => format!("postmaster@{domain}"),
+        // RFC 7208 §2.4: the null sender (bounces) is checked as postmaster at the HELO name.
+        Some("" | "<>") => format!("postmaster@{helo}"),
+        Some(a) => a.trim_matches(['<', '>']).to_string(),
+    };
     if !mail_from.contains('@') {
         anyhow::bail!("--mail-from {mail_from:?} is not an address (local@domain)");
     }
@@ -216,7 +219,7 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
         .map(|ip| crate::policy::spf_macro::Sender {
             ip: *ip,
             mail_from: mail_from.clone(),
-            helo: args.net.helo.clone().unwrap_or_else(|| domain.clone()),
+            helo: helo.clone(),
         })
         .collect();
     let dnsbl_zones: Vec<String> = if !args.dnsbl_zones.is_empty() {

@@ -63,7 +63,8 @@ pub struct DomainArgs {
     /// with the path through the tree that decided it.
     #[arg(long = "sending-ip", value_name = "IP")]
     pub sending_ips: Vec<std::net::IpAddr>,
-    /// MAIL FROM for `--sending-ip` evaluation and macros (default postmaster@DOMAIN).
+    /// MAIL FROM for `--sending-ip` evaluation and macros (default postmaster@DOMAIN; '' is
+    /// the null sender, evaluated as postmaster@HELO).
     #[arg(long, value_name = "ADDR")]
     pub mail_from: Option<String>,
     /// Look the mail servers' addresses up in DNS blocklists (a default list of well-known zones).

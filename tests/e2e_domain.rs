@@ -359,6 +359,73 @@ fn spf_syntax_error_points_at_the_term() {
     assert!(has_evidence(f, "v=spf1 mx ip4:1.2.3 -all"));
 }
 
+/// An include loop is a permerror for every sender: an error finding, never an SPF pass.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn an_include_loop_is_an_error_and_spf_does_not_pass() {
+    let (r, code) = domain_json("loop.mxray.test", &["--no-probe"]);
+    assert_codes(&r, &["spf.include-loop"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.include-loop");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "loop.mxray.test");
+    assert_eq!(
+        f.evidence,
+        ["root:loop.mxray.test → include:a.loop.mxray.test → include:loop.mxray.test"]
+    );
+    let (r, _) = domain_json(
+        "loop.mxray.test",
+        &["--no-probe", "--sending-ip", "127.0.0.10"],
+    );
+    assert_eq!(evidence(&r).spf.evaluations[0].result, "permerror");
+    assert_codes(&r, &["spf.include-loop", "spf.sender-not-permitted"]);
+    let rig = Rig::get();
+    let mut args = vec![
+        "domain".to_string(),
+        "loop.mxray.test".into(),
+        "--no-probe".into(),
+    ];
+    args.extend(rig.base_args());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let spf_line = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("SPF "));
+    assert_eq!(
+        spf_line.map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["SPF", "FAIL"]),
+        "{}",
+        run.stdout
+    );
+}
+
+/// §7.2: `c`, `r` and `t` outside explanation text make the record a permerror.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn explanation_only_macro_letters_in_a_mechanism_are_a_syntax_error() {
+    let (r, code) = domain_json(
+        "crt.mxray.test",
+        &["--no-probe", "--sending-ip", "127.0.0.10"],
+    );
+    assert_eq!(code, 1);
+    let f = finding(&r, "spf.syntax");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.summary.contains("`c` in `a:%{c}.crt.mxray.test`"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(evidence(&r).spf.evaluations[0].result, "permerror");
+    let f = finding(&r, "spf.sender-not-permitted");
+    assert!(
+        has_evidence(f, "a:%{c}.crt.mxray.test: uses the macro letter(s) `c`, allowed only in explanation text (§7.2) → permerror"),
+        "{:?}",
+        f.evidence
+    );
+}
+
 // --- DMARC ------------------------------------------------------------------------------------
 
 #[test]
@@ -491,6 +558,56 @@ fn dkim_rsa_1024_is_weak() {
         "only the given selector is tried"
     );
     assert_eq!(ev.dkim.selectors[0].source, "given");
+}
+
+/// A 64 KB record with a 384,000-bit modulus is fetched (over TCP) and judged unusable: DKIM
+/// fails, never passes.
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn dkim_absurd_key_size_is_invalid_not_a_pass() {
+    let (r, code) = domain_json(
+        "dkimbig.mxray.test",
+        &["--no-probe", "--dkim-selector", "big"],
+    );
+    assert_codes(&r, &["dkim.key-invalid"]);
+    assert_eq!(code, 1);
+    let f = finding(&r, "dkim.key-invalid");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.subject, "big._domainkey.dkimbig.mxray.test");
+    assert!(
+        f.summary.contains("the RSA key is 384000 bits"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence,
+        ["RSA modulus: 384000 bits", "record: 64070 characters"]
+    );
+    let rig = Rig::get();
+    let mut args: Vec<String> = [
+        "domain",
+        "dkimbig.mxray.test",
+        "--no-probe",
+        "--dkim-selector",
+        "big",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(rig.base_args());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = mxray(&refs);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = |p: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(p))
+            .map(str::trim)
+    };
+    assert_eq!(line("DKIM "), Some("DKIM        FAIL"), "{}", run.stdout);
+    assert_eq!(
+        line("big._domainkey"),
+        Some("big._domainkey (given): RSA 384000-bit, unusable")
+    );
 }
 
 #[test]

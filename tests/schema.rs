@@ -873,6 +873,7 @@ fn domain_evidence() -> DomainEvidence {
                 lookups: 3,
                 void_lookups: 0,
                 path: vec![format!("{DOMAIN}: v=spf1 mx ~all"), "  ~all matches → softfail".into()],
+                explanation: None,
             }],
         },
         dmarc: DmarcEvidence {

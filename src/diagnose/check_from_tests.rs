@@ -42,6 +42,7 @@ fn eval(ip: &str, result: &str) -> SpfEvaluation {
             "example.com: v=spf1 -all".into(),
             "  -all matches → fail".into(),
         ],
+        explanation: None,
     }
 }
 

@@ -102,6 +102,9 @@ pub struct SpfEvaluation {
     pub void_lookups: usize,
     /// The records and terms that decided the result, indented by include depth.
     pub path: Vec<String>,
+    /// For a fail: the domain's `exp=` explanation, macros expanded (RFC 7208 §6.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -73,6 +73,13 @@ pub struct DkimKey {
 }
 
 impl DkimKey {
+    /// The key is larger than any verifier accepts or any TXT record holds.
+    pub fn absurd_size(&self) -> bool {
+        self.public_key.len() > MAX_KEY_CHARS
+            || matches!(self.key_type, KeyType::Rsa)
+                && self.key_bits.is_some_and(|b| b > MAX_RSA_BITS)
+    }
+
     /// Whether the key may sign mail: `s=` absent, `*` or listing `email`.
     pub fn email_allowed(&self) -> bool {
         self.service_types.is_empty()
@@ -175,6 +182,14 @@ pub fn parse(txt: &str) -> Result<DkimKey, SyntaxError> {
         key.revoked = true;
         return Ok(key);
     }
+    if key.public_key.len() > MAX_KEY_CHARS {
+        // Only a saved report can carry more than one TXT record holds: not worth decoding.
+        key.key_error = Some(format!(
+            "p= is {} characters, more than a DNS TXT record can hold",
+            key.public_key.len()
+        ));
+        return Ok(key);
+    }
     match decode_base64(&key.public_key) {
         Err(e) => key.key_error = Some(format!("p= is not valid base64: {e}")),
         Ok(der) => {
@@ -182,8 +197,21 @@ pub fn parse(txt: &str) -> Result<DkimKey, SyntaxError> {
             (key.key_bits, key.key_format, key.key_error) = (facts.bits, facts.format, facts.error);
         }
     }
+    if let (KeyType::Rsa, Some(bits), None) = (&key.key_type, key.key_bits, &key.key_error) {
+        if bits > MAX_RSA_BITS {
+            key.key_error = Some(format!(
+                "the RSA key is {bits} bits: verifiers refuse keys over {MAX_RSA_BITS} bits \
+                 (RFC 8301 §3.2 asks them to handle 1024 to 4096)"
+            ));
+        }
+    }
     Ok(key)
 }
+
+/// The largest RSA key any verifier is known to accept; RFC 8301 §3.2 requires only 4096.
+pub const MAX_RSA_BITS: u32 = 8192;
+/// A TXT record's data is at most 65,535 octets (RFC 1035 §3.2.1): no `p=` can be longer.
+pub const MAX_KEY_CHARS: usize = 65_535;
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_ED25519: &str = "1.3.101.112";

@@ -263,3 +263,97 @@ fn random_mutations_never_panic() {
         "too few valid mutants: {parsed} parsed, {with_key} with a key"
     );
 }
+
+/// DER length octets (X.690 §8.1.3).
+fn der_len(n: usize) -> Vec<u8> {
+    if n < 128 {
+        return vec![n as u8];
+    }
+    let bytes: Vec<u8> = n
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
+    let mut out = vec![0x80 | bytes.len() as u8];
+    out.extend(bytes);
+    out
+}
+
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    out.extend(der_len(body.len()));
+    out.extend_from_slice(body);
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// An RSA SubjectPublicKeyInfo whose modulus has `bytes` octets (top bit set), exponent 65537.
+fn rsa_spki(bytes: usize) -> String {
+    let mut modulus = vec![0u8];
+    modulus.extend(std::iter::repeat_n(0xC5u8, bytes));
+    let rsa = der(0x30, &[der(0x02, &modulus), der(0x02, &[1, 0, 1])].concat());
+    let alg = der(
+        0x30,
+        &[
+            der(
+                0x06,
+                &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01],
+            ),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
+    let bits = der(0x03, &[&[0u8][..], &rsa].concat());
+    base64(&der(0x30, &[alg, bits].concat()))
+}
+
+#[test]
+fn the_test_key_builder_matches_a_real_key_layout() {
+    let k = key(&format!("v=DKIM1; p={}", rsa_spki(256)));
+    assert_eq!(k.key_bits, Some(2048));
+    assert_eq!(k.key_format, Some(KeyFormat::RsaSpki));
+    assert_eq!(k.key_error, None);
+}
+
+/// A 64 KB record holding a ~387,000-bit modulus is parsed (bounded: one pass over the text)
+/// and its key is unusable, never a fine key.
+#[test]
+fn absurd_rsa_keys_are_unusable() {
+    let p = rsa_spki(48_400);
+    assert!(p.len() > 64_000 && p.len() <= 65_535, "{}", p.len());
+    let k = key(&format!("v=DKIM1; k=rsa; p={p}"));
+    assert_eq!(k.key_bits, Some(387_200));
+    assert_eq!(
+        k.key_error.as_deref(),
+        Some("the RSA key is 387200 bits: verifiers refuse keys over 8192 bits (RFC 8301 §3.2 asks them to handle 1024 to 4096)")
+    );
+    let k = key(&format!("v=DKIM1; p={}", rsa_spki(1024)));
+    assert_eq!(k.key_bits, Some(8192));
+    assert_eq!(k.key_error, None);
+    assert!(key(&format!("v=DKIM1; p={}", rsa_spki(1025)))
+        .key_error
+        .is_some());
+    let k = key(&format!("v=DKIM1; p={}", "A".repeat(70_000)));
+    assert_eq!(
+        k.key_error.as_deref(),
+        Some("p= is 70000 characters, more than a DNS TXT record can hold")
+    );
+    assert_eq!(k.key_bits, None);
+}

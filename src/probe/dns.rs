@@ -158,7 +158,7 @@ impl Dns {
             duration_ms: 0,
             error: None,
         };
-        let result = match Name::from_ascii(&fqdn) {
+        let result = match query_name(&fqdn) {
             Ok(n) => self.query(n, rtype, dnssec).await,
             Err(e) => {
                 out.status = LookupStatus::Failed;
@@ -287,6 +287,16 @@ impl Dns {
     }
 }
 
+/// The name to ask for. Host names parse as text; names built from SPF macros may hold any
+/// octet but `.` (a `:`, `/`, `%` or space from a local-part), which DNS allows (RFC 2181 §11):
+/// those are built label by label from the raw bytes.
+fn query_name(fqdn: &str) -> Result<Name, hickory_resolver::proto::ProtoError> {
+    Name::from_ascii(fqdn).or_else(|_| {
+        let body = fqdn.strip_suffix('.').unwrap_or(fqdn);
+        Name::from_labels(body.split('.').map(str::as_bytes))
+    })
+}
+
 fn rdata_text(d: &RData) -> String {
     match d {
         RData::A(a) => a.0.to_string(),
@@ -340,5 +350,19 @@ fn classify(e: &NetError) -> (LookupStatus, Option<String>) {
                 (LookupStatus::Failed, text)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod query_name_tests {
+    use super::query_name;
+
+    #[test]
+    fn odd_octets_become_binary_labels_and_broken_names_stay_errors() {
+        let n = query_name("a:b/c% d.example.com.").unwrap();
+        assert_eq!(n.iter().next(), Some(&b"a:b/c% d"[..]));
+        assert_eq!(n.num_labels(), 3);
+        assert!(query_name("a..example.com.").is_err());
+        assert!(query_name(&format!("{}.example.com.", "x".repeat(64))).is_err());
     }
 }

@@ -4,10 +4,12 @@
 
 use super::dns::Dns;
 use crate::evidence::domain::SpfEvaluation;
-use crate::evidence::LookupStatus;
-use crate::policy::spf::{self, MechKind, Modifier, Qualifier, TermKind};
-use crate::policy::spf_macro::{expand, Sender};
-use hickory_resolver::proto::rr::RecordType;
+use crate::evidence::{Lookup, LookupStatus};
+use crate::policy::spf::{self, DomainSpec, MacroPart, MechKind, Modifier, Qualifier, TermKind};
+use crate::policy::spf_macro::{
+    expand, expand_explanation, expand_in, unusable_name, uses_ptr, Context, Sender,
+};
+use hickory_resolver::proto::rr::{Name, RecordType};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -15,6 +17,10 @@ use std::pin::Pin;
 const MAX_LOOKUPS: usize = 10;
 const MAX_VOIDS: usize = 2;
 const MAX_MX: usize = 10;
+/// §4.6.4: PTR names looked at for `ptr` and `%{p}`.
+const MAX_PTR: usize = 10;
+/// An explanation is one line for a human; a longer one is cut.
+const MAX_EXPLANATION: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Res {
@@ -53,15 +59,33 @@ struct State {
     lookups: usize,
     voids: usize,
     path: Vec<String>,
+    /// Names of the sender's address that resolve back to it (§5.5), looked up once.
+    validated: Option<Vec<String>>,
+    explanation: Option<String>,
+    now: u64,
 }
 
-pub async fn evaluate(dns: &Dns, domain: &str, sender: Sender) -> SpfEvaluation {
+pub async fn evaluate(dns: &Dns, domain: &str, mut sender: Sender) -> SpfEvaluation {
     let mut st = State {
         lookups: 0,
         voids: 0,
         path: Vec::new(),
+        validated: None,
+        explanation: None,
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
     };
-    let r = check_host(dns, domain.to_string(), &sender, 0, &mut st).await;
+    // §5: an IPv4-mapped IPv6 address (what dual-stack sockets report) is the IPv4 sender.
+    if let IpAddr::V6(v6) = sender.ip {
+        if let Some(v4) = v6.to_ipv4_mapped() {
+            st.path.push(format!(
+                "{v6} is the IPv4-mapped form of {v4}: evaluated as {v4}"
+            ));
+            sender.ip = IpAddr::V4(v4);
+        }
+    }
+    let r = check_host(dns, domain.to_string(), &sender, 0, false, &mut st).await;
     SpfEvaluation {
         ip: sender.ip,
         mail_from: sender.mail_from.clone(),
@@ -70,6 +94,7 @@ pub async fn evaluate(dns: &Dns, domain: &str, sender: Sender) -> SpfEvaluation 
         lookups: st.lookups,
         void_lookups: st.voids,
         path: st.path,
+        explanation: if r == Res::Fail { st.explanation } else { None },
     }
 }
 
@@ -102,14 +127,17 @@ fn empty(s: LookupStatus) -> bool {
     matches!(s, LookupStatus::NxDomain | LookupStatus::NoRecords)
 }
 
-/// Addresses of `name` in the sender's family; `Err` for a resolver failure.
-async fn addresses(dns: &Dns, name: &str, ip: IpAddr, st: &mut State) -> Result<Vec<IpAddr>, Res> {
-    let rtype = if ip.is_ipv4() {
+fn family(ip: IpAddr) -> RecordType {
+    if ip.is_ipv4() {
         RecordType::A
     } else {
         RecordType::AAAA
-    };
-    let l = dns.lookup(name, rtype).await;
+    }
+}
+
+/// Addresses of `name` in the sender's family; `Err` for a resolver failure.
+async fn addresses(dns: &Dns, name: &str, ip: IpAddr, st: &mut State) -> Result<Vec<IpAddr>, Res> {
+    let l = dns.lookup(name, family(ip)).await;
     if l.status.is_failure() {
         return Err(Res::TempError);
     }
@@ -119,15 +147,170 @@ async fn addresses(dns: &Dns, name: &str, ip: IpAddr, st: &mut State) -> Result<
     Ok(l.records.iter().filter_map(|r| r.parse().ok()).collect())
 }
 
+/// The sender's validated names (§5.5): of its PTR names (at most [`MAX_PTR`]), those whose
+/// A/AAAA records hold the address. A failed PTR lookup validates nothing; a failed address
+/// lookup skips that name.
+async fn validated_names(dns: &Dns, ip: IpAddr) -> Vec<String> {
+    let rev = Name::from(ip).to_ascii();
+    let ptr = dns.lookup(&rev, RecordType::PTR).await;
+    let names = &ptr.records[..ptr.records.len().min(MAX_PTR)];
+    let forward = futures::future::join_all(names.iter().map(|n| dns.lookup(n, family(ip)))).await;
+    confirmed(names, &forward, ip)
+}
+
+/// The PTR names whose forward lookup (same order) holds `ip`.
+fn confirmed(names: &[String], forward: &[Lookup], ip: IpAddr) -> Vec<String> {
+    names
+        .iter()
+        .zip(forward)
+        .filter(|(_, f)| {
+            f.records
+                .iter()
+                .any(|r| r.parse::<IpAddr>().ok() == Some(ip))
+        })
+        .map(|(n, _)| n.trim_end_matches('.').to_ascii_lowercase())
+        .collect()
+}
+
+async fn validated<'s>(dns: &Dns, ip: IpAddr, st: &'s mut State) -> &'s [String] {
+    if st.validated.is_none() {
+        st.validated = Some(validated_names(dns, ip).await);
+    }
+    st.validated.as_deref().unwrap_or_default()
+}
+
+/// `name` is `target` or a subdomain of it, case-insensitively.
+fn within(name: &str, target: &str) -> bool {
+    let (n, t) = (
+        name.to_ascii_lowercase(),
+        target.trim_end_matches('.').to_ascii_lowercase(),
+    );
+    n == t || n.ends_with(&format!(".{t}"))
+}
+
+/// `%{p}` (§7.3): the target domain itself when validated, else a validated subdomain of it,
+/// else any validated name (`None`: "unknown").
+fn ptr_value<'v>(names: &'v [String], domain: &str) -> Option<&'v str> {
+    let d = domain.to_ascii_lowercase();
+    names
+        .iter()
+        .find(|n| **n == d)
+        .or_else(|| names.iter().find(|n| within(n, &d)))
+        .or_else(|| names.first())
+        .map(String::as_str)
+}
+
+/// Expands a domain-spec, looking up the validated name first when it uses `%{p}`.
+async fn target(dns: &Dns, spec: &DomainSpec, s: &Sender, domain: &str, st: &mut State) -> String {
+    if !uses_ptr(spec) {
+        return expand(spec, s, domain);
+    }
+    let names = validated(dns, s.ip, st).await.to_vec();
+    let cx = Context {
+        ptr: ptr_value(&names, domain),
+        ..Context::of(domain)
+    };
+    expand_in(spec, s, &cx)
+}
+
+/// The domain-specs of a record that use a letter §7.2 allows only in explanation text.
+fn exp_only_letters(rec: &spf::Record) -> Option<(String, Vec<char>)> {
+    rec.terms.iter().find_map(|t| {
+        let spec = match &t.kind {
+            TermKind::Mechanism(m) => m.kind.domain(),
+            TermKind::Modifier(Modifier::Redirect { domain } | Modifier::Exp { domain }) => {
+                Some(domain)
+            }
+            TermKind::Modifier(Modifier::Unknown { .. }) => None,
+        }?;
+        let letters = spec.exp_only_macros();
+        (!letters.is_empty()).then(|| (t.text.clone(), letters))
+    })
+}
+
+/// §6.2: the explanation of a fail is the one TXT record at the expanded `exp=` domain,
+/// itself macro-expanded; any error, no record or several mean there is none.
+async fn explanation(
+    dns: &Dns,
+    spec: &DomainSpec,
+    s: &Sender,
+    domain: &str,
+    indent: &str,
+    st: &mut State,
+) {
+    let name = target(dns, spec, s, domain, st).await;
+    if let Some(why) = unusable_name(&name) {
+        st.path
+            .push(format!("{indent}  exp={name}: ignored ({why})"));
+        return;
+    }
+    let l = dns.lookup(&name, RecordType::TXT).await;
+    let text = match l.records.as_slice() {
+        [one] => one,
+        [] => {
+            st.path.push(format!(
+                "{indent}  exp={name}: ignored ({})",
+                crate::diagnose::status_words(l.status)
+            ));
+            return;
+        }
+        many => {
+            st.path.push(format!(
+                "{indent}  exp={name}: ignored ({} TXT records, one is required)",
+                many.len()
+            ));
+            return;
+        }
+    };
+    let parts = match spf::parse_explain_string(text) {
+        Ok(p) => p,
+        Err(e) => {
+            st.path.push(format!("{indent}  exp={name}: ignored ({e})"));
+            return;
+        }
+    };
+    let names = if parts
+        .iter()
+        .any(|p| matches!(p, MacroPart::Macro { letter, .. } if letter.eq_ignore_ascii_case(&'p')))
+    {
+        validated(dns, s.ip, st).await.to_vec()
+    } else {
+        Vec::new()
+    };
+    let cx = Context {
+        domain,
+        ptr: ptr_value(&names, domain),
+        receiver: "unknown",
+        now: st.now,
+    };
+    let text: String = expand_explanation(&parts, s, &cx)
+        .chars()
+        .take(MAX_EXPLANATION)
+        .collect();
+    st.path
+        .push(format!("{indent}  exp={name}: explanation \"{text}\""));
+    st.explanation = Some(text);
+}
+
+/// Evaluates one record. `in_include` is set below an `include:`, whose `exp=` never explains
+/// the outer result (§6.2).
 fn check_host<'a>(
     dns: &'a Dns,
     domain: String,
     s: &'a Sender,
     depth: usize,
+    in_include: bool,
     st: &'a mut State,
 ) -> Pin<Box<dyn Future<Output = Res> + Send + 'a>> {
     Box::pin(async move {
         let indent = "  ".repeat(depth);
+        // §4.3: a name no DNS query can be built from is "none", not a DNS error.
+        if let Some(why) = unusable_name(&domain) {
+            st.path.push(format!(
+                "{indent}{domain}: not a valid domain name ({why}) → none"
+            ));
+            return Res::None;
+        }
         let txt = dns.lookup(&domain, RecordType::TXT).await;
         if txt.status.is_failure() {
             st.path
@@ -158,6 +341,13 @@ fn check_host<'a>(
             }
         };
         st.path.push(format!("{indent}{domain}: {record}"));
+        if let Some((term, letters)) = exp_only_letters(&rec) {
+            let letters: String = letters.iter().collect();
+            st.path.push(format!(
+                "{indent}  {term}: uses the macro letter(s) `{letters}`, allowed only in explanation text (§7.2) → permerror"
+            ));
+            return Res::PermError;
+        }
         for term in &rec.terms {
             let TermKind::Mechanism(m) = &term.kind else {
                 continue;
@@ -172,33 +362,34 @@ fn check_host<'a>(
                     return Res::PermError;
                 }
             }
-            let target = |d: &Option<spf::DomainSpec>| {
-                d.as_ref()
-                    .map(|d| expand(d, s, &domain))
-                    .unwrap_or_else(|| domain.clone())
+            let name = match m.kind.domain() {
+                Some(spec) => target(dns, spec, s, &domain, st).await,
+                None => domain.clone(),
             };
+            // §4.3, §4.8: an expanded target that is no usable DNS name matches nothing.
+            let unusable = match m.kind {
+                MechKind::All | MechKind::Ip4 { .. } | MechKind::Ip6 { .. } => None,
+                _ => unusable_name(&name),
+            };
+            if let Some(why) = &unusable {
+                st.path.push(format!(
+                    "{indent}  {}: {why}, not a DNS name → no match",
+                    term.text
+                ));
+            }
             let matched = match &m.kind {
+                _ if unusable.is_some() => false,
                 MechKind::All => true,
                 MechKind::Ip4 { network, prefix } => in_net(s.ip, IpAddr::V4(*network), *prefix),
                 MechKind::Ip6 { network, prefix } => in_net(s.ip, IpAddr::V6(*network), *prefix),
-                MechKind::A {
-                    domain: d,
-                    cidr4,
-                    cidr6,
-                } => {
-                    let name = target(d);
+                MechKind::A { cidr4, cidr6, .. } => {
                     let prefix = cidr_for(s.ip, *cidr4, *cidr6);
                     match addresses(dns, &name, s.ip, st).await {
                         Err(r) => return r,
                         Ok(list) => list.iter().any(|a| in_net(s.ip, *a, prefix)),
                     }
                 }
-                MechKind::Mx {
-                    domain: d,
-                    cidr4,
-                    cidr6,
-                } => {
-                    let name = target(d);
+                MechKind::Mx { cidr4, cidr6, .. } => {
                     let prefix = cidr_for(s.ip, *cidr4, *cidr6);
                     let mx = dns.lookup(&name, RecordType::MX).await;
                     if mx.status.is_failure() {
@@ -231,8 +422,7 @@ fn check_host<'a>(
                     }
                     hit
                 }
-                MechKind::Exists { domain: d } => {
-                    let name = expand(d, s, &domain);
+                MechKind::Exists { .. } => {
                     let l = dns.lookup(&name, RecordType::A).await;
                     if l.status.is_failure() {
                         return Res::TempError;
@@ -243,16 +433,28 @@ fn check_host<'a>(
                     !l.records.is_empty()
                 }
                 MechKind::Ptr { .. } => {
-                    // Deprecated (§5.5) and costly; evaluated as no match, and said so.
-                    st.path.push(format!(
-                        "{indent}  {}: not evaluated (deprecated), treated as no match",
-                        term.text
-                    ));
-                    false
+                    let names = validated(dns, s.ip, st).await.to_vec();
+                    let hit = names.iter().find(|n| within(n, &name)).cloned();
+                    st.path.push(match &hit {
+                        Some(n) => format!(
+                            "{indent}  {}: {n} is a validated name of {} within {name}",
+                            term.text, s.ip
+                        ),
+                        None if names.is_empty() => format!(
+                            "{indent}  {}: {} has no validated name (PTR → A/AAAA back to it)",
+                            term.text, s.ip
+                        ),
+                        None => format!(
+                            "{indent}  {}: no validated name of {} ({}) is within {name}",
+                            term.text,
+                            s.ip,
+                            names.join(", ")
+                        ),
+                    });
+                    hit.is_some()
                 }
-                MechKind::Include { domain: d } => {
-                    let name = expand(d, s, &domain);
-                    match check_host(dns, name.clone(), s, depth + 1, st).await {
+                MechKind::Include { .. } => {
+                    match check_host(dns, name.clone(), s, depth + 1, true, st).await {
                         Res::Pass => true,
                         Res::Fail | Res::SoftFail | Res::Neutral => false,
                         Res::TempError => return Res::TempError,
@@ -273,22 +475,34 @@ fn check_host<'a>(
             }
             if matched {
                 let r = Res::of(m.qualifier);
-                st.path
-                    .push(format!("{indent}  {} matches → {}", term.text, r.word()));
+                let asked = match m.kind.domain() {
+                    Some(spec) if spec.has_macros => format!(" ({name})"),
+                    _ => String::new(),
+                };
+                st.path.push(format!(
+                    "{indent}  {}{asked} matches → {}",
+                    term.text,
+                    r.word()
+                ));
+                if let (Res::Fail, false, Some(spec)) = (r, in_include, rec.exp()) {
+                    explanation(dns, spec, s, &domain, &indent, st).await;
+                }
                 return r;
             }
         }
-        if let Some(target) = rec.terms.iter().find_map(|t| match &t.kind {
-            TermKind::Modifier(Modifier::Redirect { domain: d }) => Some(expand(d, s, &domain)),
-            _ => None,
-        }) {
+        if let Some(spec) = rec.redirect() {
+            let target = target(dns, spec, s, &domain, st).await;
             st.lookups += 1;
             if st.lookups > MAX_LOOKUPS {
+                st.path.push(format!(
+                    "{indent}  redirect={target}: lookup {} exceeds the limit of {MAX_LOOKUPS} → permerror",
+                    st.lookups
+                ));
                 return Res::PermError;
             }
             st.path
                 .push(format!("{indent}  no mechanism matched; redirect={target}"));
-            return match check_host(dns, target, s, depth + 1, st).await {
+            return match check_host(dns, target, s, depth + 1, in_include, st).await {
                 Res::None => Res::PermError,
                 r => r,
             };
@@ -313,5 +527,75 @@ mod tests {
         let v6: IpAddr = "2001:db8::5".parse().unwrap();
         assert!(in_net(v6, "2001:db8::".parse().unwrap(), 32));
         assert!(!in_net(v6, "2001:db9::".parse().unwrap(), 32));
+    }
+
+    fn answer(name: &str, status: LookupStatus, records: &[&str]) -> Lookup {
+        Lookup {
+            name: name.into(),
+            rtype: "A".into(),
+            status,
+            records: records.iter().map(|r| r.to_string()).collect(),
+            duration_ms: 0,
+            error: None,
+        }
+    }
+
+    /// §5.5: a name is validated when its addresses hold the sender; a failed forward lookup
+    /// skips the name.
+    #[test]
+    fn only_forward_confirmed_names_are_validated() {
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let names: Vec<String> = ["Mail.Example.com.", "other.example", "down.example"]
+            .map(String::from)
+            .to_vec();
+        let forward = [
+            answer(
+                "mail.example.com",
+                LookupStatus::Ok,
+                &["192.0.2.9", "192.0.2.7"],
+            ),
+            answer("other.example", LookupStatus::Ok, &["192.0.2.8"]),
+            answer("down.example", LookupStatus::Timeout, &[]),
+        ];
+        assert_eq!(confirmed(&names, &forward, ip), ["mail.example.com"]);
+        assert!(confirmed(&names, &[], ip).is_empty());
+    }
+
+    /// §7.3: `%{p}` prefers the domain itself, then a subdomain of it, then any validated name.
+    #[test]
+    fn p_prefers_names_within_the_domain() {
+        let names: Vec<String> = ["mail.other.example", "mx.example.com", "example.com"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(ptr_value(&names, "example.com"), Some("example.com"));
+        assert_eq!(
+            ptr_value(&names[..2], "Example.COM"),
+            Some("mx.example.com")
+        );
+        assert_eq!(
+            ptr_value(&names[..1], "example.com"),
+            Some("mail.other.example")
+        );
+        assert_eq!(ptr_value(&[], "example.com"), None);
+        assert!(within("MX.example.com", "example.com."));
+        assert!(!within("notexample.com", "example.com"));
+    }
+
+    #[test]
+    fn explanation_only_letters_are_found_in_any_domain_spec() {
+        let found = |r: &str| exp_only_letters(&spf::parse(r).unwrap());
+        assert_eq!(
+            found("v=spf1 a:%{c}.example.com -all"),
+            Some(("a:%{c}.example.com".to_string(), vec!['c']))
+        );
+        assert_eq!(
+            found("v=spf1 -all exp=%{r}.example.com").map(|f| f.1),
+            Some(vec!['r'])
+        );
+        assert_eq!(
+            found("v=spf1 redirect=%{d}.%{T}.example.com").map(|f| f.1),
+            Some(vec!['T'])
+        );
+        assert_eq!(found("v=spf1 exists:%{i}.%{d} -all exp=why.%{d}"), None);
     }
 }

@@ -22,6 +22,12 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
                 .unwrap_or("not checked")
                 .dimmed()
                 .to_string(),
+            AreaState::CouldNotCheck => a
+                .why
+                .as_deref()
+                .unwrap_or("could not check")
+                .yellow()
+                .to_string(),
             AreaState::Fail => "FAIL".red().bold().to_string(),
             AreaState::Warn => "WARN".yellow().bold().to_string(),
             AreaState::Info => "INFO".blue().bold().to_string(),
@@ -87,6 +93,9 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             "  sending IP {} (MAIL FROM {}): {verdict}",
             e.ip, e.mail_from
         );
+        if let Some(x) = &e.explanation {
+            let _ = writeln!(s, "    the domain explains: \"{x}\"");
+        }
         for line in &e.path {
             let _ = writeln!(s, "    {}", line.dimmed());
         }
@@ -101,7 +110,19 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         }
     }
     let _ = writeln!(s, "\n{}", "DKIM".bold());
-    if report.advice.dkim_keys.is_empty() {
+    let failed = ev
+        .dkim
+        .selectors
+        .iter()
+        .filter(|d| d.lookup.records.is_empty() && d.lookup.status.is_failure())
+        .count();
+    if failed > 0 {
+        let _ = writeln!(
+            s,
+            "  could not check {failed} of {} selector(s): the lookups failed",
+            ev.dkim.selectors.len()
+        );
+    } else if report.advice.dkim_keys.is_empty() {
         let _ = writeln!(
             s,
             "  no key at {} selector(s) tried",
@@ -132,6 +153,7 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
     }
 }
 
+/// The area's records could not be looked up at all.
 fn spf_tree(s: &mut String, n: &SpfNode, indent: &str, root: bool) {
     let label = if root {
         n.domain.clone()

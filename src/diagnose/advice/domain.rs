@@ -70,6 +70,14 @@ fn area_verdict(
         .filter(|f| !f.ignored && prefixes.iter().any(|p| f.code.starts_with(p)))
         .map(|f| f.severity)
         .max();
+    if worst.is_none() && unchecked(area, ev) {
+        // Records that could not be fetched are no pass.
+        return AreaVerdict {
+            area: area.into(),
+            verdict: AreaState::CouldNotCheck,
+            why: Some("could not check (DNS lookup failed)".into()),
+        };
+    }
     AreaVerdict {
         area: area.into(),
         verdict: match worst {
@@ -82,6 +90,17 @@ fn area_verdict(
     }
 }
 
+fn unchecked(area: &str, ev: &DomainEvidence) -> bool {
+    match area {
+        "SPF" => ev.spf.tree.records.is_empty() && ev.spf.tree.lookup.status.is_failure(),
+        "DMARC" => {
+            ev.dmarc.lookups.iter().all(|l| l.records.is_empty())
+                && ev.dmarc.lookups.iter().any(|l| l.status.is_failure())
+        }
+        _ => false,
+    }
+}
+
 fn key(selector: &str, source: &str, text: &str) -> DkimKey {
     let mut k = DkimKey {
         selector: selector.into(),
@@ -91,6 +110,7 @@ fn key(selector: &str, source: &str, text: &str) -> DkimKey {
         bits: None,
         revoked: false,
         testing: false,
+        unusable: false,
     };
     match dkim::parse(text) {
         Ok(p) if p.revoked => {
@@ -105,7 +125,9 @@ fn key(selector: &str, source: &str, text: &str) -> DkimKey {
             };
             let bits = p.key_bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
             let testing = if p.testing { ", testing (t=y)" } else { "" };
-            k.summary = format!("{kind}{bits}{testing}");
+            let unusable = if p.key_error.is_some() { ", unusable" } else { "" };
+            k.summary = format!("{kind}{bits}{testing}{unusable}");
+            k.unusable = p.key_error.is_some();
             k.key_type = Some(kind);
             k.bits = p.key_bits;
             k.testing = p.testing;

@@ -10,8 +10,20 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
     let mut valid = 0;
     let mut revoked = Vec::new();
     let mut found_any = false;
+    let mut failed = Vec::new();
     for s in &ev.selectors {
         let name = format!("{}._domainkey.{domain}", s.selector);
+        // A lookup that timed out or failed says nothing about the key: "could not check".
+        if s.lookup.records.is_empty() && s.lookup.status.is_failure() {
+            failed.push(format!(
+                "{name} TXT: {}",
+                s.lookup
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| crate::diagnose::status_words(s.lookup.status).to_string())
+            ));
+            continue;
+        }
         if s.lookup.records.is_empty() {
             if ev.given {
                 out.push(
@@ -44,6 +56,22 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 .evidence(text.chars().take(200).collect::<String>()),
             ),
             Ok(k) => {
+                if let (Some(err), true) = (&k.key_error, k.absurd_size()) {
+                    let size = match k.key_bits {
+                        Some(bits) => format!("RSA modulus: {bits} bits"),
+                        None => format!("p=: {} characters", k.public_key.len()),
+                    };
+                    out.push(
+                        Finding::new(
+                            "dkim.key-invalid",
+                            &name,
+                            format!("the DKIM key at `{}` is unusable: {err}", s.selector),
+                        )
+                        .evidence(size)
+                        .evidence(format!("record: {} characters", text.len())),
+                    );
+                    continue;
+                }
                 if let Some(err) = &k.key_error {
                     out.push(Finding::new(
                         "dkim.syntax",
@@ -93,7 +121,23 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
             f
         });
     }
-    if !found_any && !ev.given {
+    // Given selectors are each asked for; guessed ones matter only while nothing was found.
+    if !failed.is_empty() && (ev.given || !found_any) {
+        let mut f = Finding::new(
+            "dkim.lookup-failed",
+            domain,
+            format!(
+                "{} of {} DKIM selector lookups failed, so mxray could not check whether a key is published there",
+                failed.len(),
+                ev.selectors.len()
+            ),
+        );
+        for line in &failed {
+            f = f.evidence(line.clone());
+        }
+        out.push(f);
+    }
+    if !found_any && !ev.given && failed.is_empty() {
         let tried: Vec<&str> = ev.selectors.iter().map(|s| s.selector.as_str()).collect();
         out.push(
             Finding::new("dkim.not-found", domain, "no DKIM key found at the usual selectors; the domain may still sign with a selector mxray cannot guess")

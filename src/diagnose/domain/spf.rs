@@ -136,6 +136,7 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
         _ => {}
     }
     node_rules(tree, true, out);
+    loops(tree, &mut Vec::new(), out);
     let c = count(tree);
     if c.lookups > MAX_LOOKUPS || !c.mx_over.is_empty() {
         let mut f = Finding::new(
@@ -170,6 +171,32 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
+}
+
+/// A record reached again below itself (the walk stops there): every evaluation would go round
+/// until the lookup limit, a permerror for all mail.
+fn loops(n: &SpfNode, chain: &mut Vec<String>, out: &mut Vec<Finding>) {
+    chain.push(format!("{}:{}", n.via, n.domain));
+    if n.stopped.as_deref().is_some_and(|w| w.starts_with("loop")) {
+        out.push(
+            Finding::new(
+                "spf.include-loop",
+                chain.first().map_or(n.domain.as_str(), |c| {
+                    c.split_once(':').map_or(c.as_str(), |(_, d)| d)
+                }),
+                format!(
+                    "the SPF policy loops: {} is reached again through `{}:`, so \
+                     receivers return PermError for every sender",
+                    n.domain, n.via
+                ),
+            )
+            .evidence(chain.join(" → ")),
+        );
+    }
+    for c in &n.children {
+        loops(c, chain, out);
+    }
+    chain.pop();
 }
 
 /// The tree as indented lines with each record's own lookup count, for evidence.
@@ -235,6 +262,32 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
                 .evidence(text.clone()),
             ),
             Ok(rec) => {
+                for t in &rec.terms {
+                    let spec = match &t.kind {
+                        TermKind::Mechanism(m) => m.kind.domain(),
+                        TermKind::Modifier(spf::Modifier::Redirect { domain })
+                        | TermKind::Modifier(spf::Modifier::Exp { domain }) => Some(domain),
+                        TermKind::Modifier(_) => None,
+                    };
+                    let letters: String = spec
+                        .map(|d| d.exp_only_macros())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect();
+                    if !letters.is_empty() {
+                        out.push(
+                            Finding::new(
+                                "spf.syntax",
+                                &subj,
+                                format!(
+                                    "the SPF record of {} uses the macro letter(s) `{letters}` in `{}`; c, r and t are allowed only in explanation text (RFC 7208 §7.2), so receivers return PermError",
+                                    n.domain, t.text
+                                ),
+                            )
+                            .evidence(text.clone()),
+                        );
+                    }
+                }
                 for t in &rec.terms {
                     let TermKind::Mechanism(m) = &t.kind else {
                         continue;

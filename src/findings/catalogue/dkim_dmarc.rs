@@ -5,6 +5,22 @@ use crate::findings::Severity;
 
 pub(super) static ENTRIES: &[CodeInfo] = &[
     CodeInfo {
+        code: "dkim.key-invalid",
+        severity: Severity::Error,
+        title: "The DKIM key has an impossible size",
+        severity_rule: None,
+        what: "The DKIM record holds an RSA key far larger than any signer makes or verifier \
+            accepts (over 8192 bits), or a `p=` value longer than a DNS record can hold. Such a \
+            record is usually generated junk, a test, or an attempt to make verifiers waste time.",
+        why: "Verifiers refuse the key, so every signature made with this selector fails DKIM and \
+            DMARC may reject or quarantine the mail. A record this large also needs TCP to be \
+            fetched, which some resolvers do not do.",
+        fix: "Publish the key your signer really uses, a 2048-bit RSA key (`opendkim-genkey -b \
+            2048 -s SELECTOR -d example.com`, or your provider's DKIM page), in place of this \
+            record. Keys above 4096 bits are not required to verify anywhere (RFC 8301).",
+        references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
+    },
+    CodeInfo {
         code: "dkim.key-weak",
         severity: Severity::Warning,
         title: "The DKIM key is too short",
@@ -21,6 +37,23 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             the old selector with an empty `p=`. Split the long value into strings of up to 255 \
             characters within one TXT record.",
         references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
+    },
+    CodeInfo {
+        code: "dkim.lookup-failed",
+        severity: Severity::Warning,
+        title: "The DKIM key lookups failed",
+        severity_rule: None,
+        what: "The DNS lookups of the DKIM selectors timed out or failed (SERVFAIL, refused), so \
+            mxray could not tell whether a key is published. This is not the same as no key: the \
+            evidence names the lookups and how they failed.",
+        why: "Receivers whose lookups fail the same way treat signatures as a temporary error \
+            (\"temperror\"), and DMARC cannot pass on DKIM; the domain's name servers may be \
+            down, overloaded or broken for these names.",
+        fix: "Check that the domain's name servers answer: `dig +short TXT \
+            SELECTOR._domainkey.example.com` against each of them (`dig NS example.com`). Fix \
+            or replace a server that times out or answers SERVFAIL, then run mxray again; try \
+            `--resolver` with another resolver to rule out the local one.",
+        references: &["RFC 6376 §6.1.2", "RFC 6376 §3.6.2.2"],
     },
     CodeInfo {
         code: "dkim.not-found",

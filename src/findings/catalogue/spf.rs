@@ -21,6 +21,22 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 7208 §5.2", "RFC 7208 §6.1"],
     },
     CodeInfo {
+        code: "spf.include-loop",
+        severity: Severity::Error,
+        title: "The SPF policy includes itself",
+        severity_rule: None,
+        what: "Following the `include:` and `redirect=` terms of the SPF record leads back to a \
+            record already being evaluated (`a.example` includes `b.example`, which includes \
+            `a.example`). The evidence shows the chain.",
+        why: "Evaluation never ends: receivers stop at the 10-lookup limit or on the loop and \
+            return a permanent error (\"permerror\") for every sender, so SPF fails for all your \
+            mail.",
+        fix: "Remove the include or redirect that points back up the chain, usually one left \
+            over from moving a shared record. Each record should include only the providers' \
+            records, never the domain that includes it.",
+        references: &["RFC 7208 §5.2", "RFC 7208 §4.6.4"],
+    },
+    CodeInfo {
         code: "spf.missing",
         severity: Severity::Warning,
         title: "No SPF record",
@@ -112,8 +128,9 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         fix: "Correct the term shown in the evidence. Valid terms are `all`, `include:`, `a`, \
             `mx`, `ptr`, `ip4:`, `ip6:` and `exists:` (optionally prefixed with `+`, `-`, `~` or \
             `?`) and the modifiers `redirect=` and `exp=`, separated by single spaces, with \
-            `v=spf1` first.",
-        references: &["RFC 7208 §4.6.1", "RFC 7208 §5"],
+            `v=spf1` first. The macro letters `c`, `r` and `t` belong only in the explanation \
+            text an `exp=` points at.",
+        references: &["RFC 7208 §4.6.1", "RFC 7208 §5", "RFC 7208 §7.2"],
     },
     CodeInfo {
         code: "spf.too-many-lookups",
