@@ -149,7 +149,7 @@ impl Default for Recorder {
 /// Plain TCP, or TLS over it after STARTTLS / implicit TLS.
 pub enum Stream {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<super::tap::Tap>>),
 }
 
 impl AsyncRead for Stream {
@@ -225,7 +225,7 @@ impl Conn {
     pub fn new(stream: Stream, timeout: Duration) -> Conn {
         let local = match &stream {
             Stream::Plain(s) => s.local_addr().ok(),
-            Stream::Tls(s) => s.get_ref().0.local_addr().ok(),
+            Stream::Tls(s) => s.get_ref().0.tcp().local_addr().ok(),
         };
         Conn {
             stream,

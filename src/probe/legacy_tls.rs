@@ -124,7 +124,7 @@ fn cipher_name(code: u16) -> Option<String> {
     SUITES.iter().find(|s| s.0 == code).map(|s| s.1.to_string())
 }
 
-fn alert_name(d: u8) -> String {
+pub(crate) fn alert_name(d: u8) -> String {
     let n = match d {
         0 => "close_notify",
         10 => "unexpected_message",
@@ -264,7 +264,7 @@ fn parse_certificates(b: &[u8]) -> Option<Vec<Vec<u8>>> {
     Some(certs)
 }
 
-fn escape(bytes: &[u8]) -> String {
+pub(crate) fn escape(bytes: &[u8]) -> String {
     let mut s = String::new();
     for &b in bytes.iter().take(64) {
         match b {

@@ -25,6 +25,7 @@ pub mod smtp;
 pub mod sniff;
 pub mod spf_eval;
 pub mod spf_walk;
+pub mod tap;
 pub mod tls;
 
 use crate::evidence::{

@@ -1,5 +1,6 @@
 pub mod check;
 pub mod fake_provider;
+pub mod hostile;
 pub mod rig;
 pub mod schema;
 pub mod wire;
