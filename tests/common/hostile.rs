@@ -370,3 +370,44 @@ pub async fn implicit_tls_smtp(sock: TcpStream, acceptor: TlsAcceptor) {
     }
     let _ = tls.shutdown().await;
 }
+
+/// `mxray ARGS` as a user runs it (the binary, from a blocking thread so in-process servers
+/// keep running): its exit code and its JSON report. DNS goes to a closed loopback port, so
+/// the reverse lookup of 127.0.0.1 fails at once (a warning) and never leaves the machine.
+pub async fn cli_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mxray"))
+            .args(&args)
+            .args(["--format", "json", "--color", "never"])
+            .args(["--resolver", "127.0.0.1:9"])
+            .output()
+            .expect("run mxray")
+    })
+    .await
+    .expect("join");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// The codes of a JSON report's findings, sorted, without the `dns.lookup-failed` warning of
+/// the closed resolver.
+pub fn json_codes(report: &serde_json::Value) -> Vec<String> {
+    let mut c: Vec<String> = report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["code"].as_str().map(str::to_string))
+                .filter(|c| c != "dns.lookup-failed")
+                .collect()
+        })
+        .unwrap_or_default();
+    c.sort();
+    c
+}

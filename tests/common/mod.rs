@@ -1,3 +1,4 @@
+pub mod certs;
 pub mod check;
 pub mod fake_provider;
 pub mod hostile;
