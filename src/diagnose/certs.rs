@@ -6,6 +6,34 @@ use crate::findings::Finding;
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
+/// Intermediates webpki follows (its `MAX_SUB_CA_COUNT`); clients stop at a similar handful.
+const MAX_INTERMEDIATES: usize = 6;
+/// Leaf, the intermediates, and a root sent along.
+const MAX_VERIFIABLE_CHAIN: usize = MAX_INTERMEDIATES + 2;
+/// webpki's errors for a path it gave up on because of its length or branching.
+const PATH_LIMIT_ERRORS: &[&str] = &[
+    "MaximumPathDepthExceeded",
+    "MaximumPathBuildCallsExceeded",
+    "MaximumSignatureChecksExceeded",
+];
+/// Certificate names quoted in a finding; the rest are counted.
+const NAMES_SHOWN: usize = 20;
+
+/// "certificate names: a, b" — or, for a certificate with many, the first few and a count.
+fn names_evidence(sans: &[String]) -> String {
+    if sans.is_empty() {
+        return "certificate names: (no subjectAltName)".into();
+    }
+    if sans.len() <= NAMES_SHOWN {
+        return format!("certificate names: {}", sans.join(", "));
+    }
+    format!(
+        "certificate names ({}): {}, … and {} more",
+        sans.len(),
+        sans[..NAMES_SHOWN].join(", "),
+        sans.len() - NAMES_SHOWN
+    )
+}
 
 pub fn all(ev: &ServerEvidence, now: i64, out: &mut Vec<Finding>) {
     // (code, fingerprint) → finding, so five ports with one expired certificate make one finding.
@@ -106,7 +134,7 @@ fn judge(
         if let (Some(checked), Some(false)) = (&v.checked_name, v.name_matches) {
             out.push(
                 mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for {checked}: clients connecting to that name reject it"))
-                    .evidence(format!("certificate names: {}", if leaf.sans.is_empty() { "(no subjectAltName)".into() } else { leaf.sans.join(", ") })),
+                    .evidence(names_evidence(&leaf.sans)),
             );
         }
         if !v.trusted {
@@ -115,7 +143,16 @@ fn judge(
                 && chain.len() == 1
                 && leaf.has_ca_issuers_url
                 && err.to_ascii_lowercase().contains("unknownissuer");
-            if incomplete {
+            let too_long = !leaf.self_signed
+                && (chain.len() > MAX_VERIFIABLE_CHAIN
+                    || PATH_LIMIT_ERRORS.iter().any(|e| err.contains(e)));
+            if too_long {
+                out.push(
+                    mk("tls.chain-too-long", format!("the server sends a chain of {} certificates ({} intermediates): verifiers follow at most {MAX_INTERMEDIATES}, so the chain cannot be verified because of its length, whoever issued it", chain.len(), chain.len() - 1))
+                        .evidence(format!("chain sent: {} certificates, the last issued by {}", chain.len(), chain.last().map(|c| c.issuer.as_str()).unwrap_or("?")))
+                        .evidence(format!("verifier: {err}")),
+                );
+            } else if incomplete {
                 out.push(
                     mk("tls.chain-incomplete", "the server sends its certificate without the intermediate certificate that links it to a trusted authority".into())
                         .evidence(format!("chain sent: 1 certificate, issued by {}", leaf.issuer))

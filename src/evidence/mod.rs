@@ -419,7 +419,9 @@ pub struct HandshakeFailure {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LegacyAttempt {
     pub offered: String,
-    /// accepted, alert, closed, timeout, not_tls, malformed, unreachable
+    /// accepted (the whole first flight, through ServerHelloDone), incomplete (a ServerHello,
+    /// then an alert, a close, silence or too many bytes), alert, closed, timeout, not_tls,
+    /// malformed, unreachable
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
