@@ -316,6 +316,51 @@ async fn unterminated_garbage_then_silence_is_violation() {
     r.assert_codes(&["smtp.protocol-violation"]);
 }
 
+/// 4d. Slowloris: a greeting dribbled a byte at a time that never ends. The phase ends at its
+/// one deadline (not a deadline per read), and the evidence says the bytes kept coming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dribbled_endless_greeting_hits_the_phase_deadline_while_arriving() {
+    let srv = serve(|mut sock| async move {
+        if !send(&mut sock, b"220 ").await {
+            return;
+        }
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if !send(&mut sock, b"x").await {
+                return;
+            }
+        }
+    })
+    .await;
+    let ctx = ctx(RELAXED, false, None);
+    let r = run(&ctx, srv.port, Role::Smtp).await;
+    // One phase deadline for the whole greeting: far below the per-probe bound.
+    assert!(r.elapsed < RELAXED * 3, "{:?}", r.elapsed);
+    match r.outcome(PhaseName::Greeting) {
+        Outcome::Violation { detail } => {
+            assert!(detail.contains("kept arriving"), "{detail}");
+            assert!(detail.contains("without a line end"), "{detail}");
+            assert!(
+                detail.contains("before the phase deadline (3.0 s) passed"),
+                "{detail}"
+            );
+            assert!(detail.contains(": 220 xx"), "{detail}");
+            assert!(!detail.contains("silence"), "{detail}");
+        }
+        o => panic!("greeting outcome {o:?}\n{}", r.dump()),
+    }
+    r.assert_codes(&["smtp.protocol-violation"]);
+    let f = r.finding("smtp.protocol-violation");
+    assert_eq!(f.severity, mxray::findings::Severity::Error);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("greeting: ") && e.contains("kept arriving")),
+        "{:?}",
+        f.evidence
+    );
+}
+
 /// 5. Invalid UTF-8 in an otherwise well-formed greeting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_utf8_greeting_is_violation() {
