@@ -16,6 +16,24 @@ const PATH_LIMIT_ERRORS: &[&str] = &[
     "MaximumPathBuildCallsExceeded",
     "MaximumSignatureChecksExceeded",
 ];
+/// Beyond this many days a count means nothing to a reader (and no certificate is that old).
+const CENTURY_DAYS: i64 = 36_524;
+
+/// Whole days from `earlier` to `later`; `None` when the subtraction overflows (dates from a
+/// hand-edited or corrupt report).
+fn days_between(later: i64, earlier: i64) -> Option<i64> {
+    later.checked_sub(earlier).map(|s| s / DAY)
+}
+
+/// "12 days ago", "1 day ago", "more than a century ago".
+fn days_words(days: Option<i64>, direction: &str) -> String {
+    match days {
+        Some(1) => format!("1 day {direction}"),
+        Some(d) if (0..=CENTURY_DAYS).contains(&d) => format!("{d} days {direction}"),
+        _ => format!("more than a century {direction}"),
+    }
+}
+
 /// Certificate names quoted in a finding; the rest are counted.
 const NAMES_SHOWN: usize = 20;
 
@@ -95,10 +113,16 @@ fn judge(
     };
     if leaf.parse_error.is_none() {
         if now > leaf.not_after_unix {
-            let days = (now - leaf.not_after_unix) / DAY;
+            let ago = days_words(days_between(now, leaf.not_after_unix), "ago");
             out.push(
-                mk("tls.cert-expired", format!("the certificate expired on {} ({days} days ago): clients refuse the connection", leaf.not_after))
-                    .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
+                mk(
+                    "tls.cert-expired",
+                    format!(
+                        "the certificate expired on {} ({ago}): clients refuse the connection",
+                        leaf.not_after
+                    ),
+                )
+                .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
             );
         } else if now < leaf.not_before_unix {
             out.push(
@@ -112,8 +136,9 @@ fn judge(
                 .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
             );
         } else {
-            let left = (leaf.not_after_unix - now) / DAY;
-            if left < i64::from(ev.options.expiry_warning_days) {
+            let left = days_between(leaf.not_after_unix, now)
+                .filter(|d| *d < i64::from(ev.options.expiry_warning_days));
+            if let Some(left) = left {
                 out.push(
                     mk(
                         "tls.cert-expiring-soon",
@@ -199,4 +224,21 @@ fn judge(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_counts_never_overflow() {
+        assert_eq!(days_between(i64::MAX, i64::MIN), None);
+        assert_eq!(days_between(0, i64::MIN), None);
+        assert_eq!(days_between(10 * DAY + 5, 0), Some(10));
+        assert_eq!(days_words(Some(1), "ago"), "1 day ago");
+        assert_eq!(days_words(Some(12), "ago"), "12 days ago");
+        assert_eq!(days_words(Some(0), "ago"), "0 days ago");
+        assert_eq!(days_words(Some(739_000), "ago"), "more than a century ago");
+        assert_eq!(days_words(None, "ago"), "more than a century ago");
+    }
 }

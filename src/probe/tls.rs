@@ -149,8 +149,11 @@ impl TrustStore {
             })
             .or(client_name);
         let inside = now.clamp(
-            parsed.not_before_unix + 1,
-            (parsed.not_after_unix - 1).max(parsed.not_before_unix + 1),
+            parsed.not_before_unix.saturating_add(1),
+            parsed
+                .not_after_unix
+                .saturating_sub(1)
+                .max(parsed.not_before_unix.saturating_add(1)),
         );
         let inside = UnixTime::since_unix_epoch(Duration::from_secs(inside.max(0) as u64));
         match trust_name {
