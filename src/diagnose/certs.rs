@@ -2,7 +2,7 @@
 //! validity window, expiry soon, host name, trust, incomplete chain, weak key or signature.
 
 use crate::evidence::{Certificate, PortProbe, ServerEvidence, Verification};
-use crate::findings::Finding;
+use crate::findings::{Finding, Severity};
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
@@ -156,11 +156,19 @@ fn judge(
         }
     }
     if let Some(v) = v {
-        if let (Some(checked), Some(false)) = (&v.checked_name, v.name_matches) {
-            out.push(
+        match (&v.checked_name, v.name_matches) {
+            (Some(checked), Some(false)) => out.push(
                 mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for {checked}: clients connecting to that name reject it"))
                     .evidence(names_evidence(&leaf.sans)),
-            );
+            ),
+            // An IP target without --tls-name: checked against the address, as the table shows.
+            (None, Some(false)) => out.push(
+                mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for the address {}: clients that connect by address reject it; give the name clients use with --tls-name to check that instead", ev.host))
+                    .severity(Severity::Warning)
+                    .evidence(names_evidence(&leaf.sans))
+                    .evidence(format!("checked against {} (no --tls-name given)", ev.host)),
+            ),
+            _ => {}
         }
         if !v.trusted {
             let err = v.trust_error.clone().unwrap_or_default();

@@ -118,6 +118,7 @@ const CONTEXT_DEPENDENT: &[&str] = &[
     "net.port-closed",
     "spf.missing",
     "spf.permissive-all",
+    "tls.cert-hostname-mismatch",
     "tls.starttls-missing",
 ];
 

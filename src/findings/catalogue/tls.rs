@@ -42,7 +42,10 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         code: "tls.cert-hostname-mismatch",
         severity: Severity::Error,
         title: "The certificate is for a different host name",
-        severity_rule: None,
+        severity_rule: Some(
+            "Warning for an IP address probed without --tls-name: the certificate was checked \
+            against the address, which clients that connect by name never use.",
+        ),
         what: "None of the names in the certificate (its Subject Alternative Names) matches the \
             host name the client connects to. For example the client uses `mail.example.com`, but \
             the certificate is for `www.example.com` or for the hosting company's server name.",
