@@ -1,12 +1,14 @@
 //! A TLS server that answers every ClientHello with a standard ECDHE-ECDSA-AES-GCM ServerHello
 //! in the version offered, then its own fatal `internal_error` alert: the alert is named as
-//! the server's, not blamed on a cipher or a version, and no version counts as accepted.
+//! the server's, not blamed on a cipher or a version, and no version counts as accepted. And
+//! one that dribbles its handshake until the deadline: said so, with the bytes it sent.
 
 mod common;
 
 use common::hostile::*;
-use mxray::evidence::{HandshakeFailureKind, Role};
+use mxray::evidence::{HandshakeFailureKind, Outcome, PhaseName, Role};
 use mxray::findings::Severity;
+use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
@@ -116,4 +118,53 @@ async fn server_internal_error_alert_exits_1() {
         "{report:#}"
     );
     assert_eq!(probe["legacy_tls"]["attempts"][0]["result"], "incomplete");
+}
+
+/// A TLS record header, then one byte of its body every 200 ms: never a whole record.
+async fn dribbled_handshake(mut sock: TcpStream) {
+    if client_version(&mut sock).await.is_none() || !send(&mut sock, &[22, 3, 3, 0, 64]).await {
+        return;
+    }
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if !send(&mut sock, &[2]).await {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dribbled_handshake_ends_at_the_deadline_with_the_bytes_said() {
+    let srv = serve(dribbled_handshake).await;
+    let r = run(&ctx(SHORT, false, None), srv.port, Role::Submissions).await;
+    assert_eq!(
+        r.outcome(PhaseName::TlsHandshake),
+        &Outcome::Timeout,
+        "{}",
+        r.dump()
+    );
+    let f = r
+        .probe
+        .tls
+        .as_ref()
+        .and_then(|t| t.failure.as_ref())
+        .expect("failure");
+    assert_eq!(f.kind, HandshakeFailureKind::Timeout);
+    assert!(f.bytes_received >= 5, "{}", f.bytes_received);
+    assert!(
+        f.first_bytes.starts_with("\\x16\\x03\\x03\\x00@"),
+        "{}",
+        f.first_bytes
+    );
+    r.assert_codes(&["tls.handshake-failed"]);
+    let finding = r.finding("tls.handshake-failed");
+    assert!(
+        finding
+            .evidence
+            .iter()
+            .any(|e| e.contains("bytes of its handshake")
+                && e.contains("did not finish it before the phase deadline")),
+        "{:?}",
+        finding.evidence
+    );
 }

@@ -153,6 +153,9 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         "the TLS handshake failed, so no client can secure this connection",
     )
     .evidence(format!("handshake error: {err}"));
+    if let Some(words) = tls_failure::timeout_words(p) {
+        f = f.evidence(words);
+    }
     if let Some(alert) = tls_failure::alert_words(p) {
         let why = if alert.ends_with("internal_error") {
             " (a fault on the server's side, not a cipher or version mismatch)"

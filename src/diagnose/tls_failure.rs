@@ -100,3 +100,17 @@ pub fn blames_negotiation(p: &PortProbe) -> bool {
         None => true,
     }
 }
+
+/// What the server sent when the handshake ran out of time: nothing, or a handshake begun and
+/// never finished (a server dribbling bytes keeps the phase busy until its deadline).
+pub fn timeout_words(p: &PortProbe) -> Option<String> {
+    let f = failure(p).filter(|f| f.kind == HandshakeFailureKind::Timeout)?;
+    Some(if f.bytes_received == 0 {
+        "the server sent nothing in answer to the ClientHello before the phase deadline".into()
+    } else {
+        format!(
+            "the server sent {} bytes of its handshake (starting \"{}\") but did not finish it before the phase deadline",
+            f.bytes_received, f.first_bytes
+        )
+    })
+}
