@@ -372,7 +372,7 @@ pub async fn implicit_tls_smtp(sock: TcpStream, acceptor: TlsAcceptor) {
 }
 
 /// `mxray ARGS` as a user runs it (the binary, from a blocking thread so in-process servers
-/// keep running): its exit code and its JSON report. DNS goes to a closed loopback port, so
+/// keep running): its exit code and its JSON report, checked against the schema. DNS goes to a closed loopback port, so
 /// the reverse lookup of 127.0.0.1 fails at once (a warning) and never leaves the machine.
 pub async fn cli_json(args: &[&str]) -> (i32, serde_json::Value) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -393,6 +393,7 @@ pub async fn cli_json(args: &[&str]) -> (i32, serde_json::Value) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
+    super::schema::assert_valid(&json);
     (out.status.code().unwrap_or(-1), json)
 }
 
