@@ -74,12 +74,7 @@ impl Net {
             .map(|r| cli::parse_resolver(r))
             .collect::<Result<Vec<_>, _>>()
             .map_err(anyhow::Error::msg)?;
-        if !(net.timeout.is_finite() && net.timeout > 0.0 && net.timeout <= 600.0) {
-            anyhow::bail!(
-                "--timeout must be between 0 and 600 seconds, got {}",
-                net.timeout
-            );
-        }
+        let timeout = cli::validate_timeout(net.timeout).map_err(anyhow::Error::msg)?;
         if !(net.slow.is_finite() && net.slow > 0.0) {
             anyhow::bail!("--slow must be a positive number of seconds");
         }
@@ -95,7 +90,7 @@ impl Net {
         let trust = TrustStore::load(net.ca_file.as_deref(), true)?;
         Ok(Net {
             resolvers,
-            timeout: Duration::from_secs_f64(net.timeout),
+            timeout,
             helo: net.helo.clone().or_else(machine_fqdn),
             trust,
         })

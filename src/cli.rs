@@ -177,7 +177,8 @@ pub struct NetArgs {
     /// IPv6 only.
     #[arg(short = '6')]
     pub ipv6_only: bool,
-    /// Timeout of each network phase (connect, each reply, the TLS handshake), in seconds.
+    /// Timeout of each network phase (connect, each reply, the TLS handshake), in seconds
+    /// (0.5 to 120).
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
     /// Name to send in EHLO (default: this machine's FQDN, else its address literal).
@@ -413,6 +414,23 @@ pub fn families(net: &NetArgs) -> Vec<Family> {
         (true, _) => vec![Family::Ipv4],
         (_, true) => vec![Family::Ipv6],
         _ => vec![Family::Ipv4, Family::Ipv6],
+    }
+}
+
+/// Shortest `--timeout`: below it a healthy server across the internet (a TLS handshake is two
+/// round trips, 300 ms across an ocean) would be blamed for mxray's impatience.
+pub const MIN_TIMEOUT_SECS: f64 = 0.5;
+/// Longest `--timeout`: a port probe may take 16 phases, so 120 s already allows half an hour.
+pub const MAX_TIMEOUT_SECS: f64 = 120.0;
+
+/// `--timeout` within [`MIN_TIMEOUT_SECS`] and [`MAX_TIMEOUT_SECS`], or the one-line error.
+pub fn validate_timeout(secs: f64) -> Result<std::time::Duration, String> {
+    if secs.is_finite() && (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&secs) {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(format!(
+            "--timeout must be between {MIN_TIMEOUT_SECS} and {MAX_TIMEOUT_SECS} seconds, got {secs}"
+        ))
     }
 }
 

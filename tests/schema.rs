@@ -170,6 +170,12 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             error: Some("received fatal alert: HandshakeFailure".into()),
             peer_spoke_plaintext: true,
+            failure: Some(mxray::evidence::HandshakeFailure {
+                kind: mxray::evidence::HandshakeFailureKind::Alert,
+                alert: Some("handshake_failure".into()),
+                first_bytes: "\\x15\\x03\\x03\\x00\\x02\\x02(".into(),
+                bytes_received: 7,
+            }),
         }),
         capabilities_after_tls: Some(ehlo_capabilities(host)),
         legacy_tls: Some(LegacyTls {

@@ -2,10 +2,56 @@
 //! validity window, expiry soon, host name, trust, incomplete chain, weak key or signature.
 
 use crate::evidence::{Certificate, PortProbe, ServerEvidence, Verification};
-use crate::findings::Finding;
+use crate::findings::{Finding, Severity};
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
+/// Intermediates webpki follows (its `MAX_SUB_CA_COUNT`); clients stop at a similar handful.
+const MAX_INTERMEDIATES: usize = 6;
+/// Leaf, the intermediates, and a root sent along.
+const MAX_VERIFIABLE_CHAIN: usize = MAX_INTERMEDIATES + 2;
+/// webpki's errors for a path it gave up on because of its length or branching.
+const PATH_LIMIT_ERRORS: &[&str] = &[
+    "MaximumPathDepthExceeded",
+    "MaximumPathBuildCallsExceeded",
+    "MaximumSignatureChecksExceeded",
+];
+/// Beyond this many days a count means nothing to a reader (and no certificate is that old).
+const CENTURY_DAYS: i64 = 36_524;
+
+/// Whole days from `earlier` to `later`; `None` when the subtraction overflows (dates from a
+/// hand-edited or corrupt report).
+fn days_between(later: i64, earlier: i64) -> Option<i64> {
+    later.checked_sub(earlier).map(|s| s / DAY)
+}
+
+/// "12 days ago", "1 day ago", "more than a century ago".
+fn days_words(days: Option<i64>, direction: &str) -> String {
+    match days {
+        Some(1) => format!("1 day {direction}"),
+        Some(d) if (0..=CENTURY_DAYS).contains(&d) => format!("{d} days {direction}"),
+        _ => format!("more than a century {direction}"),
+    }
+}
+
+/// Certificate names quoted in a finding; the rest are counted.
+const NAMES_SHOWN: usize = 20;
+
+/// "certificate names: a, b" — or, for a certificate with many, the first few and a count.
+fn names_evidence(sans: &[String]) -> String {
+    if sans.is_empty() {
+        return "certificate names: (no subjectAltName)".into();
+    }
+    if sans.len() <= NAMES_SHOWN {
+        return format!("certificate names: {}", sans.join(", "));
+    }
+    format!(
+        "certificate names ({}): {}, … and {} more",
+        sans.len(),
+        sans[..NAMES_SHOWN].join(", "),
+        sans.len() - NAMES_SHOWN
+    )
+}
 
 pub fn all(ev: &ServerEvidence, now: i64, out: &mut Vec<Finding>) {
     // (code, fingerprint) → finding, so five ports with one expired certificate make one finding.
@@ -67,10 +113,16 @@ fn judge(
     };
     if leaf.parse_error.is_none() {
         if now > leaf.not_after_unix {
-            let days = (now - leaf.not_after_unix) / DAY;
+            let ago = days_words(days_between(now, leaf.not_after_unix), "ago");
             out.push(
-                mk("tls.cert-expired", format!("the certificate expired on {} ({days} days ago): clients refuse the connection", leaf.not_after))
-                    .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
+                mk(
+                    "tls.cert-expired",
+                    format!(
+                        "the certificate expired on {} ({ago}): clients refuse the connection",
+                        leaf.not_after
+                    ),
+                )
+                .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
             );
         } else if now < leaf.not_before_unix {
             out.push(
@@ -84,8 +136,9 @@ fn judge(
                 .evidence(format!("valid {} to {}", leaf.not_before, leaf.not_after)),
             );
         } else {
-            let left = (leaf.not_after_unix - now) / DAY;
-            if left < i64::from(ev.options.expiry_warning_days) {
+            let left = days_between(leaf.not_after_unix, now)
+                .filter(|d| *d < i64::from(ev.options.expiry_warning_days));
+            if let Some(left) = left {
                 out.push(
                     mk(
                         "tls.cert-expiring-soon",
@@ -103,11 +156,19 @@ fn judge(
         }
     }
     if let Some(v) = v {
-        if let (Some(checked), Some(false)) = (&v.checked_name, v.name_matches) {
-            out.push(
+        match (&v.checked_name, v.name_matches) {
+            (Some(checked), Some(false)) => out.push(
                 mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for {checked}: clients connecting to that name reject it"))
-                    .evidence(format!("certificate names: {}", if leaf.sans.is_empty() { "(no subjectAltName)".into() } else { leaf.sans.join(", ") })),
-            );
+                    .evidence(names_evidence(&leaf.sans)),
+            ),
+            // An IP target without --tls-name: checked against the address, as the table shows.
+            (None, Some(false)) => out.push(
+                mk("tls.cert-hostname-mismatch", format!("the certificate is not valid for the address {}: clients that connect by address reject it; give the name clients use with --tls-name to check that instead", ev.host))
+                    .severity(Severity::Warning)
+                    .evidence(names_evidence(&leaf.sans))
+                    .evidence(format!("checked against {} (no --tls-name given)", ev.host)),
+            ),
+            _ => {}
         }
         if !v.trusted {
             let err = v.trust_error.clone().unwrap_or_default();
@@ -115,7 +176,16 @@ fn judge(
                 && chain.len() == 1
                 && leaf.has_ca_issuers_url
                 && err.to_ascii_lowercase().contains("unknownissuer");
-            if incomplete {
+            let too_long = !leaf.self_signed
+                && (chain.len() > MAX_VERIFIABLE_CHAIN
+                    || PATH_LIMIT_ERRORS.iter().any(|e| err.contains(e)));
+            if too_long {
+                out.push(
+                    mk("tls.chain-too-long", format!("the server sends a chain of {} certificates ({} intermediates): verifiers follow at most {MAX_INTERMEDIATES}, so the chain cannot be verified because of its length, whoever issued it", chain.len(), chain.len() - 1))
+                        .evidence(format!("chain sent: {} certificates, the last issued by {}", chain.len(), chain.last().map(|c| c.issuer.as_str()).unwrap_or("?")))
+                        .evidence(format!("verifier: {err}")),
+                );
+            } else if incomplete {
                 out.push(
                     mk("tls.chain-incomplete", "the server sends its certificate without the intermediate certificate that links it to a trusted authority".into())
                         .evidence(format!("chain sent: 1 certificate, issued by {}", leaf.issuer))
@@ -162,4 +232,21 @@ fn judge(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_counts_never_overflow() {
+        assert_eq!(days_between(i64::MAX, i64::MIN), None);
+        assert_eq!(days_between(0, i64::MIN), None);
+        assert_eq!(days_between(10 * DAY + 5, 0), Some(10));
+        assert_eq!(days_words(Some(1), "ago"), "1 day ago");
+        assert_eq!(days_words(Some(12), "ago"), "12 days ago");
+        assert_eq!(days_words(Some(0), "ago"), "0 days ago");
+        assert_eq!(days_words(Some(739_000), "ago"), "more than a century ago");
+        assert_eq!(days_words(None, "ago"), "more than a century ago");
+    }
 }

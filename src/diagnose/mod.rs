@@ -19,6 +19,7 @@ mod mailbox;
 mod net;
 mod smtp;
 mod tls;
+mod tls_failure;
 
 use crate::evidence::ServerEvidence;
 use crate::findings::Finding;

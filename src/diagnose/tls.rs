@@ -1,7 +1,7 @@
 //! `tls.*` about the TLS mode and handshake: mode mix-ups, STARTTLS missing or refused, failed
 //! handshakes, TLS 1.0/1.1. Certificates are judged in `certs`.
 
-use super::{secs, subject};
+use super::{secs, subject, tls_failure};
 use crate::evidence::{Outcome, PhaseName, PortProbe, Protocol, Role};
 use crate::findings::{Finding, Severity};
 
@@ -110,6 +110,9 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         }
         return;
     }
+    if tls_failure::explained(p, out) {
+        return;
+    }
     if matches!(hs.outcome, Outcome::Reset | Outcome::Closed) && legacy_ok.is_empty() {
         return; // net.connection-reset says it
     }
@@ -125,7 +128,8 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         .copied()
         .filter(|v| *v == "TLSv1.0" || *v == "TLSv1.1")
         .collect();
-    if !old_only.is_empty() && !legacy_ok.contains(&"TLSv1.2") {
+    let negotiation = tls_failure::blames_negotiation(p);
+    if !old_only.is_empty() && !legacy_ok.contains(&"TLSv1.2") && negotiation {
         out.push(
             Finding::new(
                 "tls.old-protocol",
@@ -149,11 +153,26 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         "the TLS handshake failed, so no client can secure this connection",
     )
     .evidence(format!("handshake error: {err}"));
+    if let Some(words) = tls_failure::timeout_words(p) {
+        f = f.evidence(words);
+    }
+    if let Some(alert) = tls_failure::alert_words(p) {
+        let why = if alert.ends_with("internal_error") {
+            " (a fault on the server's side, not a cipher or version mismatch)"
+        } else {
+            ""
+        };
+        f.summary = format!(
+            "the TLS handshake failed: {alert}{why}, so no client can secure this connection"
+        );
+        f = f.evidence(format!("{alert} during mxray's TLS 1.2/1.3 handshake"));
+    }
     if let Some(l) = &p.legacy_tls {
         if let Some(a) = l
             .attempts
             .iter()
             .find(|a| a.offered == "TLSv1.2" && a.result == "accepted")
+            .filter(|_| negotiation)
         {
             let weak_key = p
                 .legacy_tls

@@ -380,13 +380,48 @@ pub struct TlsSession {
     /// The failure looks like the peer answered in plaintext (wrong TLS mode).
     #[serde(default)]
     pub peer_spoke_plaintext: bool,
+    /// What the server sent instead of completing the handshake, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<HandshakeFailure>,
+}
+
+/// How a TLS handshake ended without a session, as seen on the wire.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HandshakeFailureKind {
+    /// The server's first bytes are not a TLS record: it answered in plaintext.
+    Plaintext,
+    /// The server sent a fatal TLS alert.
+    Alert,
+    /// A handshake message (the certificate chain, usually) exceeded the size mxray reads.
+    TooLarge,
+    /// The handshake did not complete within the phase timeout.
+    Timeout,
+    /// The server closed or reset the connection.
+    Closed,
+    /// Anything else: the error says what.
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HandshakeFailure {
+    pub kind: HandshakeFailureKind,
+    /// The alert's RFC 8446 name (`internal_error`) when the server sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// The server's first bytes, escaped (printable ASCII kept, the rest as `\xNN`), bounded.
+    pub first_bytes: String,
+    /// Bytes received from the server during the handshake.
+    pub bytes_received: u64,
 }
 
 /// One hand-built legacy ClientHello and what the server answered.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LegacyAttempt {
     pub offered: String,
-    /// accepted, alert, closed, timeout, not_tls, malformed, unreachable
+    /// accepted (the whole first flight, through ServerHelloDone), incomplete (a ServerHello,
+    /// then an alert, a close, silence or too many bytes), alert, closed, timeout, not_tls,
+    /// malformed, unreachable
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,

@@ -5,7 +5,7 @@
 //! sends the `--send-to` test message); the alternatives never get the password.
 
 use super::dns::Dns;
-use super::{probe_server, Credentials, Ctx};
+use super::{probe_server_limited, Credentials, Ctx};
 use crate::evidence::check::CheckEvidence;
 use crate::evidence::{PortSpec, ProbeSettings, Protocol, Role};
 use crate::settings::Security;
@@ -93,16 +93,11 @@ pub async fn probe_check(
             None => None,
         }
     };
+    // The configured port and its alternatives are the same addresses: one limit for both.
+    let limits = super::limits::AddressLimits::new(per_address);
     let (c, a, f) = tokio::join!(
-        probe_server(configured_ctx, dns, &host, configured, per_address, None),
-        probe_server(
-            alternatives_ctx,
-            dns,
-            &host,
-            alternatives,
-            per_address,
-            None
-        ),
+        probe_server_limited(configured_ctx, dns, &host, configured, &limits, None),
+        probe_server_limited(alternatives_ctx, dns, &host, alternatives, &limits, None),
         from_domain,
     );
     evidence.from_domain = f;

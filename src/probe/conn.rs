@@ -20,6 +20,9 @@ pub const MAX_LINES: usize = 100;
 const TRANSCRIPT_LINE: usize = 300;
 /// Transcript lines kept per connection; the rest are counted in a note.
 const TRANSCRIPT_MAX: usize = 400;
+/// Bytes that came this shortly before a deadline (or within half the timeout, if shorter)
+/// were still arriving when it passed: a one-byte-a-second dribble is caught.
+const STILL_ARRIVING: Duration = Duration::from_millis(2500);
 
 /// Why a dialogue stopped. Maps one-to-one onto an evidence [`Outcome`].
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +152,7 @@ impl Default for Recorder {
 /// Plain TCP, or TLS over it after STARTTLS / implicit TLS.
 pub enum Stream {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<super::tap::Tap>>),
 }
 
 impl AsyncRead for Stream {
@@ -225,7 +228,7 @@ impl Conn {
     pub fn new(stream: Stream, timeout: Duration) -> Conn {
         let local = match &stream {
             Stream::Plain(s) => s.local_addr().ok(),
-            Stream::Tls(s) => s.get_ref().0.local_addr().ok(),
+            Stream::Tls(s) => s.get_ref().0.tcp().local_addr().ok(),
         };
         Conn {
             stream,
@@ -307,6 +310,11 @@ impl Conn {
         deadline: tokio::time::Instant,
         quote: bool,
     ) -> StepResult<String> {
+        // When bytes last came, and how many came in this call: a reply dribbled a byte at a
+        // time hits the deadline while still arriving, which is not silence.
+        let mut last_arrival: Option<Instant> = None;
+        let mut arrived = 0usize;
+        let began = Instant::now();
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
                 if pos > MAX_LINE {
@@ -332,11 +340,24 @@ impl Conn {
             match read {
                 // Bytes that never became a line are garbage, not silence.
                 Err(_) if !self.buf.is_empty() => {
-                    return Err(Stop::Violation(format!(
-                        "{} bytes without a line end, then silence: {}",
-                        self.buf.len(),
-                        excerpt(&self.buf, quote)
-                    )))
+                    let gap = last_arrival.map(|t| t.elapsed());
+                    let still_coming =
+                        gap.is_some_and(|g| g < STILL_ARRIVING.min(self.timeout / 2));
+                    return Err(Stop::Violation(if still_coming {
+                        format!(
+                            "{arrived} bytes kept arriving over {:.1} s without a line end, the last {:.1} s before the phase deadline ({:.1} s) passed: {}",
+                            began.elapsed().as_secs_f64(),
+                            gap.unwrap_or_default().as_secs_f64(),
+                            self.timeout.as_secs_f64(),
+                            excerpt(&self.buf, quote)
+                        )
+                    } else {
+                        format!(
+                            "{} bytes without a line end, then silence: {}",
+                            self.buf.len(),
+                            excerpt(&self.buf, quote)
+                        )
+                    }));
                 }
                 Err(_) => return Err(Stop::Timeout),
                 Ok(Ok(0)) => {
@@ -346,7 +367,11 @@ impl Conn {
                         Stop::Violation("connection closed in the middle of a line".into())
                     })
                 }
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    arrived += n;
+                    last_arrival = Some(Instant::now());
+                }
                 Ok(Err(e)) => return Err(Stop::from_io(&e)),
             }
         }

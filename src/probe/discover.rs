@@ -6,7 +6,7 @@
 
 use super::dns::Dns;
 use super::https_get::{self, Get};
-use super::{probe_server, Ctx};
+use super::{probe_server_limited, Ctx};
 use crate::evidence::discovery::{
     AutoconfigFetch, Candidate, DiscoveryEvidence, HttpFetch, MxSource, ProviderMatch,
     ProviderSource, Security, ServerSetting, SourceKind, SrvLookup, SrvRecord,
@@ -365,6 +365,9 @@ async fn probe_candidates(ctx: &Ctx, dns: &Dns, list: &mut [Candidate], req: &Di
             "more than {MAX_PROBED} settings were found; the first {MAX_PROBED} were probed"
         ));
     }
+    // Settings found for one provider usually share addresses: one limit per address for all.
+    let limits = super::limits::AddressLimits::new(req.per_address);
+    let limits = &limits;
     let jobs = list.iter().take(MAX_PROBED).enumerate().map(|(i, c)| {
         let mut settings = req.settings.clone();
         settings.legacy_tls = false;
@@ -379,9 +382,8 @@ async fn probe_candidates(ctx: &Ctx, dns: &Dns, list: &mut [Candidate], req: &Di
             ..ctx.clone()
         };
         let host = c.setting.host.clone();
-        let per_address = req.per_address;
         async move {
-            let ev = probe_server(ctx, dns, &host, settings, per_address, None).await;
+            let ev = probe_server_limited(ctx, dns, &host, settings, limits, None).await;
             (i, ev)
         }
     });

@@ -4,7 +4,7 @@
 //! resolver.
 
 use super::dns::Dns;
-use super::{probe_server, spf_walk, Ctx, Progress};
+use super::{probe_server_limited, spf_walk, Ctx, Progress};
 use crate::evidence::domain::{
     DaneCheck, DkimEvidence, DkimSelector, DmarcEvidence, DomainEvidence, DomainSettings,
     MxEvidence, MxHost, SpfEvidence, SpfNode,
@@ -57,6 +57,8 @@ pub async fn probe_domain(
         }
         v
     };
+    // One limit per address for all MX hosts: several names often point at one server.
+    let limits = super::limits::AddressLimits::new(req.per_address);
     let servers = async {
         let runs = servers_to_probe.iter().map(|host| {
             let mut c = ctx.clone();
@@ -67,7 +69,8 @@ pub async fn probe_domain(
                 settings.ports.clear();
             }
             let progress = progress.clone();
-            async move { probe_server(c, dns, host, settings, req.per_address, progress).await }
+            let limits = &limits;
+            async move { probe_server_limited(c, dns, host, settings, limits, progress).await }
         });
         futures::future::join_all(runs).await
     };

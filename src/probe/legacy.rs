@@ -81,6 +81,17 @@ async fn one(
             Some(cipher_name.unwrap_or_else(|| format!("0x{cipher_suite:04x}"))),
             None,
         ),
+        LegacyOutcome::Incomplete {
+            version,
+            cipher_suite,
+            cipher_name,
+            detail,
+        } => (
+            "incomplete",
+            Some(version),
+            Some(cipher_name.unwrap_or_else(|| format!("0x{cipher_suite:04x}"))),
+            Some(detail),
+        ),
         LegacyOutcome::Alert { description, name } => {
             ("alert", None, None, Some(format!("{name} ({description})")))
         }
@@ -101,6 +112,7 @@ pub fn summary(l: &LegacyTls) -> String {
         .attempts
         .iter()
         .map(|a| match (&a.version, &a.detail) {
+            (Some(v), Some(d)) => format!("{} → {} ({v}: {d})", a.offered, a.result),
             (Some(v), _) => format!("{} → accepted ({v})", a.offered),
             (None, Some(d)) => format!("{} → {} ({d})", a.offered, a.result),
             (None, None) => format!("{} → {}", a.offered, a.result),

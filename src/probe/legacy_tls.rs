@@ -54,8 +54,10 @@ pub struct LegacyHello {
     pub bytes_read: usize,
 }
 
-/// Once a ServerHello has been seen the outcome is always `Accepted`, even if the certificate never
-/// arrives (timeout, EOF, byte budget) or a later alert follows: the version question is answered.
+/// `Accepted` only once the server's whole first flight arrived (ServerHello through
+/// ServerHelloDone): the server committed to the version and cipher. A ServerHello followed by an
+/// alert, a close, silence or more than the byte budget is `Incomplete` — the server named a
+/// version, but no client would have got a session out of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum LegacyOutcome {
@@ -63,6 +65,12 @@ pub enum LegacyOutcome {
         version: String,
         cipher_suite: u16,
         cipher_name: Option<String>,
+    },
+    Incomplete {
+        version: String,
+        cipher_suite: u16,
+        cipher_name: Option<String>,
+        detail: String,
     },
     /// A fatal alert; also a warning alert if the server then went silent without a ServerHello.
     Alert {
@@ -124,7 +132,7 @@ fn cipher_name(code: u16) -> Option<String> {
     SUITES.iter().find(|s| s.0 == code).map(|s| s.1.to_string())
 }
 
-fn alert_name(d: u8) -> String {
+pub(crate) fn alert_name(d: u8) -> String {
     let n = match d {
         0 => "close_notify",
         10 => "unexpected_message",
@@ -264,7 +272,7 @@ fn parse_certificates(b: &[u8]) -> Option<Vec<Vec<u8>>> {
     Some(certs)
 }
 
-fn escape(bytes: &[u8]) -> String {
+pub(crate) fn escape(bytes: &[u8]) -> String {
     let mut s = String::new();
     for &b in bytes.iter().take(64) {
         match b {
@@ -312,9 +320,24 @@ impl Reader {
         })
     }
 
+    /// The ServerHello without the rest of the flight, and why the rest never came.
+    fn incomplete(&self, detail: String) -> Option<LegacyOutcome> {
+        self.hello.map(|(v, s)| LegacyOutcome::Incomplete {
+            version: version_label(v),
+            cipher_suite: s,
+            cipher_name: cipher_name(s),
+            detail,
+        })
+    }
+
     fn end(&self, why: End) -> LegacyOutcome {
-        if let Some(accepted) = self.accepted() {
-            return accepted;
+        let after_hello = match &why {
+            End::Timeout => "no ServerHelloDone before the timeout".to_string(),
+            End::Eof => "the connection closed before ServerHelloDone".to_string(),
+            End::Budget(n) => format!("no ServerHelloDone within max_bytes ({n} bytes)"),
+        };
+        if let Some(incomplete) = self.incomplete(after_hello) {
+            return incomplete;
         }
         match why {
             End::Timeout => LegacyOutcome::Timeout,
@@ -387,8 +410,11 @@ impl Reader {
         while self.alert.len() >= 2 {
             let (level, d) = (self.alert[0], self.alert[1]);
             self.alert.drain(..2);
-            if self.hello.is_some() {
-                return self.accepted();
+            if self.hello.is_some() && (level != 1 || d == 0) {
+                return self.incomplete(format!(
+                    "alert {} ({d}) after the ServerHello",
+                    alert_name(d)
+                ));
             }
             // Warnings (e.g. unrecognized_name) usually precede a normal ServerHello; keep going but
             // remember them in case the server then hangs up.
@@ -425,9 +451,6 @@ impl Reader {
                 (t, false) => {
                     return Some(malformed(format!("handshake type {t} before ServerHello")))
                 }
-            }
-            if self.hello.is_some() && self.certificates.is_some() {
-                return self.accepted();
             }
         }
         None

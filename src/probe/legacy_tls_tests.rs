@@ -287,6 +287,64 @@ async fn reassembles_one_byte_records() {
     assert_eq!(r.certificates, certs.map(|c| c.to_vec()));
 }
 
+/// A ServerHello is not acceptance: an alert, a hang-up or silence before ServerHelloDone
+/// leaves the handshake incomplete (certificates seen on the way are still kept).
+#[tokio::test]
+async fn server_hello_without_the_rest_is_incomplete() {
+    let whole = flight(0x0301, 0xc014, &[&[0x30; 50]]);
+    // ServerHello and Certificate, without the final 4-byte ServerHelloDone.
+    let hello_and_cert = whole[..whole.len() - 4].to_vec();
+    let hello_only = hs(2, &{
+        let mut sh = 0x0301u16.to_be_bytes().to_vec();
+        sh.extend_from_slice(&[9; 32]);
+        sh.extend_from_slice(&[0, 0xc0, 0x14, 0]);
+        sh
+    });
+    let incomplete = |detail: &str| LegacyOutcome::Incomplete {
+        version: "TLSv1.0".into(),
+        cipher_suite: 0xc014,
+        cipher_name: Some("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into()),
+        detail: detail.into(),
+    };
+    let internal_error = [
+        records(22, &hello_only, 1 << 14),
+        vec![21, 3, 1, 0, 2, 2, 80],
+    ]
+    .concat();
+    let addr = scripted(internal_error).await;
+    let r = run(addr, LegacyVersion::Tls10, SECOND, 1 << 16).await;
+    assert_eq!(
+        r.outcome,
+        incomplete("alert internal_error (80) after the ServerHello")
+    );
+
+    let addr = scripted(records(22, &hello_and_cert, 1 << 14)).await;
+    let r = run(
+        addr,
+        LegacyVersion::Tls10,
+        Duration::from_millis(300),
+        1 << 16,
+    )
+    .await;
+    assert_eq!(
+        r.outcome,
+        incomplete("no ServerHelloDone before the timeout")
+    );
+    assert_eq!(r.certificates, vec![vec![0x30; 50]]);
+
+    let hello = records(22, &hello_only, 1 << 14);
+    let addr = peer(move |mut s| async move {
+        let _ = s.read(&mut [0u8; 1024]).await;
+        let _ = s.write_all(&hello).await;
+    })
+    .await;
+    let r = run(addr, LegacyVersion::Tls10, SECOND, 1 << 16).await;
+    assert_eq!(
+        r.outcome,
+        incomplete("the connection closed before ServerHelloDone")
+    );
+}
+
 /// Mutated and truncated flights fed in odd chunk sizes must never panic.
 #[test]
 fn parser_survives_garbage() {

@@ -13,6 +13,7 @@ pub mod https_get;
 pub mod imap;
 pub mod legacy;
 pub mod legacy_tls;
+pub mod limits;
 pub mod mailbox_dialogue;
 pub mod mailbox_login;
 pub mod mta_sts;
@@ -25,6 +26,7 @@ pub mod smtp;
 pub mod sniff;
 pub mod spf_eval;
 pub mod spf_walk;
+pub mod tap;
 pub mod tls;
 
 use crate::evidence::{
@@ -34,7 +36,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// What every probe of a run shares.
 #[derive(Clone, Debug)]
@@ -121,20 +122,30 @@ pub async fn probe_server(
     per_address: usize,
     progress: Option<Progress>,
 ) -> ServerEvidence {
+    let limits = limits::AddressLimits::new(per_address);
+    probe_server_limited(ctx, dns, host, settings, &limits, progress).await
+}
+
+/// [`probe_server`] under limits shared with other probes of the run, so hosts that resolve
+/// to one address never exceed its limit together.
+pub async fn probe_server_limited(
+    ctx: Ctx,
+    dns: &dns::Dns,
+    host: &str,
+    settings: ProbeSettings,
+    limits: &limits::AddressLimits,
+    progress: Option<Progress>,
+) -> ServerEvidence {
     let (mut resolution, ips) = dns.resolve_forward(host, &settings.families).await;
     let addresses: Vec<IpAddr> = ips
         .iter()
         .copied()
         .filter(|ip| settings.families.contains(&Family::of(ip)))
         .collect();
-    let mut limits: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     let ctx = Arc::new(ctx);
     for ip in &addresses {
-        let sem = limits
-            .entry(*ip)
-            .or_insert_with(|| Arc::new(Semaphore::new(per_address.max(1))))
-            .clone();
+        let sem = limits.of(*ip);
         for (index, spec) in settings.ports.iter().enumerate() {
             let ctx = ctx.clone();
             let sem = sem.clone();

@@ -3,7 +3,8 @@
 //! Trust and name are then judged separately (webpki reports only the first error it meets).
 
 use super::cert;
-use crate::evidence::{TlsMode, TlsSession, Verification};
+use super::tap::{Seen, Tap};
+use crate::evidence::{HandshakeFailure, HandshakeFailureKind, TlsMode, TlsSession, Verification};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -148,8 +149,11 @@ impl TrustStore {
             })
             .or(client_name);
         let inside = now.clamp(
-            parsed.not_before_unix + 1,
-            (parsed.not_after_unix - 1).max(parsed.not_before_unix + 1),
+            parsed.not_before_unix.saturating_add(1),
+            parsed
+                .not_after_unix
+                .saturating_sub(1)
+                .max(parsed.not_before_unix.saturating_add(1)),
         );
         let inside = UnixTime::since_unix_epoch(Duration::from_secs(inside.max(0) as u64));
         match trust_name {
@@ -213,9 +217,16 @@ impl ServerCertVerifier for RecordingVerifier {
 /// Outcome of a handshake: the session facts, and the stream when it succeeded.
 pub struct Handshake {
     pub session: TlsSession,
-    pub stream: Option<TlsStream<TcpStream>>,
+    pub stream: Option<TlsStream<Tap>>,
     pub timed_out: bool,
 }
+
+/// Bytes of the server's first flight quoted in the evidence.
+const QUOTED_BYTES: usize = 64;
+
+/// rustls' bound on one handshake message (its deframer refuses more, against memory
+/// exhaustion); a certificate chain must fit in it.
+pub const MAX_HANDSHAKE_MESSAGE: u64 = 0xffff;
 
 /// Runs a TLS handshake over `tcp`, recording version, cipher, chain and verification.
 pub async fn handshake(
@@ -245,9 +256,13 @@ pub async fn handshake(
         verification: None,
         error: None,
         peer_spoke_plaintext: false,
+        failure: None,
     };
-    let result = tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await;
+    let tap = Tap::new(tcp);
+    let seen = tap.log();
+    let result = tokio::time::timeout(timeout, connector.connect(server_name, tap)).await;
     let chain = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
     let mut timed_out = false;
     let stream = match result {
         Err(_) => {
@@ -256,11 +271,14 @@ pub async fn handshake(
                 "no TLS handshake within {:.1} s",
                 timeout.as_secs_f64()
             ));
+            session.failure = Some(failure(HandshakeFailureKind::Timeout, None, &seen));
             None
         }
         Ok(Err(e)) => {
             let text = e.to_string();
-            session.peer_spoke_plaintext = looks_like_plaintext(&text);
+            let (kind, alert) = classify(&e, &seen);
+            session.peer_spoke_plaintext = kind == HandshakeFailureKind::Plaintext;
+            session.failure = Some(failure(kind, alert, &seen));
             session.error = Some(text);
             None
         }
@@ -282,6 +300,52 @@ pub async fn handshake(
         stream,
         timed_out,
     }
+}
+
+fn failure(kind: HandshakeFailureKind, alert: Option<String>, seen: &Seen) -> HandshakeFailure {
+    HandshakeFailure {
+        kind,
+        alert,
+        first_bytes: super::legacy_tls::escape(&seen.head[..seen.head.len().min(QUOTED_BYTES)]),
+        bytes_received: seen.received,
+    }
+}
+
+/// What ended the handshake, judged from the bytes first and the error second: rustls names a
+/// plaintext reply and an oversized message with the same "corrupt message" words.
+fn classify(e: &std::io::Error, seen: &Seen) -> (HandshakeFailureKind, Option<String>) {
+    let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    if let Some(rustls::Error::AlertReceived(a)) = inner {
+        return (
+            HandshakeFailureKind::Alert,
+            Some(super::legacy_tls::alert_name(u8::from(*a))),
+        );
+    }
+    if !seen.head.is_empty() && !looks_like_tls(&seen.head) {
+        return (HandshakeFailureKind::Plaintext, None);
+    }
+    let text = e.to_string().to_ascii_lowercase();
+    if text.contains("handshakepayloadtoolarge")
+        || text.contains("message buffer full")
+        || text.contains("toolarge")
+    {
+        return (HandshakeFailureKind::TooLarge, None);
+    }
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => (HandshakeFailureKind::Closed, None),
+        _ if seen.head.is_empty() && looks_like_plaintext(&text) => {
+            (HandshakeFailureKind::Plaintext, None)
+        }
+        _ => (HandshakeFailureKind::Other, None),
+    }
+}
+
+/// A TLS record header: content type 20–24, major version 3.
+fn looks_like_tls(head: &[u8]) -> bool {
+    head.first().is_some_and(|t| (20..=24).contains(t)) && head.get(1).is_none_or(|&m| m == 3)
 }
 
 /// rustls' words when the first bytes are not a TLS record — the peer talks plaintext.

@@ -1,5 +1,7 @@
+pub mod certs;
 pub mod check;
 pub mod fake_provider;
+pub mod hostile;
 pub mod rig;
 pub mod schema;
 pub mod wire;

@@ -34,6 +34,9 @@ const PUBLISHED: &[(&str, char)] = &[
     ("tls.cert-untrusted", 'E'),
     ("tls.chain-incomplete", 'E'),
     ("tls.weak-key", 'W'),
+    ("tls.starttls-broken", 'E'),
+    ("tls.handshake-too-large", 'E'),
+    ("tls.chain-too-long", 'E'),
     ("smtp.no-banner", 'E'),
     ("smtp.rejected-greeting", 'E'),
     ("smtp.no-ehlo", 'W'),
@@ -123,6 +126,7 @@ const CONTEXT_DEPENDENT: &[&str] = &[
     "net.port-closed",
     "spf.missing",
     "spf.permissive-all",
+    "tls.cert-hostname-mismatch",
     "tls.starttls-missing",
 ];
 

@@ -42,7 +42,10 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         code: "tls.cert-hostname-mismatch",
         severity: Severity::Error,
         title: "The certificate is for a different host name",
-        severity_rule: None,
+        severity_rule: Some(
+            "Warning for an IP address probed without --tls-name: the certificate was checked \
+            against the address, which clients that connect by name never use.",
+        ),
         what: "None of the names in the certificate (its Subject Alternative Names) matches the \
             host name the client connects to. For example the client uses `mail.example.com`, but \
             the certificate is for `www.example.com` or for the hosting company's server name.",
@@ -109,6 +112,25 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 8446 §4.4.2", "RFC 5246 §7.4.2"],
     },
     CodeInfo {
+        code: "tls.chain-too-long",
+        severity: Severity::Error,
+        title: "The certificate chain is too long to verify",
+        severity_rule: None,
+        what: "The server sends a chain with more intermediate certificates than verifiers \
+            follow: webpki (rustls, and so mxray) stops after 6 intermediates, browsers and \
+            OpenSSL-based clients after a similar handful. Real chains have one or two \
+            intermediates; a long one is a misconfigured bundle (the same file concatenated \
+            over and over, or a test chain left in place).",
+        why: "The chain cannot be verified however trustworthy its root is: clients refuse the \
+            connection with an untrusted-certificate or path-length error, and senders that \
+            verify certificates defer mail.",
+        fix: "Serve the leaf and the one or two intermediates your CA issued, nothing more: with \
+            certbot `fullchain.pem` (Postfix `smtpd_tls_chain_files`, Dovecot `ssl_cert`). \
+            Check with `openssl s_client -connect HOST:PORT -showcerts` (add `-starttls smtp` on \
+            25 and 587) and count the certificates.",
+        references: &["RFC 5280 §6.1", "RFC 8446 §4.4.2"],
+    },
+    CodeInfo {
         code: "tls.handshake-failed",
         severity: Severity::Error,
         title: "The TLS handshake failed",
@@ -125,6 +147,25 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             `ssl_min_protocol = TLSv1.2`). Reproduce with `openssl s_client -connect HOST:PORT` \
             (add `-starttls smtp` on 25 and 587).",
         references: &["RFC 8446 §6", "RFC 8446 §4.1"],
+    },
+    CodeInfo {
+        code: "tls.handshake-too-large",
+        severity: Severity::Error,
+        title: "The TLS handshake is larger than clients read",
+        severity_rule: None,
+        what: "The server does speak TLS, but one of its handshake messages — the certificate \
+            chain, in practice — is larger than mxray reads (64 KiB per handshake message, \
+            rustls' bound against memory exhaustion). Ordinary chains are 2 to 6 KiB; this \
+            one carries a huge certificate, thousands of names or a bundle of unrelated \
+            certificates.",
+        why: "Clients have similar bounds (OpenSSL refuses a chain over 100 KiB by default), so \
+            they fail the handshake and cannot send or fetch mail securely; mxray could not \
+            check the certificate.",
+        fix: "Serve a normal certificate and chain: the leaf with the names clients use and the \
+            CA's intermediates (certbot `fullchain.pem`), not a bundle of every certificate on \
+            the machine. Check the size with `openssl s_client -connect HOST:PORT -showcerts | \
+            wc -c` (add `-starttls smtp` on 25 and 587).",
+        references: &["RFC 8446 §4.4.2", "RFC 8446 §4"],
     },
     CodeInfo {
         code: "tls.implicit-on-starttls-port",
@@ -178,6 +219,26 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
             Check with `openssl s_client -tls1_2 -connect HOST:PORT` (add `-starttls smtp` on 25 \
             and 587).",
         references: &["RFC 8996", "RFC 8997", "RFC 8314 §4.1"],
+    },
+    CodeInfo {
+        code: "tls.starttls-broken",
+        severity: Severity::Error,
+        title: "STARTTLS is accepted, then no TLS follows",
+        severity_rule: None,
+        what: "The server answers STARTTLS (STLS) with its go-ahead (`220`, `OK`, `+OK`) but then \
+            does not speak TLS: it reads the client's TLS ClientHello as a plaintext command \
+            and answers it in plaintext (the evidence shows what it sent). Usual causes: a \
+            firewall or proxy that inspects SMTP, or a server whose TLS layer failed to load \
+            but still advertises STARTTLS.",
+        why: "No client can secure the connection: clients that require TLS fail (\"wrong \
+            version number\", \"unexpected message\"), and a client that falls back to \
+            plaintext sends mail and passwords unencrypted.",
+        fix: "Check the server's log at the STARTTLS moment (Postfix: `cannot load certificate`, \
+            `TLS library problem`; Dovecot: `ssl_cert` errors) and that the certificate and key \
+            files load. If a firewall or proxy inspects SMTP (Cisco \"SMTP fixup\"/ESMTP \
+            inspection), turn that inspection off. Test with `openssl s_client -connect \
+            HOST:PORT -starttls smtp` (imap, pop3).",
+        references: &["RFC 3207 §4", "RFC 2595 §3.2"],
     },
     CodeInfo {
         code: "tls.starttls-missing",

@@ -1,0 +1,126 @@
+//! `--per-address` holds across hosts that share an address: two MX names resolving to one IP
+//! (here both the literal 127.0.0.1) probe its ports under one limit, never more connections
+//! at once than the limit, counted by the server itself.
+
+mod common;
+
+use common::hostile::*;
+use common::wire::read_line as read_cmd;
+use mxray::evidence::{Family, Outcome, PhaseName, PortSpec, ProbeSettings, Role};
+use mxray::probe::dns::Dns;
+use mxray::probe::limits::AddressLimits;
+use mxray::probe::probe_server_limited;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const LIMIT: usize = 2;
+const PORTS: usize = 4;
+
+/// Connections open right now, and the most ever open at once.
+#[derive(Default)]
+struct Gauge {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+/// Holds each connection a moment before greeting, so probes that are allowed to overlap do.
+/// A connection counts from its accept to its QUIT — both inside the client's own use of it,
+/// so the count can only lag the client's, never run ahead of it.
+async fn counted_smtp(mut sock: tokio::net::TcpStream, gauge: Arc<Gauge>) {
+    let n = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+    gauge.max.fetch_max(n, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let mut counted = true;
+    if send(&mut sock, GREETING).await {
+        while let Some(cmd) = read_cmd(&mut sock).await {
+            if cmd.eq_ignore_ascii_case("QUIT") {
+                gauge.now.fetch_sub(1, Ordering::SeqCst);
+                counted = false;
+                let _ = send(&mut sock, b"221 2.0.0 Bye\r\n").await;
+                break;
+            }
+            if !send(&mut sock, multiline(250, EHLO_AFTER_TLS).as_bytes()).await {
+                break;
+            }
+        }
+    }
+    if counted {
+        gauge.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn settings(ports: &[u16]) -> ProbeSettings {
+    ProbeSettings {
+        timeout_ms: 3000,
+        helo: "probe.test".into(),
+        tls_name: None,
+        resolvers: Vec::new(),
+        ports: ports
+            .iter()
+            .map(|&port| PortSpec {
+                port,
+                role: Some(Role::Smtp),
+                explicit: true,
+            })
+            .collect(),
+        families: vec![Family::Ipv4],
+        legacy_tls: false,
+        slow_threshold_ms: 5_000,
+        expiry_warning_days: 21,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hosts_on_one_address_share_its_limit() {
+    let gauge = Arc::new(Gauge::default());
+    let mut servers = Vec::new();
+    for _ in 0..PORTS {
+        let g = gauge.clone();
+        servers.push(serve(move |sock| counted_smtp(sock, g.clone())).await);
+    }
+    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+    // A closed loopback resolver: the PTR lookups fail at once, nothing leaves the machine.
+    let dns = Dns::new(&["127.0.0.1:9".parse().unwrap()], Duration::from_secs(1)).expect("dns");
+    let ctx = ctx(RELAXED, false, None);
+    let limits = AddressLimits::new(LIMIT);
+    let run = async {
+        tokio::join!(
+            probe_server_limited(
+                ctx.clone(),
+                &dns,
+                "127.0.0.1",
+                settings(&ports),
+                &limits,
+                None
+            ),
+            probe_server_limited(
+                ctx.clone(),
+                &dns,
+                "127.0.0.1",
+                settings(&ports),
+                &limits,
+                None
+            ),
+        )
+    };
+    let (a, b) = tokio::time::timeout(RELAXED * 20, run)
+        .await
+        .expect("probes finished");
+    for ev in [&a, &b] {
+        assert_eq!(ev.probes.len(), PORTS);
+        for p in &ev.probes {
+            assert_eq!(
+                p.phase(PhaseName::Greeting).map(|g| &g.outcome),
+                Some(&Outcome::Ok),
+                "{p:?}"
+            );
+        }
+    }
+    let max = gauge.max.load(Ordering::SeqCst);
+    assert!(
+        max <= LIMIT,
+        "{max} connections at once with --per-address {LIMIT}"
+    );
+    assert!(max >= 1);
+}
