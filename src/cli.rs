@@ -306,6 +306,39 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
     Ok(out)
 }
 
+/// How much of a user-supplied value an error message quotes.
+pub const ECHO_CHARS: usize = 64;
+
+/// A value the user gave, as an error message quotes it: in quotes, control characters
+/// escaped, and past [`ECHO_CHARS`] cut with its full length, so a 10,000-character host name
+/// or a 10 MB variable gives a one-line error. Never pass a secret.
+pub fn echo(value: &str) -> String {
+    let chars = value.chars().count();
+    if chars <= ECHO_CHARS {
+        return format!("\"{}\"", crate::render::escape::visible(value));
+    }
+    let head: String = value.chars().take(ECHO_CHARS).collect();
+    format!(
+        "\"{}…\" ({} bytes)",
+        crate::render::escape::visible(&head),
+        value.len()
+    )
+}
+
+/// A whole message bounded to `max` characters (then "… (N bytes)"), control characters
+/// escaped: the last guard for errors that quote something mxray did not check.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return crate::render::escape::visible(text).into_owned();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!(
+        "{}… ({} bytes)",
+        crate::render::escape::visible(&head),
+        text.len()
+    )
+}
+
 /// Accepts `1.2.3.4`, `1.2.3.4:5300`, `::1`, `[::1]:5300`; port 53 by default.
 pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {

@@ -145,3 +145,113 @@ impl Report {
         .map(|t| t.unix_timestamp())
     }
 }
+
+/// The largest report `mxray diagnose` reads. Real runs are far smaller (the biggest fixture is
+/// 75 KB; a domain with many MX hosts and full transcripts stays well under 1 MB); the bound
+/// keeps `/dev/zero`, a log file given by mistake or a hostile file from exhausting memory.
+pub const MAX_REPORT_BYTES: usize = 16 * 1024 * 1024;
+
+/// The deepest nesting of objects and arrays accepted. A report nests about 30 levels at most
+/// (a 12-level SPF include tree); serde_json's own limit of 128 stays as a second bound.
+pub const MAX_REPORT_DEPTH: usize = 64;
+
+/// Why a saved report could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    Read(std::io::Error),
+    TooLarge,
+    TooDeep,
+    NotReport(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Read(e) => write!(f, "cannot read it: {e}"),
+            LoadError::TooLarge => write!(
+                f,
+                "larger than {} MiB, so not an mxray report",
+                MAX_REPORT_BYTES >> 20
+            ),
+            LoadError::TooDeep => write!(
+                f,
+                "nested more than {MAX_REPORT_DEPTH} levels deep, so not an mxray report"
+            ),
+            LoadError::NotReport(why) => write!(f, "not an mxray report: {why}"),
+        }
+    }
+}
+
+/// Reads at most [`MAX_REPORT_BYTES`] from `input` (a file, a pipe, a device) and decodes it.
+pub fn load(input: impl std::io::Read) -> Result<Report, LoadError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_REPORT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(LoadError::Read)?;
+    if bytes.len() > MAX_REPORT_BYTES {
+        return Err(LoadError::TooLarge);
+    }
+    if nesting_depth(&bytes) > MAX_REPORT_DEPTH {
+        return Err(LoadError::TooDeep);
+    }
+    serde_json::from_slice(&bytes).map_err(|e| LoadError::NotReport(e.to_string()))
+}
+
+/// The deepest nesting of `{` and `[` outside JSON strings, counted without parsing.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_only() {
+        assert_eq!(nesting_depth(br#"{"a": [1, {"b": "[[[{{{"}]}"#), 3);
+        assert_eq!(nesting_depth(br#"{"a": "\"[[", "b": []}"#), 2);
+        assert_eq!(nesting_depth(b"no json"), 0);
+    }
+
+    #[test]
+    fn oversized_deep_and_foreign_input_is_refused() {
+        let zeros = std::io::repeat(0).take(MAX_REPORT_BYTES as u64 + 10);
+        assert!(matches!(load(zeros), Err(LoadError::TooLarge)));
+        let deep = "[".repeat(MAX_REPORT_DEPTH + 1);
+        assert!(matches!(load(deep.as_bytes()), Err(LoadError::TooDeep)));
+        let ok_depth = "[".repeat(MAX_REPORT_DEPTH);
+        assert!(matches!(
+            load(ok_depth.as_bytes()),
+            Err(LoadError::NotReport(_))
+        ));
+        assert!(matches!(
+            load(&b"\x7fELF\x02\x01\x01\x00\xff\xfe"[..]),
+            Err(LoadError::NotReport(_))
+        ));
+    }
+}
