@@ -211,7 +211,10 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
         .clone()
         .unwrap_or_else(|| format!("postmaster@{domain}"));
     if !mail_from.contains('@') {
-        anyhow::bail!("--mail-from {mail_from:?} is not an address (local@domain)");
+        anyhow::bail!(
+            "--mail-from {} is not an address (local@domain)",
+            cli::echo(&mail_from)
+        );
     }
     let senders: Vec<crate::policy::spf_macro::Sender> = args
         .sending_ips
@@ -337,9 +340,11 @@ fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
     }
     let code = code.unwrap_or_default();
     let Some(c) = catalogue::lookup(code) else {
+        // No code is that long: skip the edit distances, which grow with its length.
         let near: Vec<&str> = catalogue::CATALOGUE
             .iter()
             .map(|c| c.code)
+            .filter(|_| code.len() <= cli::ECHO_CHARS)
             .filter(|k| crate::knowledge::hosts::distance(k, code) <= 3 || k.starts_with(code))
             .collect();
         let hint = if near.is_empty() {
@@ -347,7 +352,10 @@ fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
         } else {
             format!(" (did you mean {}?)", near.join(", "))
         };
-        anyhow::bail!("unknown finding code {code:?}{hint}; `mxray explain --list` shows them all");
+        anyhow::bail!(
+            "unknown finding code {}{hint}; `mxray explain --list` shows them all",
+            cli::echo(code)
+        );
     };
     println!("{} — {} [{}]", c.code, c.title, c.severity.label());
     if let Some(rule) = c.severity_rule {

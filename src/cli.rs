@@ -281,12 +281,12 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
     let mut out: Vec<PortSpec> = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (num, role) = match item.split_once('/') {
-            Some((n, r)) => (n, Some(role_named(r).ok_or_else(|| format!("unknown port role {r:?} in {item:?} (use smtp, submission, submissions, smtps, imap, imaps, pop3 or pop3s)"))?)),
+            Some((n, r)) => (n, Some(role_named(r).ok_or_else(|| format!("unknown port role {} in {} (use smtp, submission, submissions, smtps, imap, imaps, pop3 or pop3s)", echo(r), echo(item)))?)),
             None => (item, None),
         };
         let port: u32 = num
             .parse()
-            .map_err(|_| format!("{num:?} is not a port number"))?;
+            .map_err(|_| format!("{} is not a port number", echo(num)))?;
         if port == 0 || port > 65535 {
             return Err(format!("port {port} is out of range (1–65535)"));
         }
@@ -350,7 +350,7 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     let bare = s.trim_start_matches('[').trim_end_matches(']');
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("resolver {s:?} is not an IP address or IP:PORT"))
+        .map_err(|_| format!("resolver {} is not an IP address or IP:PORT", echo(s)))
 }
 
 /// RFC 1123 host name or IP literal (optionally in brackets).
@@ -358,7 +358,7 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
 /// without spaces or angle brackets, a valid domain. Returned trimmed.
 pub fn validate_address(addr: &str) -> Result<String, String> {
     let a = addr.trim();
-    let bad = |why: &str| Err(format!("`{a}` is not a usable e-mail address: {why}"));
+    let bad = |why: &str| Err(format!("{} is not a usable e-mail address: {why}", echo(a)));
     let Some((local, domain)) = a.rsplit_once('@') else {
         return bad("no @");
     };
@@ -377,7 +377,7 @@ pub fn validate_address(addr: &str) -> Result<String, String> {
     if !domain.contains('.') {
         return bad("the domain has no dot");
     }
-    validate_host(domain).map_err(|e| format!("`{a}`: {e}"))?;
+    validate_host(domain).map_err(|e| format!("{}: {e}", echo(a)))?;
     Ok(a.to_string())
 }
 
@@ -388,7 +388,7 @@ pub fn validate_host(host: &str) -> Result<String, String> {
         return Ok(bare.to_string());
     }
     let name = h.trim_end_matches('.');
-    let bad = |why: &str| Err(format!("{host:?} is not a valid host name: {why}"));
+    let bad = |why: &str| Err(format!("{} is not a valid host name: {why}", echo(host)));
     if name.is_empty() {
         return bad("it is empty");
     }
@@ -427,7 +427,7 @@ pub fn parse_address(s: &str) -> Result<String, String> {
     let (local, domain) = a.rsplit_once('@').unwrap_or(("", &a));
     let domain = validate_host(domain)?;
     if domain.parse::<IpAddr>().is_ok() {
-        return Err(format!("`{a}`: {domain} is not a mail domain"));
+        return Err(format!("{}: {domain} is not a mail domain", echo(&a)));
     }
     Ok(format!("{local}@{domain}"))
 }
@@ -462,6 +462,21 @@ mod tests {
         assert!(parse_ports(Some("70000")).unwrap_err().contains("70000"));
         assert!(parse_ports(Some("25/ftp")).unwrap_err().contains("ftp"));
         assert!(parse_ports(Some("abc")).is_err());
+    }
+
+    #[test]
+    fn echoed_values_are_cut_and_escaped() {
+        assert_eq!(echo("mail.example.com"), "\"mail.example.com\"");
+        assert_eq!(echo("a\u{1b}[2Jb\u{7}"), "\"a\\e[2Jb\\x07\"");
+        let long = "é".repeat(100);
+        let shown = echo(&long);
+        assert_eq!(
+            shown,
+            format!("\"{}…\" (200 bytes)", "é".repeat(ECHO_CHARS))
+        );
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("0123456789\n", 4), "0123… (11 bytes)");
+        assert!(validate_host(&"a".repeat(10_000)).unwrap_err().len() < 200);
     }
 
     #[test]
