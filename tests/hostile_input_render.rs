@@ -4,8 +4,10 @@
 //! never raw; the JSON report must keep them as data.
 //!
 //! The reports are the shipped fixtures with a payload appended to every string field that
-//! still decodes afterwards, plus a discovery report built here; one test runs `mxray server`
-//! against an in-process SMTP server whose banner and EHLO reply carry escape sequences.
+//! still decodes afterwards, plus a discovery report built here. Two tests run `mxray server`
+//! against in-process servers: an SMTP banner with escape sequences (the probe records it in
+//! escaped form as a protocol violation), and a TLS certificate whose subject and
+//! subjectAltName carry them (recorded as the certificate has them, escaped when shown).
 
 mod common;
 
@@ -350,4 +352,125 @@ fn a_server_banner_with_escape_sequences_is_shown_escaped() {
             run.stdout
         );
     }
+}
+
+/// An implicit-TLS SMTP server on loopback whose self-signed certificate has escape sequences
+/// and a right-to-left override in its subject, issuer and subjectAltName.
+fn spawn_hostile_tls_smtp() -> u16 {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use std::sync::Arc;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["mail\u{1b}]0;owned\u{7}.test".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "CN\u{1b}[2J\u{202e}tset.liam");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], der)
+        .unwrap(),
+    );
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let Ok(tls) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut stream = rustls::StreamOwned::new(tls, conn);
+                if stream.write_all(b"220 mail.test ESMTP\r\n").is_err() {
+                    return;
+                }
+                let mut line = Vec::new();
+                let mut byte = [0u8; 1];
+                while std::io::Read::read(&mut stream, &mut byte).unwrap_or(0) == 1 {
+                    line.push(byte[0]);
+                    if byte[0] != b'\n' {
+                        continue;
+                    }
+                    let verb = String::from_utf8_lossy(&line).trim().to_ascii_uppercase();
+                    let reply: &[u8] = if verb.starts_with("EHLO") {
+                        b"250-mail.test\r\n250 AUTH PLAIN\r\n"
+                    } else if verb == "QUIT" {
+                        b"221 bye\r\n"
+                    } else {
+                        b"502 no\r\n"
+                    };
+                    if stream.write_all(reply).is_err() || verb == "QUIT" {
+                        return;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn certificate_names_with_escape_sequences_are_shown_escaped() {
+    let port = spawn_hostile_tls_smtp();
+    let resolver = {
+        let s = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        format!("127.0.0.1:{}", s.local_addr().unwrap().port())
+    };
+    let ports = format!("{port}/smtps");
+    let args = |format: &'static str| {
+        vec![
+            "server",
+            "127.0.0.1",
+            "--ports",
+            &ports,
+            "--resolver",
+            &resolver,
+            "--tls-name",
+            "mail.test",
+            "--timeout",
+            "2",
+            "--no-legacy-tls",
+            "--helo",
+            "probe.test",
+            "--transcript",
+            "--color",
+            "always",
+            "--format",
+            format,
+        ]
+    };
+    let run = mxray(&args("human"));
+    // Self-signed and not for mail.test: two errors.
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_terminal_safe(&run.stdout, true, "certificate names");
+    let text = strip_colour(&run.stdout);
+    for shown in [
+        "== certificate: CN=CN\\e[2J\\u{202e}tset.liam (expires",
+        &format!(
+            "✖ tls.cert-hostname-mismatch certificate CN\\e[2J\\u{{202e}}tset.liam on 127.0.0.1:{port}"
+        ),
+        "seen: certificate names: DNS:mail\\e]0;owned\\x07.test",
+        &format!("✖ tls.cert-untrusted certificate CN\\e[2J\\u{{202e}}tset.liam on 127.0.0.1:{port}"),
+    ] {
+        assert!(text.contains(shown), "{shown:?} not in:\n{text}");
+    }
+
+    // The evidence keeps the names as the certificate has them.
+    let json = mxray(&args("json"));
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    let leaf = &doc["evidence"]["probes"][0]["tls"]["chain"][0];
+    assert_eq!(leaf["subject"], "CN=CN\u{1b}[2J\u{202e}tset.liam", "{leaf}");
+    assert_eq!(
+        leaf["sans"][0], "DNS:mail\u{1b}]0;owned\u{7}.test",
+        "{leaf}"
+    );
 }
