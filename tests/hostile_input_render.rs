@@ -474,3 +474,33 @@ fn certificate_names_with_escape_sequences_are_shown_escaped() {
         "{leaf}"
     );
 }
+
+/// The password prompt names the user from the URL: on a terminal (a pseudo-terminal made by
+/// `script`), its escape sequence is shown, not obeyed. Enter skips the login test.
+#[test]
+fn the_password_prompt_shows_a_hostile_user_name_escaped() {
+    let command = format!(
+        "{} check 'smtp://al%1B%5D0%3Bpwn%07ice@127.0.0.1:9' --timeout 1 --no-legacy-tls \
+         --resolver 127.0.0.1:9 --color never",
+        env!("CARGO_BIN_EXE_mxray")
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs mxray on a pseudo-terminal");
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    let prompt = tty
+        .lines()
+        .find(|l| l.contains("Password for"))
+        .unwrap_or_else(|| panic!("no prompt in {tty:?}"));
+    assert!(
+        prompt.contains("Password for al\\e]0;pwn\\x07ice at 127.0.0.1 (not shown;"),
+        "{prompt:?}"
+    );
+    assert!(!tty.contains("\u{1b}]0;pwn"), "{tty:?}");
+    assert!(!tty.contains('\u{7}'), "{tty:?}");
+}

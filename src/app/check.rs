@@ -357,11 +357,12 @@ fn login_secrets(
         let host = resolved
             .host
             .as_ref()
-            .map(|h| format!(" at {}", h.value))
+            .map(|h| format!(" at {}", crate::cli::clip(&h.value, crate::cli::ECHO_CHARS)))
             .unwrap_or_default();
+        // The user name comes from a URL or a file: nothing in it may drive the terminal.
         let text = rpassword::prompt_password(format!(
             "Password for {}{host} (not shown; Enter to skip the login test): ",
-            user.value
+            crate::cli::clip(&user.value, crate::cli::ECHO_CHARS)
         ))
         .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
         password = Some(crate::settings::Secret::new(text)).filter(|p| !p.expose().is_empty());

@@ -4,7 +4,8 @@
 # and developers can call it before every rig start.
 set -euo pipefail
 
-PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx)
+# bsdutils: `script`, the pseudo-terminal for the password-prompt test (tests/hostile_input_render.rs).
+PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx bsdutils)
 
 missing=()
 for p in "${PKGS[@]}"; do
