@@ -146,9 +146,11 @@ impl Report {
     }
 }
 
-/// The largest report `mxray diagnose` reads. Real runs are far smaller (the biggest fixture is
-/// 75 KB; a domain with many MX hosts and full transcripts stays well under 1 MB); the bound
-/// keeps `/dev/zero`, a log file given by mistake or a hostile file from exhausting memory.
+/// The largest report `mxray diagnose` reads. A run is typically 10–100 KB (the biggest fixture
+/// is 75 KB) and one port probe records at most about 130 KB (400 transcript lines of 300
+/// characters), so only runs of a hundred-odd ports with full transcripts come near it; the
+/// bound keeps `/dev/zero`, a log file given by mistake or a hostile file from exhausting memory
+/// (a report at the bound peaks near 150 MB while it is diagnosed and rendered).
 pub const MAX_REPORT_BYTES: usize = 16 * 1024 * 1024;
 
 /// The deepest nesting of objects and arrays accepted. A report nests about 30 levels at most
@@ -170,12 +172,12 @@ impl std::fmt::Display for LoadError {
             LoadError::Read(e) => write!(f, "cannot read it: {e}"),
             LoadError::TooLarge => write!(
                 f,
-                "larger than {} MiB, so not an mxray report",
+                "larger than {} MiB, the most `mxray diagnose` reads",
                 MAX_REPORT_BYTES >> 20
             ),
             LoadError::TooDeep => write!(
                 f,
-                "nested more than {MAX_REPORT_DEPTH} levels deep, so not an mxray report"
+                "nested more than {MAX_REPORT_DEPTH} levels deep, which no mxray report is"
             ),
             LoadError::NotReport(why) => write!(f, "not an mxray report: {why}"),
         }

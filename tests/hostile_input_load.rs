@@ -1,6 +1,7 @@
 //! `mxray diagnose` on input that is not a report, or is one built to exhaust memory or the
 //! stack: an endless device, a file past the size bound, deep nesting, binary, the standard
-//! input. Each is refused with one line and exit 2, without reading more than the bound.
+//! input. Each is refused with one line and exit 2, without reading more than the bound; a
+//! report padded to exactly the bound is still read.
 
 mod common;
 
@@ -58,7 +59,7 @@ fn diagnose_stdin(input: impl std::io::Read + Send + 'static, args: &[&str]) -> 
 fn an_endless_device_is_read_only_up_to_the_bound() {
     refused(
         &mxray(&["diagnose", "/dev/zero"]),
-        "\"/dev/zero\": larger than 16 MiB, so not an mxray report",
+        "\"/dev/zero\": larger than 16 MiB, the most `mxray diagnose` reads",
     );
 }
 
