@@ -185,3 +185,38 @@ fn a_dsn_with_a_password_is_never_quoted_whole() {
         short_error(&mxray(&["check", &dsn, "--no-password-prompt"]), needle);
     }
 }
+
+#[test]
+fn a_huge_variable_name_in_an_env_file_note_is_cut() {
+    let run = check_env_file(
+        &format!(
+            "SMTP_HOST=127.0.0.1\nSMTP_PORT=9\n{}=\"{SECRET} without its closing quote\n",
+            "K".repeat(1_000_000)
+        ),
+        &[
+            "--timeout",
+            "1",
+            "--resolver",
+            "127.0.0.1:9",
+            "--no-legacy-tls",
+            "--color",
+            "never",
+        ],
+    );
+    // Nothing listens on port 9: the configured endpoint fails.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let note = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("has no closing quote"))
+        .unwrap_or_else(|| panic!("no note in:\n{}", run.stdout));
+    assert!(
+        note.ends_with(&format!(
+            "line 3: {}… (1000000 bytes) has no closing quote and was skipped",
+            "K".repeat(64)
+        )),
+        "{note}"
+    );
+    assert!(note.len() < 400, "{} bytes", note.len());
+    assert!(!run.stdout.contains(SECRET), "{}", run.stdout);
+}
