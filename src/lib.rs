@@ -4,6 +4,7 @@
 //! rules) → `findings` (codes) → `render` (human, JSON). `app` wires them for the CLI.
 
 pub mod app;
+pub mod bounded_read;
 pub mod cli;
 pub mod diagnose;
 pub mod evidence;

@@ -172,8 +172,8 @@ impl std::fmt::Display for LoadError {
             LoadError::Read(e) => write!(f, "cannot read it: {e}"),
             LoadError::TooLarge => write!(
                 f,
-                "larger than {} MiB, the most `mxray diagnose` reads",
-                MAX_REPORT_BYTES >> 20
+                "larger than {}, the most `mxray diagnose` reads",
+                crate::bounded_read::size_words(MAX_REPORT_BYTES)
             ),
             LoadError::TooDeep => write!(
                 f,
@@ -186,15 +186,11 @@ impl std::fmt::Display for LoadError {
 
 /// Reads at most [`MAX_REPORT_BYTES`] from `input` (a file, a pipe, a device) and decodes it.
 pub fn load(input: impl std::io::Read) -> Result<Report, LoadError> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    input
-        .take(MAX_REPORT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(LoadError::Read)?;
-    if bytes.len() > MAX_REPORT_BYTES {
-        return Err(LoadError::TooLarge);
-    }
+    use crate::bounded_read::{read_at_most, ReadError};
+    let bytes = read_at_most(input, MAX_REPORT_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => LoadError::Read(e),
+        ReadError::TooLarge(_) => LoadError::TooLarge,
+    })?;
     if nesting_depth(&bytes) > MAX_REPORT_DEPTH {
         return Err(LoadError::TooDeep);
     }

@@ -192,3 +192,23 @@ fn a_missing_file_or_a_directory_is_named_on_one_line() {
         "is not an mxray report: EOF while parsing",
     );
 }
+
+#[test]
+fn an_env_file_is_read_with_a_bound_too() {
+    refused(
+        &mxray(&["check", "--env-file", "/dev/zero", "--no-password-prompt"]),
+        "mxray: cannot read \"/dev/zero\": larger than 16 MiB",
+    );
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(b"SMTP_HOST=mail.example.com\nSMTP_USER=\xff\xfe\x00\n")
+        .unwrap();
+    refused(
+        &mxray(&[
+            "check",
+            "--env-file",
+            f.path().to_str().unwrap(),
+            "--no-password-prompt",
+        ]),
+        "\" is not UTF-8 text",
+    );
+}
