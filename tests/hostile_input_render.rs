@@ -137,6 +137,42 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// `doc` with the evidence no shipped fixture has (a relay test, a sniffed role, a retried
+/// login with an OAuth error, the provider's rules, a stopped SPF walk), so that those strings
+/// take the payload too.
+fn with_rare_fields(mut doc: Value) -> Value {
+    let reply = |text: &str| serde_json::json!({"code": 250, "lines": [text]});
+    let probes = match doc["command"].as_str() {
+        Some("server") => doc["evidence"]["probes"].as_array_mut(),
+        Some("check") => doc["evidence"]["configured"]["probes"].as_array_mut(),
+        _ => None,
+    };
+    for p in probes.into_iter().flatten() {
+        p["sniffed"] = "smtp".into();
+        p["relay_test"] = serde_json::json!({"mail_from": "a@relay.invalid",
+            "rcpt_to": "b@relay.invalid", "mail_reply": reply("250 2.1.0 Ok"),
+            "rcpt_reply": reply("250 2.1.5 Ok"), "accepted": true});
+        if p["login"].is_object() {
+            p["login"]["oauth_error"] = "invalid_token".into();
+            p["login"]["retry"] = serde_json::json!({"user": "alice@example.com",
+                "domain_from": "the From address", "reply": reply("535 5.7.8 no"),
+                "accepted": false});
+        }
+    }
+    if doc["command"] == "check" {
+        doc["evidence"]["provider"] = serde_json::json!({"id": "example", "name": "Example Mail",
+            "matched_by": "the host", "servers": ["smtp.example.com:465 SSL/TLS"],
+            "rules": [{"kind": "app_password", "text": "An app password is required.",
+                "url": "https://example.com/help", "source": "provider help",
+                "verified": "2026-01"}]});
+    }
+    if doc["command"] == "domain" {
+        doc["evidence"]["spf"]["tree"]["stopped"] = "the include depth limit".into();
+    }
+    serde_json::from_value::<Report>(doc.clone()).expect("the extended report decodes");
+    doc
+}
+
 /// A `check ADDRESS` report: one candidate from each source, one probed with send-ok's server.
 fn discovery_report() -> Value {
     let mut doc = fixture("check/send-ok.json");
@@ -187,8 +223,8 @@ fn discovery_report() -> Value {
 }
 
 /// `mxray diagnose` of `doc` with the payload everywhere: human output in colour and without,
-/// and JSON output that keeps the payload as data.
-fn diagnose_poisoned(name: &str, mut doc: Value) {
+/// and JSON output that keeps the payload as data. Returns the human report without colour.
+fn diagnose_poisoned(name: &str, mut doc: Value) -> String {
     let poisoned = poison(&mut doc);
     assert!(
         poisoned >= 20,
@@ -215,6 +251,7 @@ fn diagnose_poisoned(name: &str, mut doc: Value) {
     };
     assert_eq!(json.code, expected_code, "{name}");
 
+    let mut plain = String::new();
     for colour in ["never", "always"] {
         let run = mxray(&["diagnose", file, "--transcript", "--color", colour]);
         let what = format!("{name} --color {colour}");
@@ -231,6 +268,18 @@ fn diagnose_poisoned(name: &str, mut doc: Value) {
             shown >= 3,
             "{what}: the payload is shown only {shown} times"
         );
+        if colour == "never" {
+            plain = run.stdout;
+        }
+    }
+    plain
+}
+
+/// Each of `lines` is in `text`, with the payload in its escaped form where `{}` stands.
+fn assert_shown(text: &str, lines: &[&str]) {
+    for line in lines {
+        let line = line.replace("{}", SHOWN);
+        assert!(text.contains(&line), "{line:?} not in:\n{text}");
     }
 }
 
@@ -246,6 +295,14 @@ fn server_reports_show_hostile_strings_escaped() {
     ] {
         diagnose_poisoned(name, fixture(name));
     }
+    let text = diagnose_poisoned(
+        "clean + rare",
+        with_rare_fields(fixture("server/clean.json")),
+    );
+    assert_shown(
+        &text,
+        &["ACCEPTED (open relay) — 250 2.1.5 Ok{}", "(sniffed)"],
+    );
 }
 
 #[test]
@@ -260,6 +317,8 @@ fn domain_reports_show_hostile_strings_escaped() {
     ] {
         diagnose_poisoned(name, fixture(name));
     }
+    let text = diagnose_poisoned("good + rare", with_rare_fields(fixture("domain/good.json")));
+    assert_shown(&text, &[" [the include depth limit{}]"]);
 }
 
 #[test]
@@ -272,6 +331,20 @@ fn check_reports_show_hostile_strings_escaped() {
     ] {
         diagnose_poisoned(name, fixture(name));
     }
+    let text = diagnose_poisoned(
+        "wrong-password + rare",
+        with_rare_fields(fixture("check/wrong-password.json")),
+    );
+    assert_shown(
+        &text,
+        &[
+            "retried as alice@example.com{} (domain from the From address{}): refused — 535 5.7.8 no{}",
+            "OAuth error status: invalid_token{}",
+            "Provider Example Mail{} (recognised by the host{}; mxray's knowledge base)",
+            "  • An app password is required.{}",
+            "https://example.com/help{} — source: provider help{}, verified: 2026-01{}",
+        ],
+    );
     diagnose_poisoned("discovery", discovery_report());
 }
 
