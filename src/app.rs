@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_UNUSABLE: u8 = 2;
+/// The longest error line printed; longer ones are cut with their length.
+const MAX_ERROR_CHARS: usize = 400;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -34,7 +36,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("mxray: {e:#}");
+            // Errors quote input: one line, bounded, nothing a terminal would act on.
+            eprintln!("mxray: {}", cli::clip(&format!("{e:#}"), MAX_ERROR_CHARS));
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
@@ -206,7 +209,10 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
         Some(a) => a.trim_matches(['<', '>']).to_string(),
     };
     if !mail_from.contains('@') {
-        anyhow::bail!("--mail-from {mail_from:?} is not an address (local@domain)");
+        anyhow::bail!(
+            "--mail-from {} is not an address (local@domain)",
+            cli::echo(&mail_from)
+        );
     }
     let senders: Vec<crate::policy::spf_macro::Sender> = args
         .sending_ips
@@ -264,21 +270,37 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let report: Report = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{} is not an mxray report: {e}", path.display()))?;
+    // `-` is the standard input, as in `mxray server HOST --format json | mxray diagnose -`.
+    let stdin = path == std::path::Path::new("-");
+    let name = if stdin {
+        "the standard input".to_string()
+    } else {
+        cli::echo(&path.to_string_lossy())
+    };
+    let loaded = if stdin {
+        report::load(std::io::stdin().lock())
+    } else {
+        std::fs::File::open(path)
+            .map_err(report::LoadError::Read)
+            .and_then(report::load)
+    };
+    let report = loaded.map_err(|e| match e {
+        report::LoadError::Read(e) => anyhow::anyhow!("cannot read {name}: {e}"),
+        report::LoadError::NotReport(why) => {
+            anyhow::anyhow!("{name} is not an mxray report: {}", cli::clip(&why, 160))
+        }
+        e => anyhow::anyhow!("{name}: {e}"),
+    })?;
     if report.schema_version > crate::evidence::SCHEMA_VERSION {
         anyhow::bail!(
-            "{} uses report schema {}, newer than this mxray understands ({})",
-            path.display(),
+            "{name} uses report schema {}, newer than this mxray understands ({})",
             report.schema_version,
             crate::evidence::SCHEMA_VERSION
         );
     }
     let now = report
         .started_unix()
-        .ok_or_else(|| anyhow::anyhow!("{}: started_at is not an RFC 3339 time", path.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("{name}: started_at is not an RFC 3339 time"))?;
     emit(report, now, out)
 }
 
@@ -328,9 +350,11 @@ fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
     }
     let code = code.unwrap_or_default();
     let Some(c) = catalogue::lookup(code) else {
+        // No code is that long: skip the edit distances, which grow with its length.
         let near: Vec<&str> = catalogue::CATALOGUE
             .iter()
             .map(|c| c.code)
+            .filter(|_| code.len() <= cli::ECHO_CHARS)
             .filter(|k| crate::knowledge::hosts::distance(k, code) <= 3 || k.starts_with(code))
             .collect();
         let hint = if near.is_empty() {
@@ -338,7 +362,10 @@ fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {
         } else {
             format!(" (did you mean {}?)", near.join(", "))
         };
-        anyhow::bail!("unknown finding code {code:?}{hint}; `mxray explain --list` shows them all");
+        anyhow::bail!(
+            "unknown finding code {}{hint}; `mxray explain --list` shows them all",
+            cli::echo(code)
+        );
     };
     println!("{} — {} [{}]", c.code, c.title, c.severity.label());
     if let Some(rule) = c.severity_rule {

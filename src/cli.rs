@@ -286,12 +286,12 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
     let mut out: Vec<PortSpec> = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (num, role) = match item.split_once('/') {
-            Some((n, r)) => (n, Some(role_named(r).ok_or_else(|| format!("unknown port role {r:?} in {item:?} (use smtp, submission, submissions, smtps, imap, imaps, pop3 or pop3s)"))?)),
+            Some((n, r)) => (n, Some(role_named(r).ok_or_else(|| format!("unknown port role {} in {} (use smtp, submission, submissions, smtps, imap, imaps, pop3 or pop3s)", echo(r), echo(item)))?)),
             None => (item, None),
         };
         let port: u32 = num
             .parse()
-            .map_err(|_| format!("{num:?} is not a port number"))?;
+            .map_err(|_| format!("{} is not a port number", echo(num)))?;
         if port == 0 || port > 65535 {
             return Err(format!("port {port} is out of range (1–65535)"));
         }
@@ -311,6 +311,39 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
     Ok(out)
 }
 
+/// How much of a user-supplied value an error message quotes.
+pub const ECHO_CHARS: usize = 64;
+
+/// A value the user gave, as an error message quotes it: in quotes, control characters
+/// escaped, and past [`ECHO_CHARS`] cut with its full length, so a 10,000-character host name
+/// or a 10 MB variable gives a one-line error. Never pass a secret.
+pub fn echo(value: &str) -> String {
+    let chars = value.chars().count();
+    if chars <= ECHO_CHARS {
+        return format!("\"{}\"", crate::render::escape::visible(value));
+    }
+    let head: String = value.chars().take(ECHO_CHARS).collect();
+    format!(
+        "\"{}…\" ({} bytes)",
+        crate::render::escape::visible(&head),
+        value.len()
+    )
+}
+
+/// A whole message bounded to `max` characters (then "… (N bytes)"), control characters
+/// escaped: the last guard for errors that quote something mxray did not check.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return crate::render::escape::visible(text).into_owned();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!(
+        "{}… ({} bytes)",
+        crate::render::escape::visible(&head),
+        text.len()
+    )
+}
+
 /// Accepts `1.2.3.4`, `1.2.3.4:5300`, `::1`, `[::1]:5300`; port 53 by default.
 pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {
@@ -322,7 +355,7 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     let bare = s.trim_start_matches('[').trim_end_matches(']');
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("resolver {s:?} is not an IP address or IP:PORT"))
+        .map_err(|_| format!("resolver {} is not an IP address or IP:PORT", echo(s)))
 }
 
 /// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, a local part of printable
@@ -330,7 +363,7 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
 /// SMTPUTF8), and a valid domain, returned in its A-label form.
 pub fn validate_address(addr: &str) -> Result<String, String> {
     let a = addr.trim();
-    let bad = |why: &str| Err(format!("`{a}` is not a usable e-mail address: {why}"));
+    let bad = |why: &str| Err(format!("{} is not a usable e-mail address: {why}", echo(a)));
     let Some((local, domain)) = a.rsplit_once('@') else {
         return bad("no @");
     };
@@ -350,7 +383,7 @@ pub fn validate_address(addr: &str) -> Result<String, String> {
     if !domain.contains('.') {
         return bad("the domain has no dot");
     }
-    let domain = validate_host(domain).map_err(|e| format!("`{a}`: {e}"))?;
+    let domain = validate_host(domain).map_err(|e| format!("{}: {e}", echo(a)))?;
     Ok(format!("{local}@{domain}"))
 }
 
@@ -363,9 +396,9 @@ pub fn validate_host(host: &str) -> Result<String, String> {
         return Ok(bare.to_string());
     }
     let ascii = crate::names::to_ascii(h.trim_end_matches(['.', '。']))
-        .map_err(|why| format!("{host:?} is not a valid host name: {why}"))?;
+        .map_err(|why| format!("{} is not a valid host name: {why}", echo(host)))?;
     let name = ascii.as_str();
-    let bad = |why: &str| Err(format!("{host:?} is not a valid host name: {why}"));
+    let bad = |why: &str| Err(format!("{} is not a valid host name: {why}", echo(host)));
     if name.is_empty() {
         return bad("it is empty");
     }
@@ -404,7 +437,7 @@ pub fn parse_address(s: &str) -> Result<String, String> {
     let (local, domain) = a.rsplit_once('@').unwrap_or(("", &a));
     let domain = validate_host(domain)?;
     if domain.parse::<IpAddr>().is_ok() {
-        return Err(format!("`{a}`: {domain} is not a mail domain"));
+        return Err(format!("{}: {domain} is not a mail domain", echo(&a)));
     }
     Ok(format!("{local}@{domain}"))
 }
@@ -456,6 +489,21 @@ mod tests {
         assert!(parse_ports(Some("70000")).unwrap_err().contains("70000"));
         assert!(parse_ports(Some("25/ftp")).unwrap_err().contains("ftp"));
         assert!(parse_ports(Some("abc")).is_err());
+    }
+
+    #[test]
+    fn echoed_values_are_cut_and_escaped() {
+        assert_eq!(echo("mail.example.com"), "\"mail.example.com\"");
+        assert_eq!(echo("a\u{1b}[2Jb\u{7}"), "\"a\\e[2Jb\\x07\"");
+        let long = "é".repeat(100);
+        let shown = echo(&long);
+        assert_eq!(
+            shown,
+            format!("\"{}…\" (200 bytes)", "é".repeat(ECHO_CHARS))
+        );
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("0123456789\n", 4), "0123… (11 bytes)");
+        assert!(validate_host(&"a".repeat(10_000)).unwrap_err().len() < 200);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod advice;
 pub mod app;
+pub mod bounded_read;
 pub mod cli;
 pub mod diagnose;
 pub mod evidence;

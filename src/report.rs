@@ -155,3 +155,190 @@ impl Report {
         .map(|t| t.unix_timestamp())
     }
 }
+
+/// The largest report `mxray diagnose` reads. A run is typically 10–100 KB (the biggest fixture
+/// is 75 KB) and one port probe records at most about 130 KB (400 transcript lines of 300
+/// characters), so only runs of a hundred-odd ports with full transcripts come near it; the
+/// bound keeps `/dev/zero`, a log file given by mistake or a hostile file from exhausting memory
+/// (a report at the bound peaks near 110 MB while it is diagnosed and rendered).
+pub const MAX_REPORT_BYTES: usize = 16 * 1024 * 1024;
+
+/// The deepest nesting of objects and arrays accepted. A report nests about 30 levels at most
+/// (a 12-level SPF include tree); serde_json's own limit of 128 stays as a second bound.
+pub const MAX_REPORT_DEPTH: usize = 64;
+
+/// Why a saved report could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    Read(std::io::Error),
+    TooLarge,
+    TooDeep,
+    NotReport(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Read(e) => write!(f, "cannot read it: {e}"),
+            LoadError::TooLarge => write!(
+                f,
+                "larger than {}, the most `mxray diagnose` reads",
+                crate::bounded_read::size_words(MAX_REPORT_BYTES)
+            ),
+            LoadError::TooDeep => write!(
+                f,
+                "nested more than {MAX_REPORT_DEPTH} levels deep, which no mxray report is"
+            ),
+            LoadError::NotReport(why) => write!(f, "not an mxray report: {why}"),
+        }
+    }
+}
+
+/// Reads at most [`MAX_REPORT_BYTES`] from `input` (a file, a pipe, a device) and decodes it.
+pub fn load(input: impl std::io::Read) -> Result<Report, LoadError> {
+    use crate::bounded_read::{read_at_most, ReadError};
+    let bytes = read_at_most(input, MAX_REPORT_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => LoadError::Read(e),
+        ReadError::TooLarge(_) => LoadError::TooLarge,
+    })?;
+    if nesting_depth(&bytes) > MAX_REPORT_DEPTH {
+        return Err(LoadError::TooDeep);
+    }
+    decode(&bytes).map_err(|e| LoadError::NotReport(e.to_string()))
+}
+
+/// The report envelope with the evidence of one known command.
+#[derive(Deserialize)]
+struct Typed<E> {
+    schema_version: u32,
+    tool: Tool,
+    evidence: E,
+    target: String,
+    #[serde(default)]
+    target_unicode: Option<String>,
+    started_at: String,
+    duration_ms: u64,
+    findings: Vec<Finding>,
+    #[serde(default)]
+    advice: crate::advice::Advice,
+    summary: Summary,
+}
+
+impl<E> Typed<E> {
+    fn into_report(self, body: impl FnOnce(E) -> Body) -> Report {
+        Report {
+            schema_version: self.schema_version,
+            tool: self.tool,
+            body: body(self.evidence),
+            target: self.target,
+            target_unicode: self.target_unicode,
+            started_at: self.started_at,
+            duration_ms: self.duration_ms,
+            findings: self.findings,
+            advice: self.advice,
+            summary: self.summary,
+        }
+    }
+}
+
+/// Decodes in two passes: the command, then the envelope with that command's evidence typed
+/// directly. `Report`'s own decoding buffers the whole document first (the flattened, tagged
+/// body), which takes several times the file's size in memory.
+fn decode(bytes: &[u8]) -> Result<Report, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Head {
+        command: Option<String>,
+    }
+    let head: Head = serde_json::from_slice(bytes)?;
+    Ok(match head.command.as_deref() {
+        Some("server") => serde_json::from_slice::<Typed<_>>(bytes)?.into_report(Body::Server),
+        Some("domain") => serde_json::from_slice::<Typed<_>>(bytes)?.into_report(Body::Domain),
+        Some("check") => serde_json::from_slice::<Typed<_>>(bytes)?.into_report(Body::Check),
+        // Unknown or missing: the derived decoder names the problem.
+        _ => serde_json::from_slice(bytes)?,
+    })
+}
+
+/// The deepest nesting of `{` and `[` outside JSON strings, counted without parsing.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_only() {
+        assert_eq!(nesting_depth(br#"{"a": [1, {"b": "[[[{{{"}]}"#), 3);
+        assert_eq!(nesting_depth(br#"{"a": "\"[[", "b": []}"#), 2);
+        assert_eq!(nesting_depth(b"no json"), 0);
+    }
+
+    #[test]
+    fn the_two_pass_decoder_reads_every_fixture_as_report_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut seen = 0;
+        for dir in ["server", "domain", "check"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                let direct: Report = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(decode(&bytes).unwrap(), direct);
+                seen += 1;
+            }
+        }
+        assert!(seen >= 50, "{seen} fixtures");
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("server/expired.json")).unwrap())
+                .unwrap();
+        doc["command"] = "frob".into();
+        let unknown = serde_json::to_vec(&doc).unwrap();
+        let err = decode(&unknown).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `frob`"), "{err}");
+        let missing = br#"{"schema_version": 1, "command": "server"}"#;
+        assert!(decode(missing)
+            .unwrap_err()
+            .to_string()
+            .contains("missing field"));
+    }
+
+    #[test]
+    fn oversized_deep_and_foreign_input_is_refused() {
+        let zeros = std::io::repeat(0).take(MAX_REPORT_BYTES as u64 + 10);
+        assert!(matches!(load(zeros), Err(LoadError::TooLarge)));
+        let deep = "[".repeat(MAX_REPORT_DEPTH + 1);
+        assert!(matches!(load(deep.as_bytes()), Err(LoadError::TooDeep)));
+        let ok_depth = "[".repeat(MAX_REPORT_DEPTH);
+        assert!(matches!(
+            load(ok_depth.as_bytes()),
+            Err(LoadError::NotReport(_))
+        ));
+        assert!(matches!(
+            load(&b"\x7fELF\x02\x01\x01\x00\xff\xfe"[..]),
+            Err(LoadError::NotReport(_))
+        ));
+    }
+}

@@ -10,15 +10,21 @@ use crate::report::{Body, Report};
 use std::io::IsTerminal;
 use std::time::Instant;
 
+/// The most of a `--env-file` read: a .env file is a few KB; `/dev/zero` must not fill memory.
+const MAX_ENV_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+fn read_env_file(path: &std::path::Path) -> anyhow::Result<String> {
+    let name = cli::echo(&path.to_string_lossy());
+    let bytes = crate::bounded_read::file_at_most(path, MAX_ENV_FILE_BYTES)
+        .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{name} is not UTF-8 text"))
+}
+
 pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     use crate::evidence::check::{CheckEvidence, ClientSettings, SettingValue};
     use crate::settings::{self, FlagValues, Inputs};
     let env_file = match &args.env_file {
-        Some(p) => Some((
-            p.clone(),
-            std::fs::read_to_string(p)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?,
-        )),
+        Some(p) => Some((p.clone(), read_env_file(p)?)),
         None => None,
     };
     let password_env = args
@@ -362,11 +368,12 @@ fn login_secrets(
         let host = resolved
             .host
             .as_ref()
-            .map(|h| format!(" at {}", h.value))
+            .map(|h| format!(" at {}", crate::cli::clip(&h.value, crate::cli::ECHO_CHARS)))
             .unwrap_or_default();
+        // The user name comes from a URL or a file: nothing in it may drive the terminal.
         let text = rpassword::prompt_password(format!(
             "Password for {}{host} (not shown; Enter to skip the login test): ",
-            user.value
+            crate::cli::clip(&user.value, crate::cli::ECHO_CHARS)
         ))
         .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
         password = Some(crate::settings::Secret::new(text)).filter(|p| !p.expose().is_empty());

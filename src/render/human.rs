@@ -1,6 +1,7 @@
 //! The report for people: header, addresses, the port table, findings by severity with their
 //! fixes, and the protocol transcript on request.
 
+use super::escape::visible as esc;
 use super::RenderOptions;
 use crate::evidence::{Direction, PhaseName, PortProbe, Protocol, ServerEvidence};
 use crate::findings::{Finding, Severity};
@@ -19,10 +20,10 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         "mxray".bold(),
         report.body.command(),
         match &report.target_unicode {
-            Some(u) => format!("{} ({})", u.bold(), report.target),
-            None => report.target.bold().to_string(),
+            Some(u) => format!("{} ({})", esc(u).bold(), esc(&report.target)),
+            None => esc(&report.target).bold().to_string(),
         },
-        report.started_at,
+        esc(&report.started_at),
         report.duration_ms
     );
     match &report.body {
@@ -47,7 +48,7 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
         let ptr = if a.ptr.records.is_empty() {
             format!("no PTR ({})", crate::diagnose::status_words(a.ptr.status))
         } else {
-            a.ptr.records.join(", ")
+            esc(&a.ptr.records.join(", ")).into_owned()
         };
         let fc = match a.fcrdns {
             Some(true) => "forward-confirmed".green().to_string(),
@@ -91,6 +92,7 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                 "refused".green().to_string()
             };
             let reply = r.rcpt_reply.as_ref().unwrap_or(&r.mail_reply).text();
+            let reply = esc(&reply);
             let _ = writeln!(s, "  Relay test on {}: {verdict} — {reply}", p.endpoint());
             let _ = writeln!(
                 s,
@@ -107,19 +109,20 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
             {
                 "AUTH LOGIN (username with the command)".to_string()
             } else {
-                l.method(protocol)
+                esc(&l.method(protocol)).into_owned()
             };
             let line = match (&l.reply, l.accepted) {
-                (Some(r), true) => format!("{} — {}", "accepted".green().bold(), r.text()),
-                (Some(r), false) => format!("{} — {}", "refused".red().bold(), r.text()),
+                (Some(r), true) => format!("{} — {}", "accepted".green().bold(), esc(&r.text())),
+                (Some(r), false) => format!("{} — {}", "refused".red().bold(), esc(&r.text())),
                 // IMAP/POP3: nothing sent when the method is not on offer (LOGINDISABLED…).
                 (None, _) if protocol != Protocol::Smtp && p.phase(PhaseName::Login).is_none() => {
                     format!(
                         "{} — the server does not offer it ({})",
                         "not tried".yellow().bold(),
-                        p.best_capabilities()
+                        esc(&p
+                            .best_capabilities()
                             .map(|c| c.raw.join(" "))
-                            .unwrap_or_default()
+                            .unwrap_or_default())
                     )
                 }
                 (None, _)
@@ -131,11 +134,11 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                     format!(
                         "{} — the server does not offer {} (AUTH: {})",
                         "not tried".yellow().bold(),
-                        l.mechanism,
+                        esc(&l.mechanism),
                         if l.offered.is_empty() {
                             "none".to_string()
                         } else {
-                            l.offered.join(" ")
+                            esc(&l.offered.join(" ")).into_owned()
                         }
                     )
                 }
@@ -146,21 +149,22 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                 let _ = writeln!(
                     s,
                     "    retried as {} (domain from {}): {} — {}",
-                    r.user,
-                    r.domain_from,
+                    esc(&r.user),
+                    esc(&r.domain_from),
                     if r.accepted {
                         "accepted".green().bold()
                     } else {
                         "refused".red().bold()
                     },
-                    r.reply
+                    esc(&r
+                        .reply
                         .as_ref()
                         .map(|x| x.text())
-                        .unwrap_or_else(|| "no reply".into())
+                        .unwrap_or_else(|| "no reply".into()))
                 );
             }
             if let Some(e) = &l.oauth_error {
-                let _ = writeln!(s, "    {} {e}", "OAuth error status:".dimmed());
+                let _ = writeln!(s, "    {} {}", "OAuth error status:".dimmed(), esc(e));
             }
         }
     }
@@ -173,10 +177,11 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
                 format!("{} transcript", p.endpoint()).bold()
             );
             for l in &p.transcript {
+                let line = esc(&l.text);
                 let (mark, text) = match l.dir {
-                    Direction::Client => (" -> ".cyan(), l.text.normal()),
-                    Direction::Server => ("<-  ".green(), l.text.normal()),
-                    Direction::Note => (" == ".dimmed(), l.text.dimmed()),
+                    Direction::Client => (" -> ".cyan(), line.normal()),
+                    Direction::Server => ("<-  ".green(), line.normal()),
+                    Direction::Note => (" == ".dimmed(), line.dimmed()),
                 };
                 let _ = writeln!(s, "{:>6} {mark}{text}", format!("{}ms", l.t_ms).dimmed());
             }
@@ -222,9 +227,9 @@ fn greeting_cell(p: &PortProbe) -> String {
             let first = g.lines.first().cloned().unwrap_or_default();
             let short: String = first.chars().take(40).collect();
             if short.len() < first.len() {
-                format!("{short}…")
+                format!("{}…", esc(&short))
             } else {
-                short
+                esc(&short).into_owned()
             }
         }
         (None, Some(ph)) => outcome_word(&ph.outcome).red().to_string(),
@@ -247,7 +252,7 @@ fn tls_cell(p: &PortProbe) -> String {
     };
     match &t.version {
         Some(v) => {
-            let mut s = format!("{mode} {v}");
+            let mut s = format!("{mode} {}", esc(v));
             if let Some(l) = &p.legacy_tls {
                 let old: Vec<&str> = l
                     .accepted()
@@ -255,7 +260,7 @@ fn tls_cell(p: &PortProbe) -> String {
                     .filter(|v| *v != "TLSv1.2")
                     .collect();
                 if !old.is_empty() {
-                    s.push_str(&format!("\n+{}", old.join(",")).yellow().to_string());
+                    s.push_str(&format!("\n+{}", esc(&old.join(","))).yellow().to_string());
                 }
             }
             s
@@ -278,7 +283,7 @@ fn cert_cell(p: &PortProbe) -> String {
     let Some(leaf) = chain.and_then(|c| c.first()) else {
         return "-".into();
     };
-    let date = leaf.not_after.split('T').next().unwrap_or("").to_string();
+    let date = esc(leaf.not_after.split('T').next().unwrap_or("")).into_owned();
     let v = p.tls.as_ref().and_then(|t| t.verification.as_ref());
     let mut marks = Vec::new();
     if let Some(v) = v {
@@ -297,6 +302,10 @@ fn cert_cell(p: &PortProbe) -> String {
 }
 
 fn auth_cell(p: &PortProbe) -> String {
+    esc(&auth_text(p)).into_owned()
+}
+
+fn auth_text(p: &PortProbe) -> String {
     let before = p
         .capabilities
         .as_ref()
@@ -349,14 +358,14 @@ fn findings(s: &mut String, report: &Report) {
             let _ = writeln!(
                 s,
                 "{mark} {} {}{ignored}",
-                f.code.bold(),
-                f.subject.dimmed()
+                esc(&f.code).bold(),
+                esc(&f.subject).dimmed()
             );
-            let _ = writeln!(s, "  {}", f.summary);
+            let _ = writeln!(s, "  {}", esc(&f.summary));
             for e in &f.evidence {
-                let _ = writeln!(s, "  {} {}", "seen:".dimmed(), e);
+                let _ = writeln!(s, "  {} {}", "seen:".dimmed(), esc(e));
             }
-            let _ = writeln!(s, "  {} {}", "fix:".green(), f.fix);
+            let _ = writeln!(s, "  {} {}", "fix:".green(), esc(&f.fix));
         }
         let _ = writeln!(s);
     }
@@ -377,6 +386,6 @@ fn findings(s: &mut String, report: &Report) {
         } else {
             String::new()
         },
-        sm.fail_on
+        esc(&sm.fail_on)
     );
 }

@@ -1,6 +1,7 @@
 //! The human report of `mxray check`: the settings with where each came from, the endpoint as
 //! configured, the alternatives, and the block of settings to copy.
 
+use super::escape::visible as esc;
 use super::RenderOptions;
 use crate::advice::{Advice, SettingsAdvice};
 use crate::evidence::check::{CheckEvidence, SettingValue};
@@ -27,8 +28,8 @@ pub fn check(s: &mut String, ev: &CheckEvidence, advice: &Advice, opts: &RenderO
             Some(v) => writeln!(
                 s,
                 "  {name:<9} {:<32} {}",
-                v.value,
-                format!("({})", v.source).dimmed()
+                esc(&v.value),
+                format!("({})", esc(&v.source.to_string())).dimmed()
             ),
             None => writeln!(s, "  {name:<9} {}", "(not given)".yellow()),
         };
@@ -76,7 +77,7 @@ pub fn check(s: &mut String, ev: &CheckEvidence, advice: &Advice, opts: &RenderO
         );
     }
     for n in &st.notes {
-        let _ = writeln!(s, "  {} {n}", "note:".dimmed());
+        let _ = writeln!(s, "  {} {}", "note:".dimmed(), esc(n));
     }
     if let Some(p) = &ev.provider {
         provider(s, p);
@@ -94,7 +95,12 @@ pub fn check(s: &mut String, ev: &CheckEvidence, advice: &Advice, opts: &RenderO
                 .find(|l| l.text.starts_with("login not tried:"));
             if let (false, Some(why)) = (tried, why) {
                 let reason = why.text.trim_start_matches("login not tried:").trim();
-                let _ = writeln!(s, "  {} {reason}", "Login not tried:".yellow().bold());
+                let _ = writeln!(
+                    s,
+                    "  {} {}",
+                    "Login not tried:".yellow().bold(),
+                    esc(reason)
+                );
             }
         }
     }
@@ -145,7 +151,7 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence, advice: &Advice) {
             let (what, words) = verified.words();
             let queue = queue_id
                 .as_ref()
-                .map(|q| format!(", queue id {q}"))
+                .map(|q| format!(", queue id {}", esc(q)))
                 .unwrap_or_default();
             let side = match b.protocol {
                 Protocol::Smtp => String::new(),
@@ -161,30 +167,30 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence, advice: &Advice) {
             if b.protocol != Protocol::Smtp {
                 let _ = writeln!(s, "  protocol: {}", b.protocol.label());
             }
-            let _ = writeln!(s, "  server:   {}", b.server);
+            let _ = writeln!(s, "  server:   {}", esc(&b.server));
             let _ = writeln!(s, "  port:     {}", b.port);
             let _ = writeln!(s, "  security: {}", b.security);
-            let _ = writeln!(s, "  username: {}", b.username);
+            let _ = writeln!(s, "  username: {}", esc(&b.username));
         }
     }
 }
 
 fn test_message(s: &mut String, m: &crate::evidence::SendAttempt) {
     let _ = writeln!(s, "\n{}", "Test message".bold());
-    let _ = writeln!(s, "  from → to   {} → {}", m.from, m.to);
-    let _ = writeln!(s, "  Message-ID  {}", m.message_id);
+    let _ = writeln!(s, "  from → to   {} → {}", esc(&m.from), esc(&m.to));
+    let _ = writeln!(s, "  Message-ID  {}", esc(&m.message_id));
     let last = [&m.final_reply, &m.data_reply, &m.rcpt_reply, &m.mail_reply]
         .into_iter()
         .flatten()
         .next();
     let outcome = match (m.accepted, last) {
-        (true, Some(r)) => format!("{} {}", "accepted:".green(), r.text()),
-        (false, Some(r)) => format!("{} {}", "refused:".red(), r.text()),
+        (true, Some(r)) => format!("{} {}", "accepted:".green(), esc(&r.text())),
+        (false, Some(r)) => format!("{} {}", "refused:".red(), esc(&r.text())),
         (_, None) => "no reply".red().to_string(),
     };
     let _ = writeln!(s, "  result      {outcome}");
     if let Some(q) = &m.queue_id {
-        let _ = writeln!(s, "  queue id    {q}");
+        let _ = writeln!(s, "  queue id    {}", esc(q));
     }
 }
 
@@ -208,21 +214,24 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
                 "(no SPF record)".into()
             }
         });
-    let _ = writeln!(s, "  SPF         {spf}");
+    let _ = writeln!(s, "  SPF         {}", esc(&spf));
     if let Some(p) = &f.submission_provider {
         let _ = writeln!(
             s,
             "  provider    {} via {} (expects include:{})",
-            p,
-            f.submission_host,
-            f.provider_includes.join(" or include:")
+            esc(p),
+            esc(&f.submission_host),
+            esc(&f.provider_includes.join(" or include:"))
         );
     }
     for e in &f.evaluations {
         let _ = writeln!(
             s,
             "  SPF check   {} ({}) → {} after {} DNS lookups",
-            e.ip, f.submission_host, e.result, e.lookups
+            e.ip,
+            esc(&f.submission_host),
+            esc(&e.result.to_string()),
+            e.lookups
         );
     }
     let dmarc = f
@@ -235,11 +244,11 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
     let _ = writeln!(
         s,
         "  DMARC       {}",
-        dmarc.map(String::as_str).unwrap_or(if dmarc_failed {
+        esc(dmarc.map(String::as_str).unwrap_or(if dmarc_failed {
             "(the lookup failed)"
         } else {
             "(no DMARC record)"
-        })
+        }))
     );
     let keys: Vec<&str> = f
         .dkim
@@ -254,7 +263,7 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
         if keys.is_empty() {
             "no key at the selectors tried".to_string()
         } else {
-            format!("keys at selector(s) {}", keys.join(", "))
+            format!("keys at selector(s) {}", esc(&keys.join(", ")))
         }
     );
 }
@@ -264,14 +273,18 @@ fn provider(s: &mut String, p: &crate::evidence::check::ProviderView) {
         s,
         "\n{} {} {}",
         "Provider".bold(),
-        p.name,
-        format!("(recognised by {}; mxray's knowledge base)", p.matched_by).dimmed()
+        esc(&p.name),
+        format!(
+            "(recognised by {}; mxray's knowledge base)",
+            esc(&p.matched_by)
+        )
+        .dimmed()
     );
     if !p.servers.is_empty() {
-        let _ = writeln!(s, "  documented: {}", p.servers.join(", "));
+        let _ = writeln!(s, "  documented: {}", esc(&p.servers.join(", ")));
     }
     for r in &p.rules {
-        let _ = writeln!(s, "  • {}", r.text);
+        let _ = writeln!(s, "  • {}", esc(&r.text));
         let _ = writeln!(
             s,
             "    {}",
@@ -279,10 +292,10 @@ fn provider(s: &mut String, p: &crate::evidence::check::ProviderView) {
                 "{}source: {}, verified: {}",
                 r.url
                     .as_ref()
-                    .map(|u| format!("{u} — "))
+                    .map(|u| format!("{} — ", esc(u)))
                     .unwrap_or_default(),
-                r.source,
-                r.verified
+                esc(&r.source),
+                esc(&r.verified)
             )
             .dimmed()
         );

@@ -1,6 +1,7 @@
 //! The human report of `mxray domain`: a one-screen verdict per area, then the MX hosts
 //! (each with its server table), the SPF tree with lookup counts, and the records found.
 
+use super::escape::visible as esc;
 use super::RenderOptions;
 use crate::advice::AreaState;
 use crate::diagnose::domain::spf;
@@ -12,7 +13,7 @@ use std::fmt::Write;
 pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &RenderOptions) {
     let _ = writeln!(s);
     if let Some(p) = &ev.provider {
-        let _ = writeln!(s, "  Mail provider: {}", p.bold());
+        let _ = writeln!(s, "  Mail provider: {}", esc(p).bold());
     }
     for a in &report.advice.areas {
         let verdict = match a.verdict {
@@ -47,13 +48,13 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         let alias = h
             .cname
             .as_ref()
-            .map(|c| format!(" (CNAME → {c})"))
+            .map(|c| format!(" (CNAME → {})", esc(c)))
             .unwrap_or_default();
         let _ = writeln!(
             s,
             "  {:>5}  {}{alias}",
             h.preference,
-            crate::names::both_forms(&h.exchange)
+            esc(&crate::names::both_forms(&h.exchange))
         );
     }
     for server in &ev.servers {
@@ -61,7 +62,7 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             s,
             "\n{} {}",
             "Host".bold(),
-            crate::names::both_forms(&server.host).bold()
+            esc(&crate::names::both_forms(&server.host)).bold()
         );
         super::human::server(s, server, opts);
     }
@@ -83,27 +84,29 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         );
     }
     for e in &ev.spf.evaluations {
+        let result = esc(&e.result);
         let verdict = if e.result == "pass" {
-            e.result.green().bold().to_string()
+            result.green().bold().to_string()
         } else {
-            e.result.red().bold().to_string()
+            result.red().bold().to_string()
         };
         let _ = writeln!(
             s,
             "  sending IP {} (MAIL FROM {}): {verdict}",
-            e.ip, e.mail_from
+            e.ip,
+            esc(&e.mail_from)
         );
         if let Some(x) = &e.explanation {
-            let _ = writeln!(s, "    the domain explains: \"{x}\"");
+            let _ = writeln!(s, "    the domain explains: \"{}\"", esc(x));
         }
         for line in &e.path {
-            let _ = writeln!(s, "    {}", line.dimmed());
+            let _ = writeln!(s, "    {}", esc(line).dimmed());
         }
     }
     let _ = writeln!(s, "\n{}", "DMARC".bold());
     match ev.dmarc.lookups.iter().find(|l| !l.records.is_empty()) {
         Some(l) => {
-            let _ = writeln!(s, "  {}: {}", l.name, l.records.join(" | "));
+            let _ = writeln!(s, "  {}: {}", esc(&l.name), esc(&l.records.join(" | ")));
         }
         None => {
             let _ = writeln!(s, "  (no record)");
@@ -133,19 +136,21 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         let _ = writeln!(
             s,
             "  {}._domainkey ({}): {}",
-            k.selector, k.source, k.summary
+            esc(&k.selector),
+            esc(&k.source),
+            esc(&k.summary)
         );
     }
     if let Some(p) = &ev.mta_sts_policy {
         let _ = writeln!(s, "\n{}", "MTA-STS".bold());
         match (&p.error, &p.body) {
             (Some(e), _) => {
-                let _ = writeln!(s, "  {}: {}", p.url, e.red());
+                let _ = writeln!(s, "  {}: {}", esc(&p.url), esc(e).red());
             }
             (None, Some(body)) => {
-                let _ = writeln!(s, "  {}", p.url);
+                let _ = writeln!(s, "  {}", esc(&p.url));
                 for line in body.lines().filter(|l| !l.trim().is_empty()).take(12) {
-                    let _ = writeln!(s, "    {}", line.trim().dimmed());
+                    let _ = writeln!(s, "    {}", esc(line.trim()).dimmed());
                 }
             }
             _ => {}
@@ -153,25 +158,24 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
     }
 }
 
-/// The area's records could not be looked up at all.
 fn spf_tree(s: &mut String, n: &SpfNode, indent: &str, root: bool) {
     let label = if root {
-        n.domain.clone()
+        esc(&n.domain).into_owned()
     } else {
-        format!("{}:{}", n.via, n.domain)
+        esc(&format!("{}:{}", n.via, n.domain)).into_owned()
     };
     let record = match n.records.as_slice() {
         [] => format!(
             "(no SPF record: {})",
             crate::diagnose::status_words(n.lookup.status)
         ),
-        [r] => r.clone(),
+        [r] => esc(r).into_owned(),
         many => format!("({} SPF records)", many.len()),
     };
     let stopped = n
         .stopped
         .as_ref()
-        .map(|w| format!(" [{w}]"))
+        .map(|w| format!(" [{}]", esc(w)))
         .unwrap_or_default();
     let own = spf::own_lookups(n)
         .map(|l| format!(" ({l} lookups)"))

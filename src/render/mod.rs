@@ -1,6 +1,7 @@
 //! Rendering: one match over the output format, one file per format.
 
 mod areas;
+pub mod escape;
 pub mod human;
 mod human_check;
 mod human_discover;
@@ -35,7 +36,10 @@ pub struct RenderOptions {
 
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
-        Format::Human => human::render(report, opts),
+        Format::Human => {
+            let text = human::render(report, opts);
+            escape::terminal_output(&text, opts.color).into_owned()
+        }
         Format::Json => json::render(report),
         Format::Junit => junit::render(report),
         Format::Sarif => sarif::render(report),

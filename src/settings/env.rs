@@ -146,7 +146,8 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             }
             if !closed {
                 warnings.push(format!(
-                    "line {key_line}: {key} has no closing quote and was skipped"
+                    "line {key_line}: {} has no closing quote and was skipped",
+                    crate::cli::clip(&key, crate::cli::ECHO_CHARS)
                 ));
                 continue;
             }
@@ -156,7 +157,8 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             }
             if i < chars.len() && !at_eol(chars[i]) && chars[i] != '#' {
                 warnings.push(format!(
-                    "line {line}: text after {key}'s closing quote was ignored"
+                    "line {line}: text after {}'s closing quote was ignored",
+                    crate::cli::clip(&key, crate::cli::ECHO_CHARS)
                 ));
             }
             while i < chars.len() && chars[i] != '\n' {

@@ -89,7 +89,8 @@ pub(super) fn parse_url(
     let scheme = scheme_raw.to_ascii_lowercase();
     let Some((protocol, implicit)) = scheme_kind(&scheme) else {
         return Err(err(&format!(
-            "unknown scheme {scheme} (use imap, imaps, pop3 or pop3s)"
+            "unknown scheme {} (use imap, imaps, pop3 or pop3s)",
+            crate::cli::clip(&scheme, crate::cli::ECHO_CHARS)
         )));
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

@@ -134,11 +134,22 @@ impl Source {
     /// of a larger value (a DSN).
     fn with_raw(&self, raw: Option<&str>) -> String {
         match (self, raw) {
-            (Source::Flag(flag), Some(raw)) => format!("{flag} {raw}"),
-            (Source::EnvFile { path, key }, Some(raw)) => {
-                format!("{key}={raw} in {}", path.display())
+            (Source::Flag(flag), Some(raw)) => {
+                format!("{flag} {}", crate::cli::clip(raw, crate::cli::ECHO_CHARS))
             }
-            (Source::Env { key }, Some(raw)) => format!("{key}={raw} in the environment"),
+            (Source::EnvFile { path, key }, Some(raw)) => {
+                format!(
+                    "{key}={} in {}",
+                    crate::cli::clip(raw, crate::cli::ECHO_CHARS),
+                    path.display()
+                )
+            }
+            (Source::Env { key }, Some(raw)) => {
+                format!(
+                    "{key}={} in the environment",
+                    crate::cli::clip(raw, crate::cli::ECHO_CHARS)
+                )
+            }
             _ => self.to_string(),
         }
     }

@@ -78,7 +78,8 @@ pub(super) fn parse(
     let (kind, provider) = classify(&scheme).map_err(|problem| err(&problem))?;
     if provider.is_some() && dialect == Dialect::Django {
         return Err(err(&format!(
-            "unknown scheme {scheme} (EMAIL_URL takes smtp, smtps, submission, smtp+tls or smtp+ssl)"
+            "unknown scheme {} (EMAIL_URL takes smtp, smtps, submission, smtp+tls or smtp+ssl)",
+            shown(&scheme)
         )));
     }
 
@@ -140,7 +141,7 @@ pub(super) fn parse(
     if !path.is_empty() && path != "/" && dialect == Dialect::Symfony {
         layer
             .notes
-            .push(format!("{source}: the path {path} is ignored"));
+            .push(format!("{source}: the path {} is ignored", shown(path)));
     }
 
     // Host, and the provider's own host for Symfony's `…@default`.
@@ -328,7 +329,8 @@ pub(super) fn parse(
             "ssl" => Some((Security::Implicit, "ssl is implicit TLS")),
             _ => {
                 return Err(err(&format!(
-                    "encryption={word}: unknown encryption (use tls or ssl)"
+                    "encryption={}: unknown encryption (use tls or ssl)",
+                    shown(word)
                 )))
             }
         };
@@ -362,8 +364,9 @@ pub(super) fn parse(
 }
 
 /// The scheme's kind and, for Symfony's `provider+smtp`, the provider.
-fn classify(scheme: &str) -> Result<(Scheme, Option<String>), String> {
-    let kind = match scheme {
+fn classify(scheme_text: &str) -> Result<(Scheme, Option<String>), String> {
+    let scheme = &shown(scheme_text);
+    let kind = match scheme_text {
         "smtp" => Scheme::Smtp,
         "smtps" => Scheme::Smtps,
         "submission" | "submit" => Scheme::Submission,
@@ -377,7 +380,7 @@ fn classify(scheme: &str) -> Result<(Scheme, Option<String>), String> {
             ));
         }
         _ => {
-            let Some((provider, transport)) = scheme.split_once('+') else {
+            let Some((provider, transport)) = scheme_text.split_once('+') else {
                 return Err(format!("unknown scheme {scheme} (use {SCHEMES})"));
             };
             if provider.is_empty() || provider.contains('+') {
@@ -405,7 +408,7 @@ pub(super) fn split_host_port(hostport: &str) -> Result<(String, Option<&str>), 
         };
         let (address, tail) = (&inner[..close], &inner[close + 1..]);
         if address.parse::<Ipv6Addr>().is_err() {
-            return Err(format!("[{address}] is not an IPv6 address"));
+            return Err(format!("[{}] is not an IPv6 address", shown(address)));
         }
         let port = match tail {
             "" => None,
@@ -444,7 +447,8 @@ pub(super) fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> 
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(key, true).map_err(|e| format!("a query parameter's name {e}"))?;
-        let value = decode(value, true).map_err(|e| format!("query parameter {key} {e}"))?;
+        let value =
+            decode(value, true).map_err(|e| format!("query parameter {} {e}", shown(&key)))?;
         params.push((key, value));
     }
     Ok(params)
@@ -510,4 +514,9 @@ fn provider_host(provider: &str, region: Option<&str>) -> Option<String> {
         "ses" => format!("email-smtp.{}.amazonaws.com", region.unwrap_or("eu-west-1")),
         _ => return None,
     })
+}
+
+/// Part of the URL as an error or note quotes it: escaped and bounded.
+fn shown(text: &str) -> String {
+    crate::cli::clip(text, crate::cli::ECHO_CHARS)
 }

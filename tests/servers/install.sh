@@ -8,7 +8,9 @@ PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 ng
   # xmllint validates the JUnit output against schema/junit.xsd.
   libxml2-utils
   # Libraries of the unpacked Exim and Courier (install_other.sh), and aiosmtpd's venv.
-  libidn12 libltdl7 libgamin0 python3-venv)
+  libidn12 libltdl7 libgamin0 python3-venv
+  # `script`, the pseudo-terminal for the password-prompt test (tests/hostile_input_render.rs).
+  bsdutils)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -125,7 +125,11 @@ fn key(selector: &str, source: &str, text: &str) -> DkimKey {
             };
             let bits = p.key_bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
             let testing = if p.testing { ", testing (t=y)" } else { "" };
-            let unusable = if p.key_error.is_some() { ", unusable" } else { "" };
+            let unusable = if p.key_error.is_some() {
+                ", unusable"
+            } else {
+                ""
+            };
             k.summary = format!("{kind}{bits}{testing}{unusable}");
             k.unusable = p.key_error.is_some();
             k.key_type = Some(kind);
