@@ -199,8 +199,13 @@ fn from_domain(s: &mut String, f: &crate::evidence::check::FromDomainEvidence) {
         s,
         "\n{} {} {}",
         "From domain".bold(),
-        crate::names::both_forms(&f.domain),
-        format!("(of {}, from {})", f.address.value, f.address.source).dimmed()
+        esc(&crate::names::both_forms(&f.domain)),
+        format!(
+            "(of {}, from {})",
+            esc(&f.address.value),
+            esc(&f.address.source.to_string())
+        )
+        .dimmed()
     );
     let spf = f
         .spf
