@@ -4,6 +4,10 @@ use crate::evidence::{Family, PortSpec, Role};
 use crate::render::Format;
 use crate::report::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+// Host, address and quoting checks live in the bottom modules every layer may use; these
+// re-exports keep the command-line paths.
+pub use crate::escape::{clip, echo, ECHO_CHARS};
+pub use crate::names::{looks_like_address, parse_address, validate_address, validate_host};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -311,39 +315,6 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
     Ok(out)
 }
 
-/// How much of a user-supplied value an error message quotes.
-pub const ECHO_CHARS: usize = 64;
-
-/// A value the user gave, as an error message quotes it: in quotes, control characters
-/// escaped, and past [`ECHO_CHARS`] cut with its full length, so a 10,000-character host name
-/// or a 10 MB variable gives a one-line error. Never pass a secret.
-pub fn echo(value: &str) -> String {
-    let chars = value.chars().count();
-    if chars <= ECHO_CHARS {
-        return format!("\"{}\"", crate::render::escape::visible(value));
-    }
-    let head: String = value.chars().take(ECHO_CHARS).collect();
-    format!(
-        "\"{}…\" ({} bytes)",
-        crate::render::escape::visible(&head),
-        value.len()
-    )
-}
-
-/// A whole message bounded to `max` characters (then "… (N bytes)"), control characters
-/// escaped: the last guard for errors that quote something mxray did not check.
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return crate::render::escape::visible(text).into_owned();
-    }
-    let head: String = text.chars().take(max).collect();
-    format!(
-        "{}… ({} bytes)",
-        crate::render::escape::visible(&head),
-        text.len()
-    )
-}
-
 /// Accepts `1.2.3.4`, `1.2.3.4:5300`, `::1`, `[::1]:5300`; port 53 by default.
 pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {
@@ -356,90 +327,6 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("resolver {} is not an IP address or IP:PORT", echo(s)))
-}
-
-/// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, a local part of printable
-/// ASCII without spaces or angle brackets, or UTF-8 (RFC 6531: it then needs a server with
-/// SMTPUTF8), and a valid domain, returned in its A-label form.
-pub fn validate_address(addr: &str) -> Result<String, String> {
-    let a = addr.trim();
-    let bad = |why: &str| Err(format!("{} is not a usable e-mail address: {why}", echo(a)));
-    let Some((local, domain)) = a.rsplit_once('@') else {
-        return bad("no @");
-    };
-    if local.is_empty() || local.len() > 64 || a.len() > 254 {
-        return bad("local part empty or too long");
-    }
-    if !local.chars().all(|c| {
-        (c.is_ascii_graphic()
-            && !matches!(
-                c,
-                '<' | '>' | '(' | ')' | ',' | ';' | '[' | ']' | '\\' | '"'
-            ))
-            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
-    }) {
-        return bad("the part before @ has spaces or characters that need quoting");
-    }
-    if !domain.contains('.') {
-        return bad("the domain has no dot");
-    }
-    let domain = validate_host(domain).map_err(|e| format!("{}: {e}", echo(a)))?;
-    Ok(format!("{local}@{domain}"))
-}
-
-/// RFC 1123 host name or IP literal (optionally in brackets). Internationalised names are
-/// taken in either form and returned as A-labels (UTS #46).
-pub fn validate_host(host: &str) -> Result<String, String> {
-    let h = host.trim();
-    let bare = h.trim_start_matches('[').trim_end_matches(']');
-    if bare.parse::<IpAddr>().is_ok() {
-        return Ok(bare.to_string());
-    }
-    let ascii = crate::names::to_ascii(h.trim_end_matches(['.', '。']))
-        .map_err(|why| format!("{} is not a valid host name: {why}", echo(host)))?;
-    let name = ascii.as_str();
-    let bad = |why: &str| Err(format!("{} is not a valid host name: {why}", echo(host)));
-    if name.is_empty() {
-        return bad("it is empty");
-    }
-    if name.len() > 253 {
-        return bad("longer than 253 characters");
-    }
-    for label in name.split('.') {
-        if label.is_empty() {
-            return bad("it has an empty label (two dots in a row)");
-        }
-        if label.len() > 63 {
-            return bad("a label is longer than 63 characters");
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return bad("a label starts or ends with '-'");
-        }
-        if let Some(c) = label
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-        {
-            return bad(&format!("it contains {c:?}"));
-        }
-    }
-    Ok(name.to_ascii_lowercase())
-}
-
-/// An argument that is an e-mail address rather than a URL (no scheme, port or path).
-pub fn looks_like_address(s: &str) -> bool {
-    s.contains('@') && !s.contains("://") && !s.contains(['/', '?', ':'])
-}
-
-/// An address for discovery: [`validate_address`], and a domain that is a host name (not an IP
-/// literal), lower-cased.
-pub fn parse_address(s: &str) -> Result<String, String> {
-    let a = validate_address(s)?;
-    let (local, domain) = a.rsplit_once('@').unwrap_or(("", &a));
-    let domain = validate_host(domain)?;
-    if domain.parse::<IpAddr>().is_ok() {
-        return Err(format!("{}: {domain} is not a mail domain", echo(&a)));
-    }
-    Ok(format!("{local}@{domain}"))
 }
 
 pub fn families(net: &NetArgs) -> Vec<Family> {

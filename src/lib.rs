@@ -8,6 +8,7 @@ pub mod app;
 pub mod bounded_read;
 pub mod cli;
 pub mod diagnose;
+pub mod escape;
 pub mod evidence;
 pub mod findings;
 pub mod knowledge;

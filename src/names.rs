@@ -1,9 +1,14 @@
+//! Host names, addresses and certificate name matching, checked once where they enter mxray
+//! and usable from every layer (this module imports nothing above it).
+//!
 //! Internationalised domain names (UTS #46, through the `idna` crate): users type U-labels
 //! (`bücher.example`, `почта.рф`, `æøå.no`); DNS, TLS and SMTP without SMTPUTF8 need the
 //! A-label form (`xn--bcher-kva.example`). Conversion happens once, where a name enters mxray;
 //! reports show both forms.
 
+use crate::escape::echo;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+use std::net::IpAddr;
 
 /// The A-label (ASCII) form of `name`, or why UTS #46 refuses it. ASCII names without `xn--`
 /// labels pass through unchanged (underscores stay allowed: DKIM selectors, `_dmarc`).
@@ -120,6 +125,119 @@ pub fn local_part_is_utf8(address: &str) -> bool {
     address
         .rsplit_once('@')
         .is_some_and(|(local, _)| !local.is_ascii())
+}
+
+/// An e-mail address usable in MAIL FROM / RCPT TO: `local@domain`, a local part of printable
+/// ASCII without spaces or angle brackets, or UTF-8 (RFC 6531: it then needs a server with
+/// SMTPUTF8), and a valid domain, returned in its A-label form.
+pub fn validate_address(addr: &str) -> Result<String, String> {
+    let a = addr.trim();
+    let bad = |why: &str| Err(format!("{} is not a usable e-mail address: {why}", echo(a)));
+    let Some((local, domain)) = a.rsplit_once('@') else {
+        return bad("no @");
+    };
+    if local.is_empty() || local.len() > 64 || a.len() > 254 {
+        return bad("local part empty or too long");
+    }
+    if !local.chars().all(|c| {
+        (c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '<' | '>' | '(' | ')' | ',' | ';' | '[' | ']' | '\\' | '"'
+            ))
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+    }) {
+        return bad("the part before @ has spaces or characters that need quoting");
+    }
+    if !domain.contains('.') {
+        return bad("the domain has no dot");
+    }
+    let domain = validate_host(domain).map_err(|e| format!("{}: {e}", echo(a)))?;
+    Ok(format!("{local}@{domain}"))
+}
+
+/// RFC 1123 host name or IP literal (optionally in brackets). Internationalised names are
+/// taken in either form and returned as A-labels (UTS #46).
+pub fn validate_host(host: &str) -> Result<String, String> {
+    let h = host.trim();
+    let bare = h.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<IpAddr>().is_ok() {
+        return Ok(bare.to_string());
+    }
+    let ascii = to_ascii(h.trim_end_matches(['.', '。']))
+        .map_err(|why| format!("{} is not a valid host name: {why}", echo(host)))?;
+    let name = ascii.as_str();
+    let bad = |why: &str| Err(format!("{} is not a valid host name: {why}", echo(host)));
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.len() > 253 {
+        return bad("longer than 253 characters");
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return bad("it has an empty label (two dots in a row)");
+        }
+        if label.len() > 63 {
+            return bad("a label is longer than 63 characters");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return bad("a label starts or ends with '-'");
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return bad(&format!("it contains {c:?}"));
+        }
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+/// An argument that is an e-mail address rather than a URL (no scheme, port or path).
+pub fn looks_like_address(s: &str) -> bool {
+    s.contains('@') && !s.contains("://") && !s.contains(['/', '?', ':'])
+}
+
+/// An address for discovery: [`validate_address`], and a domain that is a host name (not an IP
+/// literal), lower-cased.
+pub fn parse_address(s: &str) -> Result<String, String> {
+    let a = validate_address(s)?;
+    let (local, domain) = a.rsplit_once('@').unwrap_or(("", &a));
+    let domain = validate_host(domain)?;
+    if domain.parse::<IpAddr>().is_ok() {
+        return Err(format!("{}: {domain} is not a mail domain", echo(&a)));
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
+/// True when a `DNS:` SAN matches `name` (case-insensitive, trailing dot ignored, a wildcard
+/// only as the whole left-most label and never matching across dots).
+pub fn name_matches(sans: &[String], name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        return ip_matches(sans, ip);
+    }
+    sans.iter()
+        .filter_map(|s| s.strip_prefix("DNS:"))
+        .any(|pattern| {
+            let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+            match p.strip_prefix("*.") {
+                Some(suffix) => match name.split_once('.') {
+                    Some((first, rest)) => {
+                        !first.is_empty() && rest == suffix && suffix.contains('.')
+                    }
+                    None => false,
+                },
+                None => p == name,
+            }
+        })
+}
+
+pub fn ip_matches(sans: &[String], ip: IpAddr) -> bool {
+    sans.iter()
+        .filter_map(|s| s.strip_prefix("IP:"))
+        .any(|s| s.parse::<IpAddr>().ok() == Some(ip))
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ fn banner_name(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         .map(|c| c.sans.clone())
         .unwrap_or_default();
     let matches_ptr = ptrs.contains(&name_l);
-    let matches_cert = crate::probe::cert::name_matches(&cert_sans, &name_l);
+    let matches_cert = crate::names::name_matches(&cert_sans, &name_l);
     if ptrs.is_empty() && cert_sans.is_empty() {
         return;
     }

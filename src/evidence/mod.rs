@@ -163,7 +163,25 @@ pub enum LookupStatus {
     Skipped,
 }
 
+/// rustls' bound on one handshake message (its deframer refuses more, against memory
+/// exhaustion); a certificate chain must fit in it.
+pub const MAX_HANDSHAKE_MESSAGE: u64 = 0xffff;
+
 impl LookupStatus {
+    /// The status in words, as reports and error messages say it.
+    pub fn words(self) -> &'static str {
+        match self {
+            LookupStatus::Ok => "ok",
+            LookupStatus::NxDomain => "NXDOMAIN (no such name)",
+            LookupStatus::NoRecords => "no records of this type (NODATA)",
+            LookupStatus::Timeout => "the resolver did not answer in time",
+            LookupStatus::ServFail => "SERVFAIL (the resolver could not get an answer)",
+            LookupStatus::Refused => "REFUSED (the resolver will not answer this query)",
+            LookupStatus::Failed => "resolver error",
+            LookupStatus::Skipped => "not asked",
+        }
+    }
+
     pub fn is_failure(self) -> bool {
         matches!(
             self,

@@ -90,7 +90,7 @@ fn server(node: roxmltree::Node, outgoing: bool, domain: &str) -> Result<ServerS
     };
     let host = text_of(node, "hostname").ok_or(format!("{kind} server without <hostname>"))?;
     let host = host.replace("%EMAILDOMAIN%", domain);
-    let host = crate::cli::validate_host(&host).map_err(|e| format!("{kind} server: {e}"))?;
+    let host = crate::names::validate_host(&host).map_err(|e| format!("{kind} server: {e}"))?;
     let port_text = text_of(node, "port").ok_or(format!("{kind} server {host} without <port>"))?;
     let port = port_text
         .parse::<u16>()

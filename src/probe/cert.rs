@@ -147,34 +147,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// True when a `DNS:` SAN matches `name` (case-insensitive, trailing dot ignored, a wildcard
-/// only as the whole left-most label and never matching across dots).
-pub fn name_matches(sans: &[String], name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    if let Ok(ip) = name.parse::<IpAddr>() {
-        return ip_matches(sans, ip);
-    }
-    sans.iter()
-        .filter_map(|s| s.strip_prefix("DNS:"))
-        .any(|pattern| {
-            let p = pattern.trim_end_matches('.').to_ascii_lowercase();
-            match p.strip_prefix("*.") {
-                Some(suffix) => match name.split_once('.') {
-                    Some((first, rest)) => {
-                        !first.is_empty() && rest == suffix && suffix.contains('.')
-                    }
-                    None => false,
-                },
-                None => p == name,
-            }
-        })
-}
-
-pub fn ip_matches(sans: &[String], ip: IpAddr) -> bool {
-    sans.iter()
-        .filter_map(|s| s.strip_prefix("IP:"))
-        .any(|s| s.parse::<IpAddr>().ok() == Some(ip))
-}
+pub use crate::names::{ip_matches, name_matches};
 
 #[cfg(test)]
 mod tests {

@@ -28,7 +28,7 @@ pub fn domain_of(address: &str) -> Option<String> {
     if local.is_empty() || !domain.contains('.') {
         return None;
     }
-    crate::cli::validate_host(domain).ok()
+    crate::names::validate_host(domain).ok()
 }
 
 pub async fn check(dns: &Dns, req: FromDomainRequest) -> Option<FromDomainEvidence> {

@@ -56,7 +56,7 @@ pub async fn fetch(ctx: &Ctx, dns: &Dns, req: &Get<'_>) -> StsFetch {
         out.error = Some(format!(
             "{} has no address ({})",
             req.host,
-            crate::diagnose::status_words(a.status)
+            a.status.words()
         ));
         out.duration_ms = started.elapsed().as_millis() as u64;
         return out;

@@ -250,7 +250,7 @@ async fn explanation(
         [] => {
             st.path.push(format!(
                 "{indent}  exp={name}: ignored ({})",
-                crate::diagnose::status_words(l.status)
+                l.status.words()
             ));
             return;
         }

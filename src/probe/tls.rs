@@ -224,9 +224,7 @@ pub struct Handshake {
 /// Bytes of the server's first flight quoted in the evidence.
 const QUOTED_BYTES: usize = 64;
 
-/// rustls' bound on one handshake message (its deframer refuses more, against memory
-/// exhaustion); a certificate chain must fit in it.
-pub const MAX_HANDSHAKE_MESSAGE: u64 = 0xffff;
+pub use crate::evidence::MAX_HANDSHAKE_MESSAGE;
 
 /// Runs a TLS handshake over `tcp`, recording version, cipher, chain and verification.
 pub async fn handshake(

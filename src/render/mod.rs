@@ -1,7 +1,7 @@
 //! Rendering: one match over the output format, one file per format.
 
 mod areas;
-pub mod escape;
+pub use crate::escape;
 pub mod human;
 mod human_check;
 mod human_discover;

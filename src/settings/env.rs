@@ -147,7 +147,7 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             if !closed {
                 warnings.push(format!(
                     "line {key_line}: {} has no closing quote and was skipped",
-                    crate::cli::clip(&key, crate::cli::ECHO_CHARS)
+                    crate::escape::clip(&key, crate::escape::ECHO_CHARS)
                 ));
                 continue;
             }
@@ -158,7 +158,7 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             if i < chars.len() && !at_eol(chars[i]) && chars[i] != '#' {
                 warnings.push(format!(
                     "line {line}: text after {}'s closing quote was ignored",
-                    crate::cli::clip(&key, crate::cli::ECHO_CHARS)
+                    crate::escape::clip(&key, crate::escape::ECHO_CHARS)
                 ));
             }
             while i < chars.len() && chars[i] != '\n' {

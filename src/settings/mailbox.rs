@@ -90,7 +90,7 @@ pub(super) fn parse_url(
     let Some((protocol, implicit)) = scheme_kind(&scheme) else {
         return Err(err(&format!(
             "unknown scheme {} (use imap, imaps, pop3 or pop3s)",
-            crate::cli::clip(&scheme, crate::cli::ECHO_CHARS)
+            crate::escape::clip(&scheme, crate::escape::ECHO_CHARS)
         )));
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

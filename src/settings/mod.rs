@@ -135,19 +135,19 @@ impl Source {
     fn with_raw(&self, raw: Option<&str>) -> String {
         match (self, raw) {
             (Source::Flag(flag), Some(raw)) => {
-                format!("{flag} {}", crate::cli::clip(raw, crate::cli::ECHO_CHARS))
+                format!("{flag} {}", crate::escape::clip(raw, crate::escape::ECHO_CHARS))
             }
             (Source::EnvFile { path, key }, Some(raw)) => {
                 format!(
                     "{key}={} in {}",
-                    crate::cli::clip(raw, crate::cli::ECHO_CHARS),
+                    crate::escape::clip(raw, crate::escape::ECHO_CHARS),
                     path.display()
                 )
             }
             (Source::Env { key }, Some(raw)) => {
                 format!(
                     "{key}={} in the environment",
-                    crate::cli::clip(raw, crate::cli::ECHO_CHARS)
+                    crate::escape::clip(raw, crate::escape::ECHO_CHARS)
                 )
             }
             _ => self.to_string(),

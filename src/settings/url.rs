@@ -518,5 +518,5 @@ fn provider_host(provider: &str, region: Option<&str>) -> Option<String> {
 
 /// Part of the URL as an error or note quotes it: escaped and bounded.
 fn shown(text: &str) -> String {
-    crate::cli::clip(text, crate::cli::ECHO_CHARS)
+    crate::escape::clip(text, crate::escape::ECHO_CHARS)
 }

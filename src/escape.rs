@@ -99,6 +99,39 @@ fn sgr_len(b: &[u8]) -> Option<usize> {
     (b.get(2 + params) == Some(&b'm')).then_some(3 + params)
 }
 
+/// How much of a user-supplied value an error message quotes.
+pub const ECHO_CHARS: usize = 64;
+
+/// A value the user gave, as an error message quotes it: in quotes, control characters
+/// escaped, and past [`ECHO_CHARS`] cut with its full length, so a 10,000-character host name
+/// or a 10 MB variable gives a one-line error. Never pass a secret.
+pub fn echo(value: &str) -> String {
+    let chars = value.chars().count();
+    if chars <= ECHO_CHARS {
+        return format!("\"{}\"", visible(value));
+    }
+    let head: String = value.chars().take(ECHO_CHARS).collect();
+    format!(
+        "\"{}…\" ({} bytes)",
+        visible(&head),
+        value.len()
+    )
+}
+
+/// A whole message bounded to `max` characters (then "… (N bytes)"), control characters
+/// escaped: the last guard for errors that quote something mxray did not check.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return visible(text).into_owned();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!(
+        "{}… ({} bytes)",
+        visible(&head),
+        text.len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
