@@ -97,7 +97,11 @@ const EXPECTED_CHECK: &[(&str, &[&str])] = &[
     ("spf-not-permitted", &["spf.sender-not-permitted"]),
     (
         "ssl-on-587",
-        &["config.security-mismatch", "tls.implicit-on-starttls-port"],
+        &[
+            "auth.login-not-possible",
+            "config.security-mismatch",
+            "tls.implicit-on-starttls-port",
+        ],
     ),
 ];
 

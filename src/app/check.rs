@@ -136,6 +136,7 @@ pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
                 oauth_token: secrets.token,
                 mechanism: secrets.mechanism,
                 allow_plaintext: args.allow_plaintext_auth,
+                insecure: args.insecure,
                 retry_user: endpoint.as_ref().and_then(|(host, _, _)| {
                     crate::settings::username::full_address(
                         &u.value,

@@ -103,22 +103,26 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             }
         }
     }
+    let mut mark = out.len();
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server_with_controls(
             c,
             ev.alternatives.as_ref(),
             now,
         ));
+        mark = out.len();
         for p in &c.probes {
-            match &p.login {
-                Some(l) if s.protocol != Protocol::Smtp => {
+            match (&p.login, &p.login_not_tried) {
+                (Some(l), _) if s.protocol != Protocol::Smtp => {
                     out.extend(super::check_mailbox::login(p, l, s))
                 }
-                Some(l) => out.extend(login(p, l, s)),
-                None if s.protocol != Protocol::Smtp => {
+                (Some(l), _) => out.extend(login(p, l, s)),
+                (None, Some(nt)) => out.extend(super::check_login::not_tried(p, nt, s)),
+                // Reports saved before the reason was recorded.
+                (None, None) if s.protocol != Protocol::Smtp => {
                     super::check_mailbox::not_tried(p, s, &mut out)
                 }
-                None => {}
+                (None, None) => {}
             }
             if let Some(send) = &p.send {
                 super::check_from::send(send, &p.endpoint(), &mut out);
@@ -136,6 +140,10 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         &logins,
         &mut out,
     );
+    let login_error = out[mark..]
+        .iter()
+        .any(|f| f.severity == crate::findings::Severity::Error);
+    super::check_login::never_passes(ev, login_error, &mut out);
     if let Some(f) = &ev.from_domain {
         super::check_from::from_domain(f, &mut out);
     }
@@ -217,7 +225,10 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         .any(|o| o.eq_ignore_ascii_case(&l.mechanism));
     let identified = provider_fixes::identify(&clues(p, l, s));
     let (code, summary, seen) = match &l.reply {
-        None if !not_offered => return out,
+        None if !not_offered => {
+            out.extend(super::check_login::broke_off(p, l));
+            return out;
+        }
         None => {
             let only_oauth =
                 !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));

@@ -4,6 +4,7 @@
 mod certs;
 pub mod check;
 mod check_from;
+mod check_login;
 pub mod check_mailbox;
 mod check_ports;
 mod check_username;

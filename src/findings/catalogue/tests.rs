@@ -62,6 +62,8 @@ const PUBLISHED: &[(&str, char)] = &[
     ("auth.protocol-disabled", 'E'),
     ("auth.sender-not-owned", 'E'),
     ("auth.rate-limited", 'W'),
+    ("auth.login-not-possible", 'E'),
+    ("auth.login-failed", 'E'),
     ("spf.missing", 'W'),
     ("spf.multiple-records", 'E'),
     ("spf.syntax", 'E'),
