@@ -642,3 +642,72 @@ fn an_unexpected_prompt_is_cancelled() {
     assert_eq!(l.reply.unwrap().code, Some(502));
     assert_eq!(client_lines(&r)[3..5], ["AUTH PLAIN ***", "*"]);
 }
+
+/// Arguments, environment and the words the error must hold.
+type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+
+/// NUL (AUTH PLAIN's separator), CR and LF (line ends) in a username, password or token are
+/// refused before anything is sent, with one line naming where the value came from and never
+/// the value; exit 2.
+#[test]
+fn control_characters_in_credentials_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(
+        &env_file,
+        "SMTP_HOST=127.0.0.1\nSMTP_PORT=587\nSMTP_USER=alice@example.com\nSMTP_PASSWORD=Qz7k\0Xw9j\n",
+    )
+    .unwrap();
+    let env_path = env_file.to_str().unwrap().to_string();
+    let cases: Vec<Case> = vec![
+        (
+            vec!["smtp://alice:Qz7k%0AXw9j@127.0.0.1:587".into()],
+            vec![],
+            "the password from the URL contains a line feed (LF)",
+        ),
+        (
+            vec!["smtp://ali%0Dce:Qz7kXw9j@127.0.0.1:587".into()],
+            vec![],
+            "the username from the URL contains a carriage return (CR)",
+        ),
+        (
+            endpoint_args(587, USER)
+                .into_iter()
+                .chain(["--password-env".into(), "PW".into()])
+                .collect(),
+            vec![("PW", "Qz7k\r\nXw9j")],
+            "the password from --password-env PW contains a carriage return (CR)",
+        ),
+        (
+            endpoint_args(587, USER)
+                .into_iter()
+                .chain(["--oauth-token-env".into(), "TOKEN".into()])
+                .collect(),
+            vec![("TOKEN", "ya29.Qz7k\nXw9j")],
+            "the OAuth token from --oauth-token-env TOKEN contains a line feed (LF)",
+        ),
+        (
+            vec!["--env-file".into(), env_path.clone()],
+            vec![],
+            "the password from SMTP_PASSWORD in ",
+        ),
+    ];
+    for (args, env, words) in cases {
+        let mut all = vec!["check".to_string()];
+        all.extend(args);
+        all.extend(net_args());
+        let run = mxray(&all, &env);
+        assert_eq!(run.code, 2, "{words}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        let err = run.stderr.trim_end();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(words), "{words}: {err}");
+        assert!(
+            err.contains("which no login can carry (NUL separates the fields of AUTH PLAIN, CR and LF end a command): remove it"),
+            "{err}"
+        );
+        for part in ["Qz7k", "Xw9j"] {
+            assert!(!err.contains(part), "the secret was echoed: {err}");
+        }
+    }
+}

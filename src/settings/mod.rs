@@ -16,6 +16,7 @@
 //! `.env` files are read with dotenv syntax; `${VAR}` references are **not** expanded (a note
 //! says so when a value we use contains one).
 
+pub mod credentials;
 mod env;
 mod mailbox;
 mod url;
@@ -354,7 +355,9 @@ pub fn resolve(input: Inputs) -> Result<Settings, SettingsError> {
     for layer in layers {
         merged.absorb(layer, "overrides");
     }
-    Ok(merged.finish(protocol))
+    let settings = merged.finish(protocol);
+    credentials::validate(&settings)?;
+    Ok(settings)
 }
 
 /// A candidate value and the note that explains how it was read (kept only if it wins).
