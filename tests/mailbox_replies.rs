@@ -720,6 +720,30 @@ async fn endless_untagged_lines_end_in_a_protocol_violation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_after_the_credentials_is_cancelled_and_no_verdict() {
+    // Whatever the server answers to the cancel, it is not a verdict on the password.
+    let o = assert_violation(
+        lines(&["+ "]),
+        "another challenge (+) after the login's last line, so mxray cancelled with *",
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(o.login()["reply"].is_null());
+    let sent = o.report["evidence"]["configured"]["probes"][0]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["dir"] == "C")
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    let auth = sent
+        .iter()
+        .position(|l| l.contains("AUTHENTICATE"))
+        .unwrap();
+    assert_eq!(sent[auth + 1], "*", "{sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_literal_announcement_is_not_believed() {
     assert_violation(Answer::HugeLiteral, "longer than").await;
 }

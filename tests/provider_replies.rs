@@ -627,10 +627,18 @@ fn saved_evidence_gives_the_same_provider_fix_offline() {
 #[test]
 fn an_unexpected_prompt_is_cancelled() {
     // The server prompts again after PLAIN's initial response: mxray cancels with `*`
-    // (RFC 4954 §4) and takes the next reply as final, instead of sending anything more.
+    // (RFC 4954 §4) instead of sending anything more. The reply to the cancel (here 502)
+    // says nothing of the credentials: the login never completed.
     let server = Server::start(plain_server("PLAIN LOGIN").answering(&["334 "]));
     let (r, status) = check(&server, USER, GOOD, &[]);
     assert_eq!(status, 1);
+    assert_eq!(auth_codes(&r), vec!["auth.login-failed"]);
+    assert_eq!(
+        finding(&r, "auth.login-failed").summary,
+        "the login (AUTH PLAIN) never completed: the server sent another challenge (334) after \
+         the login's last line, so mxray cancelled with * (the server answered: 502 5.5.2 \
+         Command not recognized)"
+    );
     let log = server.log();
     let auth = log
         .iter()
@@ -639,7 +647,7 @@ fn an_unexpected_prompt_is_cancelled() {
     assert_eq!(log[auth + 1], "*", "{log:?}");
     assert_eq!(log[auth + 2], "QUIT", "{log:?}");
     let l = login(&r);
-    assert_eq!(l.reply.unwrap().code, Some(502));
+    assert!(l.reply.is_none() && !l.accepted);
     assert_eq!(client_lines(&r)[3..5], ["AUTH PLAIN ***", "*"]);
 }
 

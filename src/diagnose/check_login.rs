@@ -105,9 +105,11 @@ pub fn broke_off(p: &PortProbe, l: &LoginAttempt) -> Option<Finding> {
     }
     let method = format!("AUTH {}", l.mechanism);
     let (code, summary, how) = match outcome {
+        // The server rules report the violation itself (smtp.protocol-violation); this is
+        // what it did to the login.
         Outcome::Violation { detail } => (
-            "smtp.protocol-violation",
-            format!("the server broke the SMTP protocol during the login ({method}), so the login never completed: {detail}"),
+            "auth.login-failed",
+            format!("the login ({method}) never completed: {detail}"),
             detail.clone(),
         ),
         Outcome::Timeout => (

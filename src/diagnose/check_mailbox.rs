@@ -243,10 +243,14 @@ fn broken_login(
             "net.connection-reset",
             format!("the server dropped the connection during the login ({method})"),
         ),
+        Outcome::Error { detail } => (
+            "auth.login-failed",
+            format!("the login ({method}) failed before the server's final reply: {detail}"),
+        ),
         _ => return None,
     };
     let how = match outcome {
-        Outcome::Violation { detail } => detail.as_str(),
+        Outcome::Violation { detail } | Outcome::Error { detail } => detail.as_str(),
         Outcome::Timeout => "no reply within the timeout",
         Outcome::Reset => "connection reset",
         _ => "connection closed",
