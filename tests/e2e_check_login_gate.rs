@@ -254,3 +254,134 @@ fn imap_and_pop3_keep_the_password_from_a_certificate_for_another_name() {
         assert_nothing_sent(p);
     }
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn every_other_way_the_login_cannot_happen_fails() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    for (host, port, security, reason, summary) in [
+        (
+            "closed.mxray.test",
+            "587",
+            "starttls",
+            NotTriedReason::Unreached,
+            "the login was not tried: the dialogue ended before the login (the connection was refused)",
+        ),
+        (
+            "notls.mxray.test",
+            "587",
+            "starttls",
+            NotTriedReason::NoTls,
+            "the login was not tried: the client is set up for STARTTLS, but this SMTP server does not offer it, so a client that insists on TLS cannot log in",
+        ),
+        (
+            "notls.mxray.test",
+            "587",
+            "none",
+            NotTriedReason::NoTls,
+            "the login was not tried: the connection has no TLS, and mxray does not send a password in clear",
+        ),
+        // Port 25 takes mail from other servers: no AUTH, even after STARTTLS.
+        (
+            "mail.mxray.test",
+            "25",
+            "starttls",
+            NotTriedReason::NoMechanism,
+            "the login was not tried: the SMTP server offers no login method (AUTH) on this connection",
+        ),
+        (
+            "mail.mxray.test",
+            "587",
+            "ssl",
+            NotTriedReason::Unreached,
+            "the login was not tried: the dialogue ended before the login (the TLS handshake failed: ",
+        ),
+    ] {
+        let args = [
+            "--host",
+            host,
+            "--port",
+            port,
+            "--security",
+            security,
+            "--user",
+            "alice@mxray.test",
+            "--password-env",
+            "MXRAY_TEST_PW",
+        ];
+        let what = format!("{host}:{port} {security}");
+        let (r, code) = check_json_env(&rig, &args, &[("MXRAY_TEST_PW", pw)]);
+        assert_eq!(code, 1, "{what}: {:#?}", r.findings);
+        let f = finding(&r, "auth.login-not-possible");
+        assert_eq!(f.severity, mxray::findings::Severity::Error);
+        assert!(f.summary.starts_with(summary), "{what}: {}", f.summary);
+        let p = configured(&r);
+        assert!(p.login.is_none(), "{what}");
+        assert_eq!(p.login_not_tried.as_ref().unwrap().reason, reason, "{what}");
+        assert_nothing_sent(p);
+    }
+}
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn the_reading_side_never_passes_a_login_that_did_not_happen() {
+    let rig = Rig::get();
+    let pw = rig.var("MXRAY_RIG_PASSWORD");
+    let base = |proto: &'static str, port: &'static str, security: &'static str| {
+        vec![
+            proto,
+            "--host",
+            "mail.mxray.test",
+            "--port",
+            port,
+            "--security",
+            security,
+            "--user",
+            "alice@mxray.test",
+        ]
+    };
+    let with = |mut v: Vec<&'static str>, extra: &[&'static str]| {
+        v.extend_from_slice(extra);
+        v
+    };
+    let pw_args = ["--password-env", "MXRAY_TEST_PW"];
+    for (args, code, reason) in [
+        (
+            with(base("--pop3", "110", "none"), &pw_args),
+            "auth.tls-required",
+            NotTriedReason::NoTls,
+        ),
+        (
+            with(base("--imap", "143", "none"), &pw_args),
+            "auth.tls-required",
+            NotTriedReason::NoTls,
+        ),
+        (
+            with(
+                base("--imap", "993", "ssl"),
+                &["--password-env", "MXRAY_TEST_PW", "--auth-mech", "CRAM-MD5"],
+            ),
+            "auth.mechanism-mismatch",
+            NotTriedReason::NoMethod,
+        ),
+        (
+            with(
+                base("--pop3", "995", "ssl"),
+                &["--oauth-token-env", "MXRAY_TEST_PW"],
+            ),
+            "auth.mechanism-mismatch",
+            NotTriedReason::NoMethod,
+        ),
+    ] {
+        let what = args.join(" ");
+        let (r, status) = check_json_as_given(&rig, &args, &[("MXRAY_TEST_PW", pw)]);
+        assert_eq!(status, 1, "{what}: {:#?}", r.findings);
+        let f = finding(&r, code);
+        assert_eq!(f.severity, mxray::findings::Severity::Error, "{what}");
+        let p = configured(&r);
+        assert!(p.login.is_none(), "{what}");
+        assert_eq!(p.login_not_tried.as_ref().unwrap().reason, reason, "{what}");
+        assert_nothing_sent(p);
+    }
+}

@@ -111,12 +111,19 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
             now,
         ));
         mark = out.len();
+        // One address that logged in is the login done: another address that could not be
+        // reached or checked has its own connection and certificate findings.
+        let logged_in = c
+            .probes
+            .iter()
+            .any(|p| p.login.as_ref().is_some_and(|l| l.logged_in()));
         for p in &c.probes {
             match (&p.login, &p.login_not_tried) {
                 (Some(l), _) if s.protocol != Protocol::Smtp => {
                     out.extend(super::check_mailbox::login(p, l, s))
                 }
                 (Some(l), _) => out.extend(login(p, l, s)),
+                (None, _) if logged_in => {}
                 (None, Some(nt)) => out.extend(super::check_login::not_tried(p, nt, s)),
                 // Reports saved before the reason was recorded.
                 (None, None) if s.protocol != Protocol::Smtp => {

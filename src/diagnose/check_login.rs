@@ -40,6 +40,19 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             ),
         )
         .fix(tls_fix(s, p.port)),
+        NotTriedReason::NoTls
+            if s.security.as_ref().is_some_and(|v| v.value == "starttls") =>
+        {
+            Finding::new(
+                "auth.login-not-possible",
+                &subject,
+                format!("the login was not tried: the client is set up for STARTTLS, but this {label} server does not offer it, so a client that insists on TLS cannot log in"),
+            )
+            .fix(format!(
+                "Server side: offer STARTTLS on port {} (Postfix: a certificate and `smtpd_tls_security_level = may`; Dovecot: `ssl = yes`). Client side: use the server's implicit-TLS port if it has one (see Use these settings); never turn TLS off to make the login work.",
+                p.port
+            ))
+        }
         NotTriedReason::NoTls => Finding::new(
             "auth.login-not-possible",
             &subject,
@@ -378,6 +391,31 @@ mod tests {
         assert_eq!(
             got[0].summary,
             "the login was not tried: mail.mxray.test has no address to connect to"
+        );
+    }
+
+    #[test]
+    fn an_address_that_logged_in_is_the_login_done() {
+        let mut ev = refused_run(Some(Reply {
+            code: Some(235),
+            lines: vec!["235 2.7.0 Authentication successful".into()],
+        }));
+        let probes = &mut ev.configured.as_mut().unwrap().probes;
+        probes[0].login.as_mut().unwrap().accepted = true;
+        let mut v6 = probes[0].clone();
+        v6.address = "::1".parse().unwrap();
+        v6.login = None;
+        v6.login_not_tried = Some(LoginNotTried {
+            reason: NotTriedReason::Unreached,
+            detail: "the dialogue ended before the login (the connection timed out)".into(),
+        });
+        probes.push(v6);
+        assert_eq!(codes(&ev), vec![]);
+        // Without the address that logged in, the unreachable one is the login's fate.
+        ev.configured.as_mut().unwrap().probes.remove(0);
+        assert_eq!(
+            codes(&ev),
+            vec![("auth.login-not-possible".to_string(), Severity::Error)]
         );
     }
 
