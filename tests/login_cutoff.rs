@@ -1,7 +1,7 @@
-//! `mxray check` against in-process SMTP servers that break the login: one that closes the
-//! connection in the middle of AUTH LOGIN, one that stops reading while a large password is
-//! being written, and one that never ends the SASL exchange (another `334` for every line, the
-//! cancel included). None of them is bad credentials and none may pass: each is an error that
+//! `mxray check` against in-process SMTP and POP3 servers that break the login: one that
+//! closes the connection in the middle of AUTH, one that stops reading while a large password
+//! is being written, and one that never ends the SASL exchange (another `334` for every line,
+//! the cancel included). None of them is bad credentials and none may pass: each is an error that
 //! names what the server did. Loopback only; the certificate is the fake providers' test CA.
 
 mod common;
@@ -26,6 +26,13 @@ enum Break {
     EndlessChallenge,
 }
 
+/// The protocol the fake speaks: SMTP with STARTTLS, or POP3 over implicit TLS.
+#[derive(Clone, Copy, PartialEq)]
+enum Speaks {
+    Smtp,
+    Pop3s,
+}
+
 struct Server {
     port: u16,
     log: Arc<Mutex<Vec<String>>>,
@@ -33,6 +40,10 @@ struct Server {
 }
 
 fn start(how: Break) -> Server {
+    start_speaking(Speaks::Smtp, how)
+}
+
+fn start_speaking(speaks: Speaks, how: Break) -> Server {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -52,7 +63,16 @@ fn start(how: Break) -> Server {
     rt.spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let log = l2.clone();
-            tokio::spawn(async move { session(tcp, how, log).await });
+            tokio::spawn(async move {
+                match speaks {
+                    Speaks::Smtp => session(tcp, how, log).await,
+                    Speaks::Pop3s => {
+                        if let Ok(tls) = pki().acceptor.accept(tcp).await {
+                            pop3(tls, how, &log).await;
+                        }
+                    }
+                }
+            });
         }
     });
     Server { port, log, _rt: rt }
@@ -119,9 +139,48 @@ async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// POP3 (RFC 1939, SASL per RFC 5034): CAPA, then at AUTH what `how` says.
+async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, how: Break, log: &Mutex<Vec<String>>) {
+    send(&mut s, "+OK fake POP3 ready\r\n").await;
+    let Some(_capa) = line(&mut s, log).await else {
+        return;
+    };
+    send(&mut s, "+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n").await;
+    let Some(auth) = line(&mut s, log).await else {
+        return;
+    };
+    match how {
+        Break::StopReading => {
+            // A payload too long for the command line follows the go-ahead: read none of it.
+            if auth == "AUTH PLAIN" {
+                send(&mut s, "+ \r\n").await;
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+        Break::CloseAfterUsername => log.lock().unwrap().push("closed".into()),
+        Break::EndlessChallenge => {
+            for _ in 0..20 {
+                send(&mut s, "+ \r\n").await;
+                if line(&mut s, log).await.is_none() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// `mxray check` of the fake server with `args` (the password from `--password-env` unless
 /// `args` give it otherwise) and a 2 s timeout; the report and the exit status.
 fn check(server: &Server, args: &[&str], env: &[(&str, &str)]) -> (Report, i32, String) {
+    check_as(server, "starttls", args, env)
+}
+
+fn check_as(
+    server: &Server,
+    security: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Report, i32, String) {
     let mut all: Vec<String> = [
         "check",
         "--host",
@@ -129,7 +188,7 @@ fn check(server: &Server, args: &[&str], env: &[(&str, &str)]) -> (Report, i32, 
         "--port",
         &server.port.to_string(),
         "--security",
-        "starttls",
+        security,
         "--user",
         USER,
     ]
@@ -252,4 +311,68 @@ fn a_sasl_exchange_that_never_ends_is_a_protocol_violation() {
         .unwrap();
     assert_eq!(log[auth + 1..auth + 3], ["*", "QUIT"], "{log:?}");
     assert_eq!(log.iter().filter(|l| l.starts_with("AUTH")).count(), 1);
+}
+
+#[test]
+fn pop3_logins_cut_off_are_errors() {
+    let closed = start_speaking(Speaks::Pop3s, Break::CloseAfterUsername);
+    let (r, code, _) = check_as(
+        &closed,
+        "ssl",
+        &["--pop3", "--password-env", "PW"],
+        &[("PW", GOOD)],
+    );
+    assert_eq!(code, 1, "{:#?}", r.findings);
+    assert_eq!(error_codes(&r), vec!["net.connection-reset"]);
+    assert_eq!(
+        finding(&r, "net.connection-reset").summary,
+        "the server dropped the connection during the login (AUTH PLAIN)"
+    );
+
+    let stalled = start_speaking(Speaks::Pop3s, Break::StopReading);
+    let big = "p".repeat(4 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(&env, format!("POP3_PASSWORD={big}\n")).unwrap();
+    let (r, code, out) = check_as(
+        &stalled,
+        "ssl",
+        &["--pop3", "--env-file", env.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 1, "{:#?}", r.findings);
+    assert_eq!(error_codes(&r), vec!["auth.login-failed"]);
+    assert_eq!(
+        finding(&r, "auth.login-failed").summary,
+        "the login (AUTH PLAIN) failed before the server's final reply: the server stopped \
+         reading while the login was being sent (the write did not finish within 2 s)"
+    );
+    assert!(!out.contains(&big[..64]));
+
+    let endless = start_speaking(Speaks::Pop3s, Break::EndlessChallenge);
+    let (r, code, _) = check_as(
+        &endless,
+        "ssl",
+        &["--pop3", "--password-env", "PW"],
+        &[("PW", GOOD)],
+    );
+    assert_eq!(code, 1, "{:#?}", r.findings);
+    // The server rules and the login's own rule each report the violation.
+    let mut errors = error_codes(&r);
+    errors.dedup();
+    assert_eq!(errors, vec!["pop3.protocol-violation"]);
+    assert!(!r.findings.iter().any(|f| f.code == "auth.bad-credentials"));
+    assert!(
+        r.findings
+            .iter()
+            .flat_map(|f| &f.evidence)
+            .any(|e| {
+                e.ends_with(
+            "the server sent another challenge (+) after the login's last line and never ended \
+             the SASL exchange, even after the cancel (*)"
+        )
+            }),
+        "{:#?}",
+        r.findings
+    );
 }
