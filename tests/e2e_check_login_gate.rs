@@ -89,6 +89,25 @@ fn no_tls_on_587_where_auth_needs_starttls_fails() {
     );
     assert_nothing_sent(p);
 
+    // Allowed to log in without TLS, there is still nothing to log in with before STARTTLS.
+    for extra in [
+        &["--allow-plaintext-auth"][..],
+        &["--allow-plaintext-auth", "--auth-mech", "CRAM-MD5"],
+    ] {
+        let mut allowed = args.to_vec();
+        allowed.extend_from_slice(extra);
+        let (r, code) = check_json_env(&rig, &allowed, &[("MXRAY_TEST_PW", pw)]);
+        assert_eq!(code, 1, "{extra:?}: {:#?}", r.findings);
+        assert_eq!(codes(&r), vec!["auth.tls-required"], "{extra:?}");
+        assert!(
+            finding(&r, "auth.tls-required").fix.ends_with(
+                "Run with `--security starttls --port 587`, or `--security ssl --port 465`."
+            ),
+            "{extra:?}"
+        );
+        assert_nothing_sent(configured(&r));
+    }
+
     let mut with_from = args.to_vec();
     with_from.extend(["--from", CLEAN_FROM]);
     let (code, out) = human(&rig, &with_from);

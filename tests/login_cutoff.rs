@@ -363,15 +363,12 @@ fn pop3_logins_cut_off_are_errors() {
     assert_eq!(errors, vec!["pop3.protocol-violation"]);
     assert!(!r.findings.iter().any(|f| f.code == "auth.bad-credentials"));
     assert!(
-        r.findings
-            .iter()
-            .flat_map(|f| &f.evidence)
-            .any(|e| {
-                e.ends_with(
+        r.findings.iter().flat_map(|f| &f.evidence).any(|e| {
+            e.ends_with(
             "the server sent another challenge (+) after the login's last line and never ended \
              the SASL exchange, even after the cancel (*)"
         )
-            }),
+        }),
         "{:#?}",
         r.findings
     );

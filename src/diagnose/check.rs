@@ -239,7 +239,18 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         None => {
             let only_oauth =
                 !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));
-            if only_oauth {
+            let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+            let starttls = p.capabilities.as_ref().is_some_and(|c| c.starttls);
+            if !tls_up && l.offered.is_empty() && starttls {
+                (
+                    "auth.tls-required",
+                    format!(
+                        "the server offers AUTH only after STARTTLS, and the client is set up without TLS, so {} cannot be used",
+                        l.mechanism
+                    ),
+                    None,
+                )
+            } else if only_oauth {
                 (
                     "auth.oauth-required",
                     format!("the server offers only OAuth sign-in ({offered}), no password login"),
@@ -287,6 +298,9 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         }
     };
     let mut f = Finding::new(code, &subject, summary);
+    if code == "auth.tls-required" && l.reply.is_none() {
+        f = f.fix(super::check_login::tls_fix(s, p.port));
+    }
     if let Some(seen) = &seen {
         f = f.evidence(seen.clone());
     }
