@@ -209,6 +209,30 @@ fn no_password_after_a_failed_certificate_check() {
             "{host}: {got:?}"
         );
     }
+    // Not valid yet (future.mxray.test serves only port 25): refused before anything else.
+    let (r, code) = check_json_env(
+        &rig,
+        &[
+            "--host",
+            "future.mxray.test",
+            "--port",
+            "25",
+            "--security",
+            "starttls",
+            "--user",
+            "alice@mxray.test",
+            "--password-env",
+            "MXRAY_TEST_PW",
+        ],
+        &[("MXRAY_TEST_PW", pw)],
+    );
+    assert_eq!(code, 1);
+    assert!(codes(&r).contains(&"tls.cert-not-yet-valid".to_string()));
+    assert!(finding(&r, "auth.login-not-possible")
+        .summary
+        .contains("the certificate failed verification (not valid yet)"));
+    assert_nothing_sent(configured(&r));
+
     let (code, out) = human(
         &rig,
         &[

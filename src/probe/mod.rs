@@ -150,22 +150,24 @@ fn certificate_failure(session: &crate::evidence::TlsSession) -> Option<String> 
     let Some(v) = &session.verification else {
         return Some("it could not be checked".into());
     };
-    let expired = v
-        .client_error
-        .as_deref()
-        .is_some_and(|e| e.to_ascii_lowercase().contains("expired"));
+    let client = v.client_error.as_deref().unwrap_or("").to_ascii_lowercase();
     if !v.trusted {
         let why = v.trust_error.as_deref().unwrap_or("no trusted issuer");
         return Some(format!("not issued by a trusted authority: {why}"));
     }
-    if expired {
+    if client.contains("expired") {
         return Some("expired".into());
     }
+    if client.contains("not valid yet") || client.contains("notvalidyet") {
+        return Some("not valid yet".into());
+    }
     if v.name_matches == Some(false) {
-        return Some(format!(
-            "not valid for {}",
-            v.checked_name.as_deref().unwrap_or("the server's address")
-        ));
+        return Some(match v.checked_name.as_deref() {
+            Some(name) => format!("not valid for {name}"),
+            None => "not valid for the address connected to; give the server's name with \
+                     --tls-name"
+                .into(),
+        });
     }
     v.client_error.clone()
 }
