@@ -325,6 +325,14 @@ fn every_other_way_the_login_cannot_happen_fails() {
             NotTriedReason::NoTls,
             "the login was not tried: the connection has no TLS, and mxray does not send a password in clear",
         ),
+        // AUTH offered before STARTTLS: a client without TLS would send the password in clear.
+        (
+            "plainauth.mxray.test",
+            "587",
+            "none",
+            NotTriedReason::NoTls,
+            "the login was not tried: the connection has no TLS, and mxray does not send a password in clear",
+        ),
         // Port 25 takes mail from other servers: no AUTH, even after STARTTLS.
         (
             "mail.mxray.test",

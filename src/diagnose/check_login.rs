@@ -24,11 +24,13 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             }
         )
     });
-    // The server keeps passwords for after TLS: STARTTLS on offer, IMAP LOGINDISABLED, or an
-    // SMTP server that lists no AUTH before TLS.
+    // The server keeps passwords for after TLS: IMAP LOGINDISABLED, or STARTTLS on offer and
+    // no login method before it (SMTP without AUTH, POP3 without USER and SASL). IMAP's LOGIN
+    // is there unless LOGINDISABLED says otherwise.
     let tls_first = !tls_up
         && caps.is_some_and(|c| {
-            c.starttls || c.login_disabled || (s.protocol == Protocol::Smtp && c.auth.is_empty())
+            c.login_disabled
+                || (s.protocol != Protocol::Imap && c.starttls && c.auth.is_empty() && !c.user_pass)
         });
     let f = match nt.reason {
         NotTriedReason::OtherAddress => return None,
