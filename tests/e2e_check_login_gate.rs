@@ -119,6 +119,12 @@ fn no_tls_on_587_where_auth_needs_starttls_fails() {
         "{out}"
     );
     assert!(out.contains("FAIL — 1 errors"), "{out}");
+    assert!(
+        out.contains(
+            "Use these connection settings (verified live; the login did not succeed: see the findings):"
+        ),
+        "{out}"
+    );
 
     // The same settings from a Django .env: the fix names Django's variables.
     let (_dir, path) = env_file(&format!(

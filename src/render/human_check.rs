@@ -193,6 +193,11 @@ pub fn use_these(s: &mut String, ev: &CheckEvidence) {
             "connection settings",
             "verified live; the login was refused: see the findings".to_string(),
         )
+    } else if ev.settings.password_given || ev.settings.oauth_token_given {
+        (
+            "connection settings",
+            "verified live; the login did not succeed: see the findings".to_string(),
+        )
     } else {
         ("settings", "verified live, without logging in".to_string())
     };
