@@ -108,6 +108,23 @@ fn no_tls_on_587_where_auth_needs_starttls_fails() {
         assert_nothing_sent(configured(&r));
     }
 
+    // A test message waits for a login that cannot happen: nothing is sent.
+    let mut send_to = args.to_vec();
+    send_to.extend(["--send-to", "alice@mxray.test"]);
+    let (r, code) = check_json_env(&rig, &send_to, &[("MXRAY_TEST_PW", pw)]);
+    assert_eq!(code, 1, "{:#?}", r.findings);
+    assert_eq!(codes(&r), vec!["auth.tls-required"]);
+    let p = configured(&r);
+    assert!(p.send.is_none());
+    assert!(!p
+        .transcript
+        .iter()
+        .any(|l| l.dir == Direction::Client && l.text.starts_with("MAIL FROM")));
+    assert!(p
+        .transcript
+        .iter()
+        .any(|l| l.text == "test message not sent: the login did not succeed"));
+
     let mut with_from = args.to_vec();
     with_from.extend(["--from", CLEAN_FROM]);
     let (code, out) = human(&rig, &with_from);

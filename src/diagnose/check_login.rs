@@ -201,11 +201,20 @@ pub fn never_passes(ev: &CheckEvidence, login_error: bool, out: &mut Vec<Finding
             .evidence(format!("{method} → {reply}"))
         }
         None => {
+            // Reports saved before the reason was recorded have it in the transcript only.
+            let noted = || {
+                c.probes
+                    .iter()
+                    .flat_map(|p| p.transcript.iter())
+                    .find_map(|l| l.text.strip_prefix("login not tried: "))
+                    .map(str::to_string)
+            };
             let why = c
                 .probes
                 .iter()
                 .find_map(|p| p.login_not_tried.as_ref())
                 .map(|n| n.detail.clone())
+                .or_else(noted)
                 .unwrap_or_else(|| match c.probes.is_empty() {
                     true => format!("{} has no address to connect to", c.host),
                     false => "no connection reached the login".into(),
@@ -380,6 +389,27 @@ mod tests {
         assert_eq!(
             codes(&known),
             vec![("auth.bad-credentials".to_string(), Severity::Error)]
+        );
+        // A report saved before the reason was recorded: the transcript's note says it.
+        let mut older = refused_run(None);
+        let p = &mut older.configured.as_mut().unwrap().probes[0];
+        p.login = None;
+        p.transcript.push(crate::evidence::TranscriptLine {
+            t_ms: 1,
+            dir: crate::evidence::Direction::Note,
+            text: "login not tried: no TLS on this connection".into(),
+        });
+        let got: Vec<Finding> = crate::diagnose::check::check(&older, 0)
+            .into_iter()
+            .filter(|f| f.code.starts_with("auth."))
+            .collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].code.as_str(), got[0].summary.as_str()),
+            (
+                "auth.login-not-possible",
+                "the login was not tried: no TLS on this connection"
+            )
         );
         // The host had no address to connect to: nothing was tried, and that is an error too.
         let mut nowhere = refused_run(None);
