@@ -24,6 +24,8 @@ enum Break {
     StopReading,
     /// Every line after EHLO, the cancel included, is answered with another challenge.
     EndlessChallenge,
+    /// AUTH CRAM-MD5 is answered with a challenge that is not base64.
+    BadCramChallenge,
 }
 
 /// The protocol the fake speaks: SMTP with STARTTLS, or POP3 over implicit TLS.
@@ -112,7 +114,7 @@ async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
     let Some(_ehlo) = line(&mut s, log).await else {
         return;
     };
-    let ehlo = ["mail.cutoff.test", "AUTH PLAIN LOGIN", "8BITMIME"].map(String::from);
+    let ehlo = ["mail.cutoff.test", "AUTH PLAIN LOGIN CRAM-MD5", "8BITMIME"].map(String::from);
     send(&mut s, &multiline("250", &ehlo)).await;
     match how {
         Break::StopReading => {
@@ -126,6 +128,16 @@ async fn after_tls<S: AsyncRead + AsyncWrite + Unpin>(
             send(&mut s, "334 VXNlcm5hbWU6\r\n").await;
             let _ = line(&mut s, log).await;
             log.lock().unwrap().push("closed".into());
+        }
+        Break::BadCramChallenge => {
+            if line(&mut s, log).await.is_none() {
+                return;
+            }
+            send(&mut s, "334 not-base64!\r\n").await;
+            if line(&mut s, log).await.is_some() {
+                send(&mut s, "501 5.7.0 Authentication cancelled\r\n").await;
+            }
+            let _ = line(&mut s, log).await;
         }
         Break::EndlessChallenge => {
             // Bounded so a client that never stops cannot keep the test running.
@@ -157,7 +169,9 @@ async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, how: Break, log: &Mut
             }
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
-        Break::CloseAfterUsername => log.lock().unwrap().push("closed".into()),
+        Break::CloseAfterUsername | Break::BadCramChallenge => {
+            log.lock().unwrap().push("closed".into())
+        }
         Break::EndlessChallenge => {
             for _ in 0..20 {
                 send(&mut s, "+ \r\n").await;
@@ -311,6 +325,28 @@ fn a_sasl_exchange_that_never_ends_is_a_protocol_violation() {
         .unwrap();
     assert_eq!(log[auth + 1..auth + 3], ["*", "QUIT"], "{log:?}");
     assert_eq!(log.iter().filter(|l| l.starts_with("AUTH")).count(), 1);
+}
+
+#[test]
+fn an_unreadable_cram_md5_challenge_is_cancelled_before_anything_is_sent() {
+    let server = start(Break::BadCramChallenge);
+    let (r, code, _) = check(
+        &server,
+        &["--password-env", "PW", "--auth-mech", "CRAM-MD5"],
+        &[("PW", GOOD)],
+    );
+    assert_eq!(code, 1, "{:#?}", r.findings);
+    let mut errors = error_codes(&r);
+    errors.sort();
+    assert_eq!(errors, vec!["auth.login-failed", "smtp.protocol-violation"]);
+    assert_eq!(
+        finding(&r, "auth.login-failed").summary,
+        "the login (AUTH CRAM-MD5) never completed: the CRAM-MD5 challenge is not base64 \
+         (not-base64!), so mxray cancelled with * before sending anything"
+    );
+    let log = server.log.lock().unwrap().clone();
+    let auth = log.iter().position(|l| l == "AUTH CRAM-MD5").unwrap();
+    assert_eq!(log[auth + 1], "*", "{log:?}");
 }
 
 #[test]

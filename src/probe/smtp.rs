@@ -342,7 +342,16 @@ async fn exchange(
         Mechanism::CramMd5 => {
             let r = step(conn, rec, "AUTH CRAM-MD5", "AUTH CRAM-MD5").await?;
             match sasl::unb64(challenge(&r)).filter(|_| r.code == Some(334)) {
-                // An unreadable challenge is cancelled below.
+                None if r.code == Some(334) => {
+                    // Nothing to compute the digest from: cancel before anything is sent.
+                    let _ = step(conn, rec, "*", "*").await;
+                    let why = format!(
+                        "the CRAM-MD5 challenge is not base64 ({}), so mxray cancelled with * before sending anything",
+                        challenge(&r)
+                    );
+                    rec.note(&format!("protocol violation: {why}"));
+                    return Err(Stop::Violation(why));
+                }
                 None => r,
                 Some(ch) => {
                     let response = sasl::cram_md5(l.user, l.secret, &ch);
