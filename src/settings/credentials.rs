@@ -26,15 +26,15 @@ pub fn check(what: &str, source: &str, text: &str) -> Result<(), SettingsError> 
     }
 }
 
-/// The username and password that won the merge.
-pub(super) fn validate(s: &Settings) -> Result<(), SettingsError> {
+/// The settings, once the username and password that won the merge are known to be sendable.
+pub(super) fn checked(s: Settings) -> Result<Settings, SettingsError> {
     if let Some(u) = &s.user {
         check("the username", &u.source.to_string(), &u.value)?;
     }
     if let Some(p) = &s.password {
         check("the password", &p.source.to_string(), p.value.expose())?;
     }
-    Ok(())
+    Ok(s)
 }
 
 #[cfg(test)]

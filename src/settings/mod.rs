@@ -355,9 +355,7 @@ pub fn resolve(input: Inputs) -> Result<Settings, SettingsError> {
     for layer in layers {
         merged.absorb(layer, "overrides");
     }
-    let settings = merged.finish(protocol);
-    credentials::validate(&settings)?;
-    Ok(settings)
+    credentials::checked(merged.finish(protocol))
 }
 
 /// A candidate value and the note that explains how it was read (kept only if it wins).
