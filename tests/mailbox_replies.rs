@@ -701,12 +701,17 @@ async fn a_literal_refused_before_the_password_is_sent() {
 
 // ───────────────────────────── hostile servers ─────────────────────────────
 
-/// An IMAP server answering the login with `answer`: one `imap.protocol-violation`, its login
-/// phase's outcome saying `words`.
+/// An IMAP server answering the login with `answer`: `imap.protocol-violation`, and the login
+/// that never completed; its login phase's outcome saying `words`.
 async fn assert_violation(answer: Answer, words: &str) -> Outcome {
     let f = fake(IMAP, answer).await;
     let o = check(IMAP, f.port, &[]).await;
-    assert_eq!(o.codes, vec!["imap.protocol-violation"], "{:#}", o.report);
+    assert_eq!(
+        o.codes,
+        vec!["auth.login-failed", "imap.protocol-violation"],
+        "{:#}",
+        o.report
+    );
     let phase = o.login_phase().expect("a login phase");
     assert!(phase["outcome"].to_string().contains(words), "{phase}");
     o

@@ -223,15 +223,13 @@ fn broken_login(
     method: &str,
     outcome: &Outcome,
 ) -> Option<Finding> {
-    let violation = match protocol {
-        Protocol::Pop3 => "pop3.protocol-violation",
-        _ => "imap.protocol-violation",
-    };
     let (code, summary) = match outcome {
+        // The server rules report the violation itself ({imap,pop3}.protocol-violation); this
+        // is what it did to the login.
         Outcome::Violation { detail } => (
-            violation,
+            "auth.login-failed",
             format!(
-                "the server broke the {} protocol while answering the login: {detail}",
+                "the login ({method}) never completed: the server broke the {} protocol: {detail}",
                 protocol.label()
             ),
         ),
