@@ -77,6 +77,8 @@ pub enum Verification {
     Login,
     /// The connection settings work; the login was refused.
     LoginRefused,
+    /// Credentials were given, but the login could not be tried or did not complete.
+    LoginNotCompleted,
     /// Connected with TLS as configured; no login was tried.
     Connection,
 }
@@ -100,6 +102,10 @@ impl Verification {
             Verification::LoginRefused => (
                 "connection settings",
                 "verified live; the login was refused: see the findings",
+            ),
+            Verification::LoginNotCompleted => (
+                "connection settings",
+                "verified live; the login did not succeed: see the findings",
             ),
             Verification::Connection => ("settings", "verified live, without logging in"),
         }

@@ -137,6 +137,10 @@ pub struct CheckArgs {
     /// in clear).
     #[arg(long)]
     pub allow_plaintext_auth: bool,
+    /// Log in even when the server's certificate fails verification (untrusted, expired or
+    /// for another name): the password may then reach whoever is in the middle.
+    #[arg(long)]
+    pub insecure: bool,
     /// The settings are the incoming IMAP server's (993 SSL/TLS, 143 STARTTLS); the
     /// environment is read as IMAP_HOST, IMAP_PORT, IMAP_USER, IMAP_PASSWORD, IMAP_SECURE. An
     /// imap:// or imaps:// URL implies it.

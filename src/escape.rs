@@ -111,11 +111,7 @@ pub fn echo(value: &str) -> String {
         return format!("\"{}\"", visible(value));
     }
     let head: String = value.chars().take(ECHO_CHARS).collect();
-    format!(
-        "\"{}…\" ({} bytes)",
-        visible(&head),
-        value.len()
-    )
+    format!("\"{}…\" ({} bytes)", visible(&head), value.len())
 }
 
 /// A whole message bounded to `max` characters (then "… (N bytes)"), control characters
@@ -125,11 +121,7 @@ pub fn clip(text: &str, max: usize) -> String {
         return visible(text).into_owned();
     }
     let head: String = text.chars().take(max).collect();
-    format!(
-        "{}… ({} bytes)",
-        visible(&head),
-        text.len()
-    )
+    format!("{}… ({} bytes)", visible(&head), text.len())
 }
 
 #[cfg(test)]

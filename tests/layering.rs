@@ -7,14 +7,73 @@ use std::path::Path;
 
 /// (module, the modules it must not use)
 const RULES: &[(&str, &[&str])] = &[
-    ("escape", &["names", "evidence", "findings", "policy", "knowledge", "settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("names", &["evidence", "findings", "policy", "knowledge", "settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("evidence", &["settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("findings", &["settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("advice", &["settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("policy", &["settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("knowledge", &["settings", "probe", "diagnose", "render", "report", "cli", "app"]),
-    ("settings", &["probe", "diagnose", "render", "report", "cli", "app"]),
+    (
+        "escape",
+        &[
+            "names",
+            "evidence",
+            "findings",
+            "policy",
+            "knowledge",
+            "settings",
+            "probe",
+            "diagnose",
+            "render",
+            "report",
+            "cli",
+            "app",
+        ],
+    ),
+    (
+        "names",
+        &[
+            "evidence",
+            "findings",
+            "policy",
+            "knowledge",
+            "settings",
+            "probe",
+            "diagnose",
+            "render",
+            "report",
+            "cli",
+            "app",
+        ],
+    ),
+    (
+        "evidence",
+        &[
+            "settings", "probe", "diagnose", "render", "report", "cli", "app",
+        ],
+    ),
+    (
+        "findings",
+        &[
+            "settings", "probe", "diagnose", "render", "report", "cli", "app",
+        ],
+    ),
+    (
+        "advice",
+        &[
+            "settings", "probe", "diagnose", "render", "report", "cli", "app",
+        ],
+    ),
+    (
+        "policy",
+        &[
+            "settings", "probe", "diagnose", "render", "report", "cli", "app",
+        ],
+    ),
+    (
+        "knowledge",
+        &[
+            "settings", "probe", "diagnose", "render", "report", "cli", "app",
+        ],
+    ),
+    (
+        "settings",
+        &["probe", "diagnose", "render", "report", "cli", "app"],
+    ),
     ("probe", &["diagnose", "render", "report", "cli", "app"]),
     ("diagnose", &["settings", "probe", "render", "cli", "app"]),
     ("render", &["probe", "settings", "cli", "app"]),
@@ -35,7 +94,12 @@ fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 /// The top-level module a source file belongs to: `src/probe/tls.rs` → probe.
 fn module(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -46,7 +110,9 @@ fn no_layer_imports_a_layer_above_it() {
     sources(&src, &mut files);
     let mut broken = Vec::new();
     for f in &files {
-        if f.to_string_lossy().ends_with("_tests.rs") || f.components().any(|c| c.as_os_str() == "tests") {
+        if f.to_string_lossy().ends_with("_tests.rs")
+            || f.components().any(|c| c.as_os_str() == "tests")
+        {
             continue;
         }
         let m = module(&src, f);
@@ -61,13 +127,19 @@ fn no_layer_imports_a_layer_above_it() {
                 continue;
             }
             for b in banned.iter() {
-                if line.contains(&format!("crate::{b}::")) || line.contains(&format!("crate::{b};"))
-                    || line.contains(&format!("crate::{b}}}")) || line.contains(&format!("crate::{b},"))
+                if line.contains(&format!("crate::{b}::"))
+                    || line.contains(&format!("crate::{b};"))
+                    || line.contains(&format!("crate::{b}}}"))
+                    || line.contains(&format!("crate::{b},"))
                 {
                     broken.push(format!("{}:{}: {m} uses {b}: {line}", f.display(), n + 1));
                 }
             }
         }
     }
-    assert!(broken.is_empty(), "imports against the layering:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "imports against the layering:\n{}",
+        broken.join("\n")
+    );
 }

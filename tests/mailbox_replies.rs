@@ -436,14 +436,20 @@ const IMAP: Proto = Proto::Imap {
 async fn assert_maps(proto: Proto, reply: &[&str], want: &str) -> Outcome {
     let f = fake(proto, lines(reply)).await;
     let o = check(proto, f.port, &[]).await;
-    assert_eq!(o.codes, vec![want.to_string()], "{reply:?}\n{:#}", o.report);
     let severity = &o.report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["code"] == want)
-        .unwrap()["severity"];
-    assert_eq!(o.code, if severity == "error" { 1 } else { 0 }, "{reply:?}");
+        .unwrap_or_else(|| panic!("no {want}: {:#}", o.report))["severity"];
+    // A refusal that is only a warning (a rate limit) still fails the login test.
+    let mut codes = vec![want.to_string()];
+    if severity != "error" {
+        codes.push("auth.login-failed".into());
+        codes.sort();
+    }
+    assert_eq!(o.codes, codes, "{reply:?}\n{:#}", o.report);
+    assert_eq!(o.code, 1, "{reply:?}");
     assert_eq!(o.login()["accepted"], false);
     o
 }
@@ -695,12 +701,17 @@ async fn a_literal_refused_before_the_password_is_sent() {
 
 // ───────────────────────────── hostile servers ─────────────────────────────
 
-/// An IMAP server answering the login with `answer`: one `imap.protocol-violation`, its login
-/// phase's outcome saying `words`.
+/// An IMAP server answering the login with `answer`: `imap.protocol-violation`, and the login
+/// that never completed; its login phase's outcome saying `words`.
 async fn assert_violation(answer: Answer, words: &str) -> Outcome {
     let f = fake(IMAP, answer).await;
     let o = check(IMAP, f.port, &[]).await;
-    assert_eq!(o.codes, vec!["imap.protocol-violation"], "{:#}", o.report);
+    assert_eq!(
+        o.codes,
+        vec!["auth.login-failed", "imap.protocol-violation"],
+        "{:#}",
+        o.report
+    );
     let phase = o.login_phase().expect("a login phase");
     assert!(phase["outcome"].to_string().contains(words), "{phase}");
     o
@@ -711,6 +722,30 @@ async fn endless_untagged_lines_end_in_a_protocol_violation() {
     let o = assert_violation(Answer::Flood, "more than 100 lines").await;
     assert_eq!(o.code, 1);
     assert!(o.login()["reply"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_after_the_credentials_is_cancelled_and_no_verdict() {
+    // Whatever the server answers to the cancel, it is not a verdict on the password.
+    let o = assert_violation(
+        lines(&["+ "]),
+        "another challenge (+) after the login's last line, so mxray cancelled with *",
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(o.login()["reply"].is_null());
+    let sent = o.report["evidence"]["configured"]["probes"][0]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["dir"] == "C")
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    let auth = sent
+        .iter()
+        .position(|l| l.contains("AUTHENTICATE"))
+        .unwrap();
+    assert_eq!(sent[auth + 1], "*", "{sent:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

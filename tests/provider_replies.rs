@@ -18,7 +18,26 @@ use mxray::report::Report;
 fn scenario(p: Persona, reply: &[&str], user: &str, code: &str, fix_words: &[&str], exit: i32) {
     let server = Server::start(p.answering(reply));
     let (r, status) = check(&server, user, BAD, &[]);
-    assert_eq!(auth_codes(&r), vec![code], "{reply:?}: {:#?}", r.findings);
+    // A refusal that is only a warning (a rate limit) still fails the login test.
+    let warning = mxray::findings::catalogue::lookup(code)
+        .is_some_and(|c| c.severity == mxray::findings::Severity::Warning);
+    let mut want = vec![code];
+    if warning {
+        want.push("auth.login-failed");
+    }
+    let mut got = auth_codes(&r);
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{reply:?}: {:#?}", r.findings);
+    if warning {
+        let failed = finding(&r, "auth.login-failed");
+        assert_eq!(failed.severity, mxray::findings::Severity::Error);
+        assert!(
+            failed.summary.contains(reply.last().unwrap()),
+            "{}",
+            failed.summary
+        );
+    }
     let f = finding(&r, code);
     for w in fix_words {
         assert!(f.fix.contains(w), "{reply:?}: fix lacks {w:?}: {}", f.fix);
@@ -113,6 +132,7 @@ fn gmail_bad_credentials() {
     );
 }
 
+/// The rate limit itself is a warning, but the login did not succeed: the check fails.
 #[test]
 fn gmail_rate_limit_is_a_warning() {
     scenario(
@@ -121,7 +141,7 @@ fn gmail_rate_limit_is_a_warning() {
         USER,
         "auth.rate-limited",
         &["Gmail", "wait"],
-        0,
+        1,
     );
     scenario(
         gmail(),
@@ -129,7 +149,7 @@ fn gmail_rate_limit_is_a_warning() {
         USER,
         "auth.rate-limited",
         &["Gmail"],
-        0,
+        1,
     );
 }
 
@@ -607,10 +627,18 @@ fn saved_evidence_gives_the_same_provider_fix_offline() {
 #[test]
 fn an_unexpected_prompt_is_cancelled() {
     // The server prompts again after PLAIN's initial response: mxray cancels with `*`
-    // (RFC 4954 §4) and takes the next reply as final, instead of sending anything more.
+    // (RFC 4954 §4) instead of sending anything more. The reply to the cancel (here 502)
+    // says nothing of the credentials: the login never completed.
     let server = Server::start(plain_server("PLAIN LOGIN").answering(&["334 "]));
     let (r, status) = check(&server, USER, GOOD, &[]);
     assert_eq!(status, 1);
+    assert_eq!(auth_codes(&r), vec!["auth.login-failed"]);
+    assert_eq!(
+        finding(&r, "auth.login-failed").summary,
+        "the login (AUTH PLAIN) never completed: the server sent another challenge (334) after \
+         the login's last line, so mxray cancelled with * (the server answered: 502 5.5.2 \
+         Command not recognized)"
+    );
     let log = server.log();
     let auth = log
         .iter()
@@ -619,6 +647,75 @@ fn an_unexpected_prompt_is_cancelled() {
     assert_eq!(log[auth + 1], "*", "{log:?}");
     assert_eq!(log[auth + 2], "QUIT", "{log:?}");
     let l = login(&r);
-    assert_eq!(l.reply.unwrap().code, Some(502));
+    assert!(l.reply.is_none() && !l.accepted);
     assert_eq!(client_lines(&r)[3..5], ["AUTH PLAIN ***", "*"]);
+}
+
+/// Arguments, environment and the words the error must hold.
+type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+
+/// NUL (AUTH PLAIN's separator), CR and LF (line ends) in a username, password or token are
+/// refused before anything is sent, with one line naming where the value came from and never
+/// the value; exit 2.
+#[test]
+fn control_characters_in_credentials_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(
+        &env_file,
+        "SMTP_HOST=127.0.0.1\nSMTP_PORT=587\nSMTP_USER=alice@example.com\nSMTP_PASSWORD=Qz7k\0Xw9j\n",
+    )
+    .unwrap();
+    let env_path = env_file.to_str().unwrap().to_string();
+    let cases: Vec<Case> = vec![
+        (
+            vec!["smtp://alice:Qz7k%0AXw9j@127.0.0.1:587".into()],
+            vec![],
+            "the password from the URL contains a line feed (LF)",
+        ),
+        (
+            vec!["smtp://ali%0Dce:Qz7kXw9j@127.0.0.1:587".into()],
+            vec![],
+            "the username from the URL contains a carriage return (CR)",
+        ),
+        (
+            endpoint_args(587, USER)
+                .into_iter()
+                .chain(["--password-env".into(), "PW".into()])
+                .collect(),
+            vec![("PW", "Qz7k\r\nXw9j")],
+            "the password from --password-env PW contains a carriage return (CR)",
+        ),
+        (
+            endpoint_args(587, USER)
+                .into_iter()
+                .chain(["--oauth-token-env".into(), "TOKEN".into()])
+                .collect(),
+            vec![("TOKEN", "ya29.Qz7k\nXw9j")],
+            "the OAuth token from --oauth-token-env TOKEN contains a line feed (LF)",
+        ),
+        (
+            vec!["--env-file".into(), env_path.clone()],
+            vec![],
+            "the password from SMTP_PASSWORD in ",
+        ),
+    ];
+    for (args, env, words) in cases {
+        let mut all = vec!["check".to_string()];
+        all.extend(args);
+        all.extend(net_args());
+        let run = mxray(&all, &env);
+        assert_eq!(run.code, 2, "{words}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        let err = run.stderr.trim_end();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(words), "{words}: {err}");
+        assert!(
+            err.contains("which no login can carry (NUL separates the fields of AUTH PLAIN, CR and LF end a command): remove it"),
+            "{err}"
+        );
+        for part in ["Qz7k", "Xw9j"] {
+            assert!(!err.contains(part), "the secret was echoed: {err}");
+        }
+    }
 }

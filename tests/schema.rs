@@ -243,6 +243,10 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
                 accepted: true,
             }),
         }),
+        login_not_tried: Some(mxray::evidence::LoginNotTried {
+            reason: mxray::evidence::NotTriedReason::CertificateUnverified,
+            detail: "the certificate failed verification (self-signed)".into(),
+        }),
         send: Some(mxray::evidence::SendAttempt {
             from: "alice@example.com".into(),
             to: "bob@example.net".into(),
@@ -300,6 +304,7 @@ fn bare_probe(address: IpAddr) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        login_not_tried: None,
         send: None,
         duration_ms: 1,
         transcript: vec![],

@@ -147,6 +147,7 @@ pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
                 oauth_token: secrets.token,
                 mechanism: secrets.mechanism,
                 allow_plaintext: args.allow_plaintext_auth,
+                insecure: args.insecure,
                 retry_user: endpoint.as_ref().and_then(|(host, _, _)| {
                     crate::settings::username::full_address(
                         &u.value,
@@ -342,7 +343,11 @@ fn login_secrets(
     };
     let token = match &args.oauth_token_env {
         Some(var) => match std::env::var(var) {
-            Ok(t) if !t.trim().is_empty() => Some(crate::settings::Secret::new(t.trim())),
+            Ok(t) if !t.trim().is_empty() => {
+                let source = format!("--oauth-token-env {var}");
+                crate::settings::credentials::check("the OAuth token", &source, t.trim())?;
+                Some(crate::settings::Secret::new(t.trim()))
+            }
             _ => anyhow::bail!("--oauth-token-env {var}: the variable is not set or empty"),
         },
         None => None,
@@ -376,6 +381,7 @@ fn login_secrets(
             crate::cli::clip(&user.value, crate::cli::ECHO_CHARS)
         ))
         .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
+        crate::settings::credentials::check("the password", "the prompt", &text)?;
         password = Some(crate::settings::Secret::new(text)).filter(|p| !p.expose().is_empty());
     }
     if password_mech && password.is_none() && token.is_some() {

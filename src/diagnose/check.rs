@@ -70,22 +70,33 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     }
     super::check_knowledge::findings(ev, &mut out);
     super::check_eai::findings(ev, &mut out);
+    let mut mark = out.len();
     if let Some(c) = &ev.configured {
         out.extend(crate::diagnose::server_with_controls(
             c,
             ev.alternatives.as_ref(),
             now,
         ));
+        mark = out.len();
+        // One address that logged in is the login done: another address that could not be
+        // reached or checked has its own connection and certificate findings.
+        let logged_in = c
+            .probes
+            .iter()
+            .any(|p| p.login.as_ref().is_some_and(|l| l.logged_in()));
         for p in &c.probes {
-            match &p.login {
-                Some(l) if s.protocol != Protocol::Smtp => {
+            match (&p.login, &p.login_not_tried) {
+                (Some(l), _) if s.protocol != Protocol::Smtp => {
                     out.extend(super::check_mailbox::login(p, l, s))
                 }
-                Some(l) => out.extend(login(p, l, s)),
-                None if s.protocol != Protocol::Smtp => {
+                (Some(l), _) => out.extend(login(p, l, s)),
+                (None, _) if logged_in => {}
+                (None, Some(nt)) => out.extend(super::check_login::not_tried(p, nt, s)),
+                // Reports saved before the reason was recorded.
+                (None, None) if s.protocol != Protocol::Smtp => {
                     super::check_mailbox::not_tried(p, s, &mut out)
                 }
-                None => {}
+                (None, None) => {}
             }
             if let Some(send) = &p.send {
                 super::check_from::send(send, &p.endpoint(), &mut out);
@@ -103,6 +114,10 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         &logins,
         &mut out,
     );
+    let login_error = out[mark..]
+        .iter()
+        .any(|f| f.severity == crate::findings::Severity::Error);
+    super::check_login::never_passes(ev, login_error, &mut out);
     if let Some(f) = &ev.from_domain {
         super::check_from::from_domain(f, &mut out);
     }
@@ -184,11 +199,25 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         .any(|o| o.eq_ignore_ascii_case(&l.mechanism));
     let identified = provider_fixes::identify(&clues(p, l, s));
     let (code, summary, seen) = match &l.reply {
-        None if !not_offered => return out,
+        None if !not_offered => {
+            out.extend(super::check_login::broke_off(p, l));
+            return out;
+        }
         None => {
             let only_oauth =
                 !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));
-            if only_oauth {
+            let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+            let starttls = p.capabilities.as_ref().is_some_and(|c| c.starttls);
+            if !tls_up && l.offered.is_empty() && starttls {
+                (
+                    "auth.tls-required",
+                    format!(
+                        "the server offers AUTH only after STARTTLS, and the client is set up without TLS, so {} cannot be used",
+                        l.mechanism
+                    ),
+                    None,
+                )
+            } else if only_oauth {
                 (
                     "auth.oauth-required",
                     format!("the server offers only OAuth sign-in ({offered}), no password login"),
@@ -236,6 +265,9 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         }
     };
     let mut f = Finding::new(code, &subject, summary);
+    if code == "auth.tls-required" && l.reply.is_none() {
+        f = f.fix(super::check_login::tls_fix(s, p.port));
+    }
     if let Some(seen) = &seen {
         f = f.evidence(seen.clone());
     }

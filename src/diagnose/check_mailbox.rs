@@ -220,15 +220,13 @@ fn broken_login(
     method: &str,
     outcome: &Outcome,
 ) -> Option<Finding> {
-    let violation = match protocol {
-        Protocol::Pop3 => "pop3.protocol-violation",
-        _ => "imap.protocol-violation",
-    };
     let (code, summary) = match outcome {
+        // The server rules report the violation itself ({imap,pop3}.protocol-violation); this
+        // is what it did to the login.
         Outcome::Violation { detail } => (
-            violation,
+            "auth.login-failed",
             format!(
-                "the server broke the {} protocol while answering the login: {detail}",
+                "the login ({method}) never completed: the server broke the {} protocol: {detail}",
                 protocol.label()
             ),
         ),
@@ -240,10 +238,14 @@ fn broken_login(
             "net.connection-reset",
             format!("the server dropped the connection during the login ({method})"),
         ),
+        Outcome::Error { detail } => (
+            "auth.login-failed",
+            format!("the login ({method}) failed before the server's final reply: {detail}"),
+        ),
         _ => return None,
     };
     let how = match outcome {
-        Outcome::Violation { detail } => detail.as_str(),
+        Outcome::Violation { detail } | Outcome::Error { detail } => detail.as_str(),
         Outcome::Timeout => "no reply within the timeout",
         Outcome::Reset => "connection reset",
         _ => "connection closed",

@@ -7,6 +7,7 @@ pub mod check;
 mod check_eai;
 mod check_from;
 mod check_knowledge;
+mod check_login;
 pub mod check_mailbox;
 mod check_ports;
 mod check_username;

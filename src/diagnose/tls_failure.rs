@@ -2,9 +2,9 @@
 //! accepted and then no TLS, a handshake larger than mxray reads, a fatal alert by its name.
 
 use super::subject;
+use crate::evidence::MAX_HANDSHAKE_MESSAGE;
 use crate::evidence::{HandshakeFailure, HandshakeFailureKind, PortProbe, TlsMode};
 use crate::findings::Finding;
-use crate::evidence::MAX_HANDSHAKE_MESSAGE;
 
 /// Alerts that mean "nothing in common" (version, cipher, security level): only these let a
 /// diagnosis blame the server's ciphers or versions (RFC 8446 §6.2).

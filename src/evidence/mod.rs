@@ -526,6 +526,36 @@ impl LoginAttempt {
     }
 }
 
+/// Why the credentials given to `mxray check` were not sent on a connection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoginNotTried {
+    pub reason: NotTriedReason,
+    /// The reason in words, as the transcript says it.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NotTriedReason {
+    /// No TLS on the connection, and no `--allow-plaintext-auth`.
+    NoTls,
+    /// The server offered no login method on the connection as configured (SMTP: no AUTH).
+    NoMechanism,
+    /// Nothing the server offers takes what was given, or mxray cannot speak the method asked
+    /// for on this protocol.
+    NoMethod,
+    /// The method needs a secret that was not given (an OAuth token, a password).
+    NoSecret,
+    /// The certificate failed verification, and no `--insecure`.
+    CertificateUnverified,
+    /// The credentials cannot be carried by the method (a line break in USER/PASS).
+    UnsafeCredentials,
+    /// The dialogue stopped before the login: connect, greeting, TLS or capabilities failed.
+    Unreached,
+    /// Another address of the host had the one login of the run.
+    OtherAddress,
+}
+
 /// The full-address retry of a refused short username.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct UsernameRetry {
@@ -642,6 +672,9 @@ pub struct PortProbe {
     /// `mxray check` with a password: the one login on the configured endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<LoginAttempt>,
+    /// `mxray check` with credentials: why this endpoint did not send them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_not_tried: Option<LoginNotTried>,
     /// `mxray check --send-to`: the one test message, sent after a successful login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send: Option<SendAttempt>,

@@ -61,7 +61,11 @@ impl<'a> Dialogue<'a> {
     }
 
     async fn send(&mut self, line: &str, shown: &str) -> StepResult<()> {
-        self.conn.send(self.rec, line, shown).await
+        let timeout = self.conn.timeout;
+        self.conn
+            .send(self.rec, line, shown)
+            .await
+            .map_err(|e| sasl::stalled_write(e, timeout))
     }
 
     async fn next(&mut self) -> StepResult<Step> {
@@ -178,18 +182,35 @@ pub(super) async fn sasl(
         Step::Done(r) => return Ok(r),
         Step::More(c) => c,
     };
-    let answer = if mechanism.uses_token() {
-        let (error, answer) = sasl::oauth_refusal(mechanism, &challenge);
-        if let Some(e) = &error {
-            d.rec.note(&format!("the server refused the token: {e}"));
-        }
-        *oauth_error = error;
-        answer
-    } else {
-        "*".to_string()
-    };
+    if !mechanism.uses_token() {
+        return Err(cancel(d, &challenge).await);
+    }
+    let (error, answer) = sasl::oauth_refusal(mechanism, &challenge);
+    if let Some(e) = &error {
+        d.rec.note(&format!("the server refused the token: {e}"));
+    }
+    *oauth_error = error;
     d.send(&answer, &answer).await?;
-    d.done().await
+    match d.next().await? {
+        Step::Done(r) => Ok(r),
+        Step::More(c) => Err(cancel(d, &c).await),
+    }
+}
+
+/// A challenge after the login's last line: cancel once with `*` (RFC 9051 §6.2.2, RFC 5034
+/// §4). The exchange broke whatever the server answers to the cancel.
+async fn cancel(d: &mut Dialogue<'_>, challenge: &str) -> Stop {
+    let shown = format!("+ {challenge}");
+    if let Err(e) = d.send("*", "*").await {
+        return e;
+    }
+    let why = match d.next().await {
+        Ok(Step::Done(r)) => sasl::cancelled(shown.trim_end(), Some(&r.text())),
+        Ok(Step::More(_)) => sasl::cancelled(shown.trim_end(), None),
+        Err(e) => sasl::cancelled(shown.trim_end(), Some(sasl::no_answer(&e))),
+    };
+    d.rec.note(&format!("protocol violation: {why}"));
+    Stop::Violation(why)
 }
 
 /// POP3 `USER`, then `PASS` after its `+OK`.

@@ -16,8 +16,11 @@
 use super::conn::{Conn, Recorder};
 use super::mailbox_dialogue::{self as dialogue, Dialogue};
 use super::sasl::{self, Mechanism};
-use super::Credentials;
-use crate::evidence::{Capabilities, LoginAttempt, PhaseName, PortProbe, Protocol, UsernameRetry};
+use super::{not_tried, Credentials};
+use crate::evidence::{
+    Capabilities, LoginAttempt, LoginNotTried, NotTriedReason, PhaseName, PortProbe, Protocol,
+    UsernameRetry,
+};
 use crate::knowledge::replies_mailbox::{self, Status};
 use std::sync::atomic::Ordering;
 
@@ -25,10 +28,10 @@ use std::sync::atomic::Ordering;
 const TAG: &str = "m5";
 const RETRY_TAG: &str = "m6";
 
-/// The one login of an IMAP or POP3 endpoint; `None` when nothing was tried for a reason
-/// that is not the server's (no TLS without `--allow-plaintext-auth`, another address of the
-/// host already logged in, a method mxray does not speak here). `tls_name`: the server's name
-/// for OAUTHBEARER's payload.
+/// The one login of an IMAP or POP3 endpoint, or why nothing was sent (no TLS without
+/// `--allow-plaintext-auth`, another address of the host already logged in, a method mxray
+/// does not speak here). A method the server does not offer is an attempt without a reply.
+/// `tls_name`: the server's name for OAUTHBEARER's payload.
 pub async fn login(
     proto: Protocol,
     creds: &Credentials,
@@ -37,18 +40,11 @@ pub async fn login(
     conn: &mut Conn,
     rec: &mut Recorder,
     probe: &PortProbe,
-) -> Option<LoginAttempt> {
-    if !creds.may_send(tls_up, rec) {
-        return None;
-    }
+) -> Result<LoginAttempt, LoginNotTried> {
+    creds.may_send(tls_up, rec)?;
     let caps = probe.best_capabilities().cloned().unwrap_or_default();
-    let method = match choose(proto, creds.mechanism, creds.oauth_token.is_some(), &caps) {
-        Ok(m) => m,
-        Err(why) => {
-            rec.note(&format!("login not tried: {why}"));
-            return None;
-        }
-    };
+    let method = choose(proto, creds.mechanism, creds.oauth_token.is_some(), &caps)
+        .map_err(|why| not_tried(rec, NotTriedReason::NoMethod, &why))?;
     let secret = creds.secret_for(method.uses_token(), &method.describe(), rec)?;
     if unusable(method, &caps) {
         rec.note(&format!(
@@ -56,7 +52,7 @@ pub async fn login(
             method.describe(),
             capability_list(&caps)
         ));
-        return Some(LoginAttempt {
+        return Ok(LoginAttempt {
             mechanism: method.name().into(),
             initial_response: false,
             offered: caps.auth.clone(),
@@ -69,15 +65,19 @@ pub async fn login(
     // A line break would end the command early and smuggle in another one.
     let breaks = |t: &str| t.contains(['\r', '\n']);
     if method == Method::User && (breaks(&creds.user) || breaks(secret.expose())) {
-        rec.note(
-            "login not tried: USER/PASS cannot carry a username or password with a line break",
-        );
-        return None;
+        return Err(not_tried(
+            rec,
+            NotTriedReason::UnsafeCredentials,
+            "USER/PASS cannot carry a username or password with a line break",
+        ));
     }
     // One login per run, even when the host has several addresses.
     if creds.used.swap(true, Ordering::SeqCst) {
-        rec.note("login not tried on this address: done on another address of the host");
-        return None;
+        return Err(not_tried(
+            rec,
+            NotTriedReason::OtherAddress,
+            "done on another address of the host",
+        ));
     }
     rec.note(&format!(
         "login as {} with {}",
@@ -112,7 +112,7 @@ pub async fn login(
             reply: r.reply,
         });
     }
-    Some(first)
+    Ok(first)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,7 +30,8 @@ pub mod tap;
 pub mod tls;
 
 use crate::evidence::{
-    Family, Outcome, Phase, PhaseName, PortProbe, PortSpec, ProbeSettings, ServerEvidence,
+    Family, LoginNotTried, NotTriedReason, Outcome, Phase, PhaseName, PortProbe, PortSpec,
+    ProbeSettings, ServerEvidence,
 };
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -70,6 +71,8 @@ pub struct Credentials {
     pub mechanism: Option<sasl::Mechanism>,
     /// `--allow-plaintext-auth`: log in even without TLS.
     pub allow_plaintext: bool,
+    /// `--insecure`: log in even when the certificate fails verification.
+    pub insecure: bool,
     /// The username with `@` and a domain, to retry with once when the configured username has
     /// no `@` and the password login is refused; with where the domain came from.
     pub retry_user: Option<(String, String)>,
@@ -81,31 +84,135 @@ pub struct Credentials {
 
 impl Credentials {
     /// The credentials may go on this connection: over TLS, or with `--allow-plaintext-auth`.
-    /// When not, says so in the transcript.
-    pub fn may_send(&self, tls_up: bool, rec: &mut conn::Recorder) -> bool {
-        if !tls_up && !self.allow_plaintext {
-            rec.note("login not tried: no TLS on this connection (--allow-plaintext-auth to send the password anyway)");
+    pub fn may_send(&self, tls_up: bool, rec: &mut conn::Recorder) -> Result<(), LoginNotTried> {
+        if tls_up || self.allow_plaintext {
+            return Ok(());
         }
-        tls_up || self.allow_plaintext
+        Err(not_tried(
+            rec,
+            NotTriedReason::NoTls,
+            "no TLS on this connection (--allow-plaintext-auth to send the password anyway)",
+        ))
     }
 
-    /// The OAuth token for a mechanism that takes one, else the password; when it was not
-    /// given, a note that `method` needs it.
+    /// The certificate passed the checks a mail client makes (trust, validity, name), or
+    /// `--insecure` was given: a password sent to an unproven server may be an attacker's.
+    pub fn certificate_ok(
+        &self,
+        tls: Option<&crate::evidence::TlsSession>,
+        rec: &mut conn::Recorder,
+    ) -> Result<(), LoginNotTried> {
+        let Some(session) = tls.filter(|t| t.version.is_some()) else {
+            return Ok(());
+        };
+        let Some(why) = certificate_failure(session) else {
+            return Ok(());
+        };
+        if self.insecure {
+            rec.note(&format!(
+                "the certificate failed verification ({why}): logging in anyway (--insecure)"
+            ));
+            return Ok(());
+        }
+        Err(not_tried(
+            rec,
+            NotTriedReason::CertificateUnverified,
+            &format!(
+                "the certificate failed verification ({why}), so the server's identity is not \
+                 proven (--insecure to send the password anyway)"
+            ),
+        ))
+    }
+
+    /// The OAuth token for a mechanism that takes one, else the password.
     pub fn secret_for(
         &self,
         token: bool,
         method: &str,
         rec: &mut conn::Recorder,
-    ) -> Option<&crate::settings::Secret> {
+    ) -> Result<&crate::settings::Secret, LoginNotTried> {
         let (secret, missing) = if token {
             (&self.oauth_token, "an OAuth token (--oauth-token-env)")
         } else {
             (&self.password, "a password")
         };
-        if secret.is_none() {
-            rec.note(&format!("login not tried: {method} needs {missing}"));
-        }
-        secret.as_ref()
+        secret.as_ref().ok_or_else(|| {
+            not_tried(
+                rec,
+                NotTriedReason::NoSecret,
+                &format!("{method} needs {missing}"),
+            )
+        })
+    }
+}
+
+/// Why a client would refuse this certificate, in words; `None` when it would accept it.
+fn certificate_failure(session: &crate::evidence::TlsSession) -> Option<String> {
+    let Some(v) = &session.verification else {
+        return Some("it could not be checked".into());
+    };
+    let client = v.client_error.as_deref().unwrap_or("").to_ascii_lowercase();
+    if !v.trusted {
+        let why = v.trust_error.as_deref().unwrap_or("no trusted issuer");
+        return Some(format!("not issued by a trusted authority: {why}"));
+    }
+    if client.contains("expired") {
+        return Some("expired".into());
+    }
+    if client.contains("not valid yet") || client.contains("notvalidyet") {
+        return Some("not valid yet".into());
+    }
+    if v.name_matches == Some(false) {
+        return Some(match v.checked_name.as_deref() {
+            Some(name) => format!("not valid for {name}"),
+            None => "not valid for the address connected to; give the server's name with \
+                     --tls-name"
+                .into(),
+        });
+    }
+    v.client_error.clone()
+}
+
+/// Records in the transcript why the credentials were not sent, and returns it for the evidence.
+pub fn not_tried(rec: &mut conn::Recorder, reason: NotTriedReason, detail: &str) -> LoginNotTried {
+    rec.note(&format!("login not tried: {detail}"));
+    LoginNotTried {
+        reason,
+        detail: detail.to_string(),
+    }
+}
+
+/// The dialogue ended before the login step: where, in words (the first step that failed).
+pub fn unreached(probe: &PortProbe) -> LoginNotTried {
+    let step = probe.failure().map(|f| {
+        let what = match f.phase {
+            PhaseName::Connect => "the connection",
+            PhaseName::Greeting => "the greeting",
+            PhaseName::Ehlo | PhaseName::Helo | PhaseName::EhloAfterTls => "EHLO",
+            PhaseName::Capability | PhaseName::CapabilityAfterTls => "the capabilities",
+            PhaseName::Starttls => "STARTTLS",
+            PhaseName::TlsHandshake => "the TLS handshake",
+            _ => "the dialogue",
+        };
+        let how = match &f.outcome {
+            Outcome::Timeout => "timed out".to_string(),
+            Outcome::Refused => "was refused".to_string(),
+            Outcome::Reset => "was reset".to_string(),
+            Outcome::Closed => "was closed by the server".to_string(),
+            Outcome::Rejected { reply } => format!("was refused: {reply}"),
+            Outcome::Unreachable { detail }
+            | Outcome::Violation { detail }
+            | Outcome::Error { detail } => format!("failed: {detail}"),
+            Outcome::Ok => "failed".to_string(),
+        };
+        format!("{what} {how}")
+    });
+    LoginNotTried {
+        reason: NotTriedReason::Unreached,
+        detail: format!(
+            "the dialogue ended before the login ({})",
+            step.unwrap_or_else(|| "it did not get that far".into())
+        ),
     }
 }
 
@@ -212,6 +319,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        login_not_tried: None,
         send: None,
         duration_ms: budget.as_millis() as u64,
         transcript: Vec::new(),

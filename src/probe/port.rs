@@ -33,6 +33,7 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         alternate: None,
         relay_test: None,
         login: None,
+        login_not_tried: None,
         send: None,
         duration_ms: 0,
         transcript: Vec::new(),
@@ -47,6 +48,11 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         dialogue(ctx, addr, role, &mut rec, &mut probe).await;
         // The follow-up checks read where the dialogue stopped.
         probe.phases = rec.phases.clone();
+        if ctx.credentials.is_some() && probe.login.is_none() && probe.login_not_tried.is_none() {
+            let skip = super::unreached(&probe);
+            rec.note(&format!("login not tried: {}", skip.detail));
+            probe.login_not_tried = Some(skip);
+        }
         if let Some(alt) = super::alternate::check(ctx, addr, role, &probe).await {
             rec.note(&format!(
                 "the other TLS mode ({}) {}: {}",
@@ -145,35 +151,39 @@ async fn dialogue(
     if ctx.relay_test && role == Role::Smtp {
         probe.relay_test = smtp::relay_test(&mut conn, rec).await;
     }
-    if proto == Protocol::Smtp {
-        if let Some(creds) = &ctx.credentials {
-            let tls_up = matches!(conn.stream, Stream::Tls(_));
-            probe.login = login(ctx, creds, tls_up, &mut conn, rec, probe).await;
-            if let Some(req) = &creds.send {
-                if probe.login.as_ref().is_some_and(|l| l.logged_in()) {
-                    let utf8 = probe
-                        .best_capabilities()
-                        .is_some_and(|c| c.extensions.iter().any(|e| e == "SMTPUTF8"));
-                    probe.send = Some(super::send::send(&mut conn, rec, req, utf8).await);
-                } else if probe.login.is_some() {
-                    rec.note("test message not sent: the login did not succeed");
-                }
+    if let Some(creds) = &ctx.credentials {
+        let tls_up = matches!(conn.stream, Stream::Tls(_));
+        let step = match creds.certificate_ok(probe.tls.as_ref(), rec) {
+            Err(skip) => Err(skip),
+            Ok(()) if proto == Protocol::Smtp => {
+                login(ctx, creds, tls_up, &mut conn, rec, probe).await
             }
+            Ok(()) => {
+                super::mailbox_login::login(
+                    proto,
+                    creds,
+                    tls_up,
+                    ctx.tls_name.as_deref(),
+                    &mut conn,
+                    rec,
+                    probe,
+                )
+                .await
+            }
+        };
+        match step {
+            Ok(attempt) => probe.login = Some(attempt),
+            Err(skip) => probe.login_not_tried = Some(skip),
         }
-    }
-    if proto != Protocol::Smtp {
-        if let Some(creds) = &ctx.credentials {
-            let tls_up = matches!(conn.stream, Stream::Tls(_));
-            probe.login = super::mailbox_login::login(
-                proto,
-                creds,
-                tls_up,
-                ctx.tls_name.as_deref(),
-                &mut conn,
-                rec,
-                probe,
-            )
-            .await;
+        if let Some(req) = creds.send.as_ref().filter(|_| proto == Protocol::Smtp) {
+            if probe.login.as_ref().is_some_and(|l| l.logged_in()) {
+                let utf8 = probe
+                    .best_capabilities()
+                    .is_some_and(|c| c.extensions.iter().any(|e| e == "SMTPUTF8"));
+                probe.send = Some(super::send::send(&mut conn, rec, req, utf8).await);
+            } else {
+                rec.note("test message not sent: the login did not succeed");
+            }
         }
     }
     quit(proto, &mut conn, rec).await;
@@ -189,19 +199,21 @@ async fn login(
     conn: &mut Conn,
     rec: &mut Recorder,
     probe: &PortProbe,
-) -> Option<crate::evidence::LoginAttempt> {
+) -> Result<crate::evidence::LoginAttempt, crate::evidence::LoginNotTried> {
     use super::sasl::{self, Mechanism};
-    if !creds.may_send(tls_up, rec) {
-        return None;
-    }
+    use crate::evidence::NotTriedReason;
+    creds.may_send(tls_up, rec)?;
     let offered = probe
         .best_capabilities()
         .map(|c| c.auth.clone())
         .unwrap_or_default();
     let with_token = creds.oauth_token.is_some();
     let Some(mechanism) = creds.mechanism.or_else(|| sasl::pick(&offered, with_token)) else {
-        rec.note("login not tried: the server offers no AUTH mechanism");
-        return None;
+        return Err(super::not_tried(
+            rec,
+            NotTriedReason::NoMechanism,
+            "the server offers no AUTH mechanism on this connection",
+        ));
     };
     let method = format!("AUTH {}", mechanism.label());
     let secret = creds.secret_for(mechanism.uses_token(), &method, rec)?;
@@ -215,7 +227,7 @@ async fn login(
                 offered.join(" ")
             }
         ));
-        return Some(crate::evidence::LoginAttempt {
+        return Ok(crate::evidence::LoginAttempt {
             mechanism: mechanism.sasl_name().to_string(),
             initial_response: mechanism.initial_response(),
             offered,
@@ -227,8 +239,11 @@ async fn login(
     }
     // One login per run, even when the host has several addresses.
     if creds.used.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        rec.note("login not tried on this address: done on another address of the host");
-        return None;
+        return Err(super::not_tried(
+            rec,
+            NotTriedReason::OtherAddress,
+            "done on another address of the host",
+        ));
     }
     rec.note(&format!(
         "login as {} with AUTH {}{}",
@@ -272,7 +287,7 @@ async fn login(
             reply: r.reply,
         });
     }
-    Some(attempt)
+    Ok(attempt)
 }
 
 /// Runs the handshake and records it; `None` when there is no usable TLS stream.

@@ -219,6 +219,45 @@ pub fn oauth_refusal(mechanism: Mechanism, challenge: &str) -> (Option<String>, 
     (oauth_error(challenge), answer)
 }
 
+/// A write of the login that did not finish in time: the server stopped reading while the
+/// credentials were on their way (a read timeout is the caller's own `Stop::Timeout`).
+pub fn stalled_write(stop: super::conn::Stop, timeout: std::time::Duration) -> super::conn::Stop {
+    match stop {
+        super::conn::Stop::Timeout => super::conn::Stop::Io(format!(
+            "the server stopped reading while the login was being sent (the write did not \
+             finish within {:.0} s)",
+            timeout.as_secs_f64()
+        )),
+        other => other,
+    }
+}
+
+/// What the server did after the login's last line, when it asked for more and mxray
+/// cancelled with `*`: the exchange broke, whatever the reply to the cancel (it says nothing
+/// of the credentials).
+pub fn cancelled(challenge: &str, after_cancel: Option<&str>) -> String {
+    match after_cancel {
+        None => format!(
+            "the server sent another challenge ({challenge}) after the login's last line and \
+             never ended the SASL exchange, even after the cancel (*)"
+        ),
+        Some(reply) => format!(
+            "the server sent another challenge ({challenge}) after the login's last line, so \
+             mxray cancelled with * (the server answered: {reply})"
+        ),
+    }
+}
+
+/// What a server that did not answer the cancel did instead, for [`cancelled`].
+pub fn no_answer(stop: &super::conn::Stop) -> &'static str {
+    use super::conn::Stop;
+    match stop {
+        Stop::Timeout => "nothing within the timeout",
+        Stop::Closed | Stop::Reset => "it closed the connection",
+        _ => "nothing readable",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -263,7 +263,10 @@ pub async fn relay_test(conn: &mut Conn, rec: &mut Recorder) -> Option<RelayTest
 
 /// Sends one line of the AUTH exchange (shown in the transcript as `shown`) and reads the reply.
 async fn step(conn: &mut Conn, rec: &mut Recorder, line: &str, shown: &str) -> StepResult<Reply> {
-    conn.send(rec, line, shown).await?;
+    let timeout = conn.timeout;
+    conn.send(rec, line, shown)
+        .await
+        .map_err(|e| sasl::stalled_write(e, timeout))?;
     read_reply(conn, rec).await
 }
 
@@ -307,7 +310,7 @@ async fn exchange(
 ) -> StepResult<Reply> {
     let user = sasl::b64(l.user.as_bytes());
     let secret = sasl::b64(l.secret.expose().as_bytes());
-    let mut reply = match mechanism {
+    let reply = match mechanism {
         Mechanism::Plain => {
             let payload = sasl::b64(sasl::plain(l).as_bytes());
             step(
@@ -339,7 +342,16 @@ async fn exchange(
         Mechanism::CramMd5 => {
             let r = step(conn, rec, "AUTH CRAM-MD5", "AUTH CRAM-MD5").await?;
             match sasl::unb64(challenge(&r)).filter(|_| r.code == Some(334)) {
-                // An unreadable challenge is cancelled below.
+                None if r.code == Some(334) => {
+                    // Nothing to compute the digest from: cancel before anything is sent.
+                    let _ = step(conn, rec, "*", "*").await;
+                    let why = format!(
+                        "the CRAM-MD5 challenge is not base64 ({}), so mxray cancelled with * before sending anything",
+                        challenge(&r)
+                    );
+                    rec.note(&format!("protocol violation: {why}"));
+                    return Err(Stop::Violation(why));
+                }
                 None => r,
                 Some(ch) => {
                     let response = sasl::cram_md5(l.user, l.secret, &ch);
@@ -372,9 +384,17 @@ async fn exchange(
             }
         }
     };
-    // A prompt the mechanism has no answer for: cancel (RFC 4954 §4) and take the final reply.
+    // A prompt the mechanism has no answer for: cancel (RFC 4954 §4), once. The exchange is
+    // bounded: the mechanism's own steps (three at most), then this.
     if reply.code == Some(334) {
-        reply = step(conn, rec, "*", "*").await?;
+        let shown = format!("334 {}", challenge(&reply)).trim_end().to_string();
+        let why = match step(conn, rec, "*", "*").await {
+            Ok(after) if after.code == Some(334) => sasl::cancelled(&shown, None),
+            Ok(after) => sasl::cancelled(&shown, Some(&after.text())),
+            Err(e) => sasl::cancelled(&shown, Some(sasl::no_answer(&e))),
+        };
+        rec.note(&format!("protocol violation: {why}"));
+        return Err(Stop::Violation(why));
     }
     Ok(reply)
 }

@@ -88,19 +88,21 @@ pub fn check(s: &mut String, ev: &CheckEvidence, advice: &Advice, opts: &RenderO
         // A password that was given but not sent: say why, not only in the transcript.
         if st.password_given || st.oauth_token_given {
             let tried = c.probes.iter().any(|p| p.login.is_some());
-            let why = c
+            let recorded = c
                 .probes
                 .iter()
-                .flat_map(|p| p.transcript.iter())
-                .find(|l| l.text.starts_with("login not tried:"));
-            if let (false, Some(why)) = (tried, why) {
-                let reason = why.text.trim_start_matches("login not tried:").trim();
-                let _ = writeln!(
-                    s,
-                    "  {} {}",
-                    "Login not tried:".yellow().bold(),
-                    esc(reason)
-                );
+                .find_map(|p| p.login_not_tried.as_ref())
+                .map(|n| n.detail.clone());
+            // Reports saved before the reason was recorded have it in the transcript only.
+            let why = recorded.or_else(|| {
+                c.probes
+                    .iter()
+                    .flat_map(|p| p.transcript.iter())
+                    .find_map(|l| l.text.strip_prefix("login not tried:"))
+                    .map(|r| r.trim().to_string())
+            });
+            if let (false, Some(reason)) = (tried, why) {
+                let _ = writeln!(s, "  {} {}", "Login not tried:".red().bold(), esc(&reason));
             }
         }
     }

@@ -16,6 +16,7 @@
 //! `.env` files are read with dotenv syntax; `${VAR}` references are **not** expanded (a note
 //! says so when a value we use contains one).
 
+pub mod credentials;
 mod env;
 mod mailbox;
 mod url;
@@ -135,7 +136,10 @@ impl Source {
     fn with_raw(&self, raw: Option<&str>) -> String {
         match (self, raw) {
             (Source::Flag(flag), Some(raw)) => {
-                format!("{flag} {}", crate::escape::clip(raw, crate::escape::ECHO_CHARS))
+                format!(
+                    "{flag} {}",
+                    crate::escape::clip(raw, crate::escape::ECHO_CHARS)
+                )
             }
             (Source::EnvFile { path, key }, Some(raw)) => {
                 format!(
@@ -365,7 +369,7 @@ pub fn resolve(input: Inputs) -> Result<Settings, SettingsError> {
     for layer in layers {
         merged.absorb(layer, "overrides");
     }
-    Ok(merged.finish(protocol))
+    credentials::checked(merged.finish(protocol))
 }
 
 /// A candidate value and the note that explains how it was read (kept only if it wins).

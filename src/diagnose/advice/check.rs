@@ -63,6 +63,8 @@ fn configured(ev: &CheckEvidence) -> Option<SettingsAdvice> {
         Verification::Login
     } else if refused {
         Verification::LoginRefused
+    } else if ev.settings.password_given || ev.settings.oauth_token_given {
+        Verification::LoginNotCompleted
     } else {
         Verification::Connection
     };

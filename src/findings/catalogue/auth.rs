@@ -43,6 +43,37 @@ pub(super) static ENTRIES: &[CodeInfo] = &[
         references: &["RFC 4954 §6", "RFC 5530 §3", "RFC 1939 §7", "RFC 7628 §3.2.2"],
     },
     CodeInfo {
+        code: "auth.login-failed",
+        severity: Severity::Error,
+        title: "The login test did not succeed",
+        severity_rule: None,
+        what: "mxray sent the credentials, but the server did not confirm the login, and its \
+            answer is none of the known refusals: a temporary or unrecognised reply, or the \
+            exchange failed before a final reply. The evidence shows what the server said.",
+        why: "Until a login succeeds with these settings, the client cannot send or fetch mail; \
+            a check that passed anyway would hide it.",
+        fix: "Read the server's reply in the evidence (and the transcript with -v). For a \
+            temporary refusal (4xx) wait and run the check again; otherwise ask the provider or \
+            the server's admin what the reply means, and check the server's log for the login.",
+        references: &["RFC 4954 §6", "RFC 5321 §4.2"],
+    },
+    CodeInfo {
+        code: "auth.login-not-possible",
+        severity: Severity::Error,
+        title: "The login cannot happen with these settings",
+        severity_rule: None,
+        what: "Credentials were given, but the login could not be tried as configured: no TLS \
+            where a password needs it, no login method offered, a certificate that fails \
+            verification, or a connection that failed before the login. The evidence says which.",
+        why: "A mail client with these settings fails at the same point, so it cannot send or \
+            fetch mail; mxray never sends a password where it would be exposed.",
+        fix: "Follow the finding's fix: usually turn TLS on (STARTTLS on 587, 143, 110 or SSL/TLS \
+            on 465, 993, 995), fix the certificate, or use the port that Use these settings \
+            shows. `--insecure` tests the login despite a bad certificate, and \
+            `--allow-plaintext-auth` without TLS.",
+        references: &["RFC 8314 §3", "RFC 3207 §4", "RFC 4954 §4"],
+    },
+    CodeInfo {
         code: "auth.mechanism-mismatch",
         severity: Severity::Error,
         title: "The client and server share no login method",

@@ -67,6 +67,8 @@ const PUBLISHED: &[(&str, char)] = &[
     ("auth.sender-not-owned", 'E'),
     ("auth.rate-limited", 'W'),
     ("auth.temporary-failure", 'E'),
+    ("auth.login-not-possible", 'E'),
+    ("auth.login-failed", 'E'),
     ("spf.missing", 'W'),
     ("spf.multiple-records", 'E'),
     ("spf.syntax", 'E'),
