@@ -1,5 +1,6 @@
 //! Rendering: one match over the output format, one file per format.
 
+pub mod html;
 pub mod human;
 mod human_check;
 mod human_discover;
@@ -15,6 +16,8 @@ pub enum Format {
     Human,
     /// One JSON document (see schema/report.schema.json).
     Json,
+    /// One self-contained HTML page (inline CSS and SVG, no script, no external request).
+    Html,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -27,5 +30,6 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report),
+        Format::Html => html::render(report),
     }
 }
