@@ -6,8 +6,8 @@ use super::{clip, escape};
 use crate::evidence::{Certificate, ServerEvidence, Verification};
 use std::fmt::Write;
 
-const WIDTH: i64 = 520;
-const LABEL: i64 = 170;
+const WIDTH: i64 = 420;
+const LABEL: i64 = 150;
 const ROW: i64 = 22;
 const DAY: i64 = 86_400;
 
@@ -134,7 +134,7 @@ fn timeline(s: &mut String, chain: &[Certificate], now: i64, warn_days: i64) {
              <rect class=\"bar {class}\" x=\"{x1}\" y=\"{}\" width=\"{w}\" height=\"{}\" rx=\"2\"/></g>",
             escape(&title),
             y + 15,
-            escape(&clip(&name, 26)),
+            escape(&clip(&name, 24)),
             y + 4,
             ROW - 8
         );

@@ -44,7 +44,7 @@ th{font-weight:600}
 .port,.chain{border-top:1px dashed var(--line);margin-top:12px}
 .state{font-weight:400;color:var(--muted);font-size:.9em}
 svg{display:block;width:100%;height:auto;margin:6px 0}
-svg.waterfall,svg.timeline,svg.spf{max-width:760px}
+svg.waterfall,svg.timeline{max-width:620px}svg.spf{max-width:680px}
 svg.gauge{display:inline-block;width:160px;vertical-align:middle;margin:0 6px 0 0}
 svg text{fill:var(--fg);font:11px system-ui,sans-serif}
 svg text.tick{fill:var(--muted);font-size:10px}svg text.end{text-anchor:end}

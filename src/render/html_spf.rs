@@ -7,10 +7,10 @@ use crate::diagnose::domain::spf::{self, MAX_LOOKUPS, MAX_VOIDS};
 use crate::evidence::domain::SpfNode;
 use std::fmt::Write;
 
-const WIDTH: usize = 520;
+const WIDTH: usize = 440;
 const ROW: usize = 30;
-const INDENT: usize = 22;
-const BOX: usize = 330;
+const INDENT: usize = 18;
+const BOX: usize = 270;
 
 struct Row<'a> {
     node: &'a SpfNode,

@@ -6,9 +6,9 @@ use super::{clip, escape};
 use crate::evidence::{Outcome, Phase, PhaseName, PortProbe};
 use std::fmt::Write;
 
-const WIDTH: u64 = 520;
-const LABEL: u64 = 118;
-const BARS: u64 = 250;
+const WIDTH: u64 = 420;
+const LABEL: u64 = 100;
+const BARS: u64 = 206;
 const ROW: u64 = 20;
 
 pub(super) fn phase_words(p: PhaseName) -> &'static str {
@@ -225,9 +225,7 @@ fn details(s: &mut String, p: &PortProbe) {
     s.push_str("</dl>\n");
 }
 
+/// The reply as sent: its lines carry their own codes.
 fn reply_text(r: &crate::evidence::Reply) -> String {
-    match r.code {
-        Some(c) => format!("{c} {}", r.text()),
-        None => r.text(),
-    }
+    r.text()
 }
