@@ -1,7 +1,8 @@
 //! The HTML report in a real browser: Debian's headless Chromium (tests/browser/install.sh, run
 //! by tests/servers/install.sh) opens pages `mxray diagnose --format html` made from shipped
 //! fixtures, at 1280 px and 390 px wide, and must log no console message (a CSP violation is
-//! one) and make no network request. Screenshots and pages go to target/html-screenshots/.
+//! one) and make no network request; one page is printed to PDF. Screenshots, pages and the PDF
+//! go to target/html-screenshots/.
 //!
 //! Chromium is fenced off the network: every host name resolves to nothing and every request
 //! goes to a proxy on a closed loopback port. A control page that does run a script and load an
@@ -43,7 +44,15 @@ struct Visit {
     requests: Vec<String>,
 }
 
-fn visit(browser: &Path, page: &Path, shot: &Path, (w, h): (u32, u32)) -> Visit {
+/// A screenshot of `page` at this window size.
+fn screenshot(shot: &Path, (w, h): (u32, u32)) -> Vec<String> {
+    vec![
+        format!("--screenshot={}", shot.display()),
+        format!("--window-size={w},{h}"),
+    ]
+}
+
+fn visit(browser: &Path, page: &Path, output: Vec<String>) -> Visit {
     let work = tempfile::tempdir().unwrap();
     let netlog = work.path().join("net.json");
     let stderr = work.path().join("stderr.txt");
@@ -68,8 +77,7 @@ fn visit(browser: &Path, page: &Path, shot: &Path, (w, h): (u32, u32)) -> Visit 
             work.path().join("profile").display()
         ))
         .arg(format!("--log-net-log={}", netlog.display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("--window-size={w},{h}"))
+        .args(output)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -165,7 +173,11 @@ fn pages_load_without_console_errors_or_requests() {
          <img src=\"http://192.0.2.1/mxray-control.png\"></body></html>",
     )
     .unwrap();
-    let v = visit(&browser, &control, &dir.join("control.png"), (400, 300));
+    let v = visit(
+        &browser,
+        &control,
+        screenshot(&dir.join("control.png"), (400, 300)),
+    );
     assert!(
         v.console.iter().any(|l| l.contains("mxray-control")),
         "the console detector missed the control's message: {:?}",
@@ -194,7 +206,7 @@ fn pages_load_without_console_errors_or_requests() {
         for &(w, h) in WIDTHS {
             let shot = dir.join(format!("{stem}-{w}.png"));
             let _ = std::fs::remove_file(&shot);
-            let v = visit(&browser, &page, &shot, (w, h));
+            let v = visit(&browser, &page, screenshot(&shot, (w, h)));
             assert_eq!(v.console, Vec::<String>::new(), "{name} at {w} px: console");
             assert_eq!(
                 v.requests,
@@ -204,4 +216,21 @@ fn pages_load_without_console_errors_or_requests() {
             assert_eq!(png_size(&shot), (w, h), "{name}: screenshot size");
         }
     }
+
+    // Printing takes the @media print rules: the first page prints to a PDF, quietly too.
+    let page = dir.join(format!("{}.html", PAGES[0].replace('/', "-")));
+    let pdf = dir.join("print.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    let v = visit(
+        &browser,
+        &page,
+        vec![
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+    );
+    assert_eq!(v.console, Vec::<String>::new(), "printing: console");
+    assert_eq!(v.requests, Vec::<String>::new(), "printing: requests");
+    let bytes = std::fs::read(&pdf).expect("PDF written");
+    assert!(bytes.starts_with(b"%PDF-"), "print.pdf is a PDF");
 }

@@ -5,7 +5,7 @@
 //! strings through every server-, DNS- and user-supplied field and checks the DOM.
 
 use mxray::evidence::domain::SpfNode;
-use mxray::evidence::{PortProbe, ServerEvidence};
+use mxray::evidence::{PhaseName, PortProbe, ServerEvidence};
 use mxray::render::html;
 use mxray::report::{finalize, Body, FailOn, Report};
 use scraper::{ElementRef, Html, Selector};
@@ -200,9 +200,15 @@ fn assert_structure(report: &Report, page: &str, name: &str) {
                 "{name}"
             );
             let class = bar.value().attr("class").unwrap();
+            // A refused login or message is shown as such, though the dialogue went well.
+            let refused = match ph.phase {
+                PhaseName::Login => p.login.as_ref().is_some_and(|l| !l.logged_in()),
+                PhaseName::Send => p.send.as_ref().is_some_and(|m| !m.accepted),
+                _ => false,
+            };
             assert_eq!(
                 class.contains(" ok"),
-                ph.outcome.is_ok(),
+                ph.outcome.is_ok() && !refused,
                 "{name}: {class} for {:?}",
                 ph.outcome
             );
@@ -333,6 +339,11 @@ fn diagnose_writes_the_page_and_keeps_the_exit_status() {
         .filter_map(|s| s.value().attr("data-code"))
         .collect();
     assert_eq!(codes, ["auth.bad-credentials"]);
+    let login = doc
+        .select(&sel("svg.waterfall rect.bar[data-phase=\"AUTH / login\"]"))
+        .next()
+        .expect("login bar");
+    assert_eq!(login.value().attr("class"), Some("bar fail"));
     let title = text(doc.select(&sel("#use h2")).next().unwrap());
     assert_eq!(title, "Use these connection settings");
 }

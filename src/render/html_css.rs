@@ -41,12 +41,13 @@ table{border-collapse:collapse;width:100%;margin:.4em 0}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
 th{font-weight:600}
 .record{white-space:pre-wrap}
+.spf-records td:first-child{width:38%;overflow-wrap:anywhere}.addresses td:first-child code{overflow-wrap:normal;word-break:normal}
 .port,.chain{border-top:1px dashed var(--line);margin-top:12px}
 .state{font-weight:400;color:var(--muted);font-size:.9em}
 svg{display:block;width:100%;height:auto;margin:6px 0}
-svg.waterfall,svg.timeline{max-width:620px}svg.spf{max-width:680px}
+svg.waterfall,svg.timeline{max-width:560px}svg.spf{max-width:680px}
 svg.gauge{display:inline-block;width:160px;vertical-align:middle;margin:0 6px 0 0}
-svg text{fill:var(--fg);font:11px system-ui,sans-serif}
+svg text{fill:var(--fg);font:12px system-ui,sans-serif}
 svg text.tick{fill:var(--muted);font-size:10px}svg text.end{text-anchor:end}
 svg .axis,svg .edge{stroke:var(--muted);fill:none;stroke-width:1}
 svg .limit{stroke:var(--fg);stroke-width:2}

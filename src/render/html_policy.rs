@@ -22,14 +22,21 @@ pub(super) fn domain(s: &mut String, ev: &DomainEvidence, advice: &Advice) {
             AreaState::Fail => ("fail", "FAIL"),
             AreaState::NotChecked => ("muted", "not checked"),
         };
-        let why = a
-            .why
-            .as_ref()
-            .map(|w| format!(" <span class=\"muted\">({})</span>", escape(w)))
-            .unwrap_or_default();
+        // A reason replaces the "not checked" pill: it already says so.
+        let (pill, why) = match (&a.why, a.verdict) {
+            (Some(w), AreaState::NotChecked) => (String::new(), escape(w)),
+            (Some(w), _) => (
+                format!("<span class=\"pill {class}\">{word}</span>"),
+                format!(" ({})", escape(w)),
+            ),
+            (None, _) => (
+                format!("<span class=\"pill {class}\">{word}</span>"),
+                String::new(),
+            ),
+        };
         let _ = writeln!(
             s,
-            "<tr><th>{}</th><td><span class=\"pill {class}\">{word}</span>{why}</td></tr>",
+            "<tr><th>{}</th><td>{pill}<span class=\"muted\">{why}</span></td></tr>",
             escape(&a.area)
         );
     }

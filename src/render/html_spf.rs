@@ -104,7 +104,7 @@ pub(super) fn tree(s: &mut String, root: &SpfNode, totals: (usize, usize)) {
     s.push_str("</svg>\n");
     meter(s, "DNS lookups", totals.0, MAX_LOOKUPS);
     meter(s, "void lookups", totals.1, MAX_VOIDS);
-    s.push_str("<div class=\"scroll\"><table class=\"spf-records\"><thead><tr><th>Record at</th><th>Lookups</th><th>Text</th></tr></thead><tbody>\n");
+    s.push_str("<div class=\"scroll\"><table class=\"spf-records\"><thead><tr><th>Record at</th><th>Text</th></tr></thead><tbody>\n");
     for (i, r) in rows.iter().enumerate() {
         let text = if r.node.records.is_empty() {
             "—".to_string()
@@ -113,7 +113,7 @@ pub(super) fn tree(s: &mut String, root: &SpfNode, totals: (usize, usize)) {
         };
         let _ = writeln!(
             s,
-            "<tr><td>{}</td><td>{}</td><td><code class=\"record\">{text}</code></td></tr>",
+            "<tr><td>{}<br><span class=\"muted\">{}</span></td><td><code class=\"record\">{text}</code></td></tr>",
             escape(&label(r.node, i == 0)),
             escape(&state(r.node).1)
         );

@@ -7,8 +7,8 @@ use crate::evidence::{Outcome, Phase, PhaseName, PortProbe};
 use std::fmt::Write;
 
 const WIDTH: u64 = 420;
-const LABEL: u64 = 100;
-const BARS: u64 = 206;
+const LABEL: u64 = 112;
+const BARS: u64 = 196;
 const ROW: u64 = 20;
 
 pub(super) fn phase_words(p: PhaseName) -> &'static str {
@@ -104,13 +104,26 @@ fn svg(s: &mut String, p: &PortProbe, endpoint: &str) {
         axis_y + 14
     );
     for (i, ph) in p.phases.iter().enumerate() {
-        bar(s, ph, i as u64, end);
+        bar(s, p, ph, i as u64, end);
     }
     s.push_str("</svg>\n");
 }
 
-fn bar(s: &mut String, ph: &Phase, row: u64, end: u64) {
-    let (class, word, detail) = outcome_words(&ph.outcome);
+/// A login or test message the server refused is a dialogue that went well and an outcome that
+/// did not: the bar shows the outcome.
+fn refused(p: &PortProbe, ph: &Phase) -> bool {
+    match ph.phase {
+        PhaseName::Login => p.login.as_ref().is_some_and(|l| !l.logged_in()),
+        PhaseName::Send => p.send.as_ref().is_some_and(|m| !m.accepted),
+        _ => false,
+    }
+}
+
+fn bar(s: &mut String, p: &PortProbe, ph: &Phase, row: u64, end: u64) {
+    let (class, word, detail) = match outcome_words(&ph.outcome) {
+        ("ok", _, _) if refused(p, ph) => ("fail", "refused", None),
+        o => o,
+    };
     let y = row * ROW;
     let x = LABEL + ph.start_ms.min(end) * BARS / end;
     // A phase of 0 ms still gets a visible sliver.
