@@ -451,6 +451,18 @@ fn poisoned(path: &str) -> Report {
                 d.tlsa.records = vec![hostile("tlsa")];
             }
             ev.provider = Some(hostile("provider"));
+            for h in &mut ev.mx.hosts {
+                h.exchange = hostile("mx-exchange");
+            }
+            for k in &mut ev.dkim.selectors {
+                k.lookup.records = vec![format!("v=DKIM1; p={}", hostile("dkim"))];
+            }
+            for b in &mut ev.dnsbl {
+                b.txt = Some(mxray::evidence::Lookup {
+                    records: vec![hostile("dnsbl")],
+                    ..b.a.clone()
+                });
+            }
         }
         Body::Check(ev) => {
             let st = &mut ev.settings;
@@ -462,6 +474,22 @@ fn poisoned(path: &str) -> Report {
                 v.source = hostile("source");
             }
             st.notes.push(hostile("note"));
+            st.problems.push(hostile("problem"));
+            // No saved check run names a provider: give it one, with a documentation URL that
+            // must stay text.
+            ev.provider = Some(mxray::evidence::check::ProviderView {
+                id: "hostile".into(),
+                name: hostile("provider-name"),
+                matched_by: hostile("matched-by"),
+                servers: vec![hostile("provider-server")],
+                rules: vec![mxray::evidence::check::ProviderRule {
+                    kind: "app_password_required".into(),
+                    text: hostile("rule"),
+                    url: Some(format!("https://example.com/{}", hostile("rule-url"))),
+                    source: hostile("rule-source"),
+                    verified: "undated".into(),
+                }],
+            });
             for s in [&mut ev.configured, &mut ev.alternatives]
                 .into_iter()
                 .flatten()
@@ -500,6 +528,7 @@ fn hostile_strings_stay_text() {
         "fixtures/domain/good.json",
         "fixtures/domain/danebad.json",
         "fixtures/domain/spf11.json",
+        "fixtures/domain/dnsbl.json",
         "fixtures/check/wrong-password.json",
         "fixtures/check/send-ok.json",
     ] {
@@ -531,8 +560,25 @@ fn hostile_strings_stay_text() {
             Body::Domain(ev) if ev.servers.iter().all(|s| s.probes.is_empty()) => &[
                 "txt#", "include#", "dmarc", "mta-sts", "tls-rpt", "provider",
             ],
-            Body::Domain(_) => &["txt#", "dmarc", "mta-sts", "tls-rpt", "provider", "banner#"],
-            Body::Check(_) => &["setting", "source", "note", "banner#", "txt#"],
+            Body::Domain(_) => &[
+                "txt#",
+                "dmarc",
+                "mta-sts",
+                "tls-rpt",
+                "provider",
+                "banner#",
+                "mx-exchange",
+            ],
+            Body::Check(_) => &[
+                "setting",
+                "source",
+                "note",
+                "problem",
+                "banner#",
+                "txt#",
+                "provider-name",
+                "rule-url",
+            ],
         };
         let finding_tags: &[&str] = if report.findings.is_empty() {
             &[]
