@@ -629,3 +629,71 @@ fn escape_covers_markup_quotes_and_controls() {
     assert_eq!(html::escape("a\u{0}\u{1b}\u{7f}\u{9b}b"), "a␀␛␡\\u{9b}b");
     assert_eq!(html::escape("bücher ✓\n\t"), "bücher ✓\n\t");
 }
+
+/// `mxray check ADDRESS` (discovery): no saved run holds one, so one is built from a saved
+/// check run's probe — one candidate probed, one not.
+#[test]
+fn discovered_settings_render_with_their_verdicts_and_waterfalls() {
+    let mut report =
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check/send-ok.json"));
+    let Body::Check(ev) = &mut report.body else {
+        panic!("a check report")
+    };
+    let probe = serde_json::to_value(ev.configured.take().expect("probed")).unwrap();
+    ev.alternatives = None;
+    ev.from_domain = None;
+    let lookup = serde_json::json!({"name": "mxray.test", "rtype": "MX", "status": "ok",
+        "records": ["10 mail.mxray.test."], "duration_ms": 1});
+    ev.discovery = Some(
+        serde_json::from_value(serde_json::json!({
+            "address": "alice@mxray.test",
+            "domain": "mxray.test",
+            "provider_db": {},
+            "srv": [],
+            "autoconfig": [],
+            "mx": {"lookup": lookup},
+            "candidates": [
+                {"setting": {"protocol": "smtp", "host": "mail.mxray.test", "port": 587,
+                             "security": "starttls", "username": "alice@mxray.test"},
+                 "sources": ["srv", "mx_provider"], "probe": probe},
+                {"setting": {"protocol": "imap", "host": "imap.mxray.test", "port": 993,
+                             "security": "implicit"},
+                 "sources": ["autoconfig"], "not_probed": "--no-probe"}
+            ]
+        }))
+        .expect("discovery evidence"),
+    );
+    let report = rediagnose(report);
+    let page = html::render(&report);
+    assert_structure(&report, &page, "discovery");
+    let doc = Html::parse_document(&page);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("table.candidates tbody tr"))
+        .map(|tr| tr.select(&sel("td")).map(text).collect())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0][..5],
+        [
+            "SMTP",
+            "mail.mxray.test",
+            "587",
+            "STARTTLS",
+            "SRV, MX provider"
+        ]
+    );
+    let verdicts: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
+    assert_eq!(verdicts, ["works", "not probed: --no-probe"]);
+    let used: Vec<String> = doc
+        .select(&sel("#use dl.settings dd code"))
+        .map(text)
+        .collect();
+    assert_eq!(
+        used[..2],
+        ["mail.mxray.test", "587"],
+        "the working setting is the one to use"
+    );
+    assert_eq!(doc.select(&sel("section.server")).count(), 1);
+    let h2 = text(doc.select(&sel("section.server h2")).next().unwrap());
+    assert!(h2.starts_with("Discovered setting"), "{h2}");
+}
