@@ -6,7 +6,7 @@
 
 use mxray::evidence::domain::SpfNode;
 use mxray::evidence::{PhaseName, PortProbe, ServerEvidence};
-use mxray::render::html;
+use mxray::render::{html, RenderOptions};
 use mxray::report::{finalize, Body, FailOn, Report};
 use scraper::{ElementRef, Html, Selector};
 use std::collections::BTreeSet;
@@ -299,7 +299,7 @@ fn every_fixture_renders_to_a_structured_inert_page() {
     for path in fixtures() {
         let report = rediagnose(load(&path));
         let name = path.display().to_string();
-        let page = html::render(&report);
+        let page = html::render(&report, &RenderOptions::default());
         assert!(page.starts_with("<!DOCTYPE html>\n"), "{name}");
         assert_structure(&report, &page, &name);
         codes.extend(report.findings.iter().map(|f| f.code.clone()));
@@ -533,7 +533,12 @@ fn hostile_strings_stay_text() {
         "fixtures/check/send-ok.json",
     ] {
         let report = poisoned(path);
-        let page = html::render(&report);
+        // With the dialogue (-v): the transcript lines are server text too.
+        let opts = RenderOptions {
+            transcript: true,
+            color: false,
+        };
+        let page = html::render(&report, &opts);
         // No raw control character survives (only the page's own newlines).
         assert!(
             !page
@@ -578,6 +583,7 @@ fn hostile_strings_stay_text() {
                 "txt#",
                 "provider-name",
                 "rule-url",
+                "transcript#",
             ],
         };
         let finding_tags: &[&str] = if report.findings.is_empty() {
@@ -664,7 +670,7 @@ fn discovered_settings_render_with_their_verdicts_and_waterfalls() {
         .expect("discovery evidence"),
     );
     let report = rediagnose(report);
-    let page = html::render(&report);
+    let page = html::render(&report, &RenderOptions::default());
     assert_structure(&report, &page, "discovery");
     let doc = Html::parse_document(&page);
     let rows: Vec<Vec<String>> = doc
@@ -696,4 +702,32 @@ fn discovered_settings_render_with_their_verdicts_and_waterfalls() {
     assert_eq!(doc.select(&sel("section.server")).count(), 1);
     let h2 = text(doc.select(&sel("section.server h2")).next().unwrap());
     assert!(h2.starts_with("Discovered setting"), "{h2}");
+}
+
+#[test]
+fn transcript_is_folded_in_with_v_only() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check/wrong-password.json");
+    let report = rediagnose(load(&path));
+    let plain = Html::parse_document(&html::render(&report, &RenderOptions::default()));
+    assert_eq!(plain.select(&sel("details.transcript")).count(), 0);
+    let out = Command::new(env!("CARGO_BIN_EXE_mxray"))
+        .args(["diagnose", path.to_str().unwrap(), "--format", "html", "-v"])
+        .output()
+        .expect("run mxray");
+    let doc = Html::parse_document(&String::from_utf8(out.stdout).unwrap());
+    let with_lines = servers(&report)
+        .iter()
+        .flat_map(|s| s.probes.iter())
+        .filter(|p| !p.transcript.is_empty())
+        .count();
+    let folded: Vec<String> = doc
+        .select(&sel("details.transcript pre"))
+        .map(text)
+        .collect();
+    assert_eq!(folded.len(), with_lines);
+    assert!(
+        folded[0].contains(" ms C: AUTH PLAIN ***\n"),
+        "the credentials stay masked: {}",
+        folded[0]
+    );
 }

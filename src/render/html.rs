@@ -64,7 +64,9 @@ pub(super) fn clip(s: &str, max: usize) -> String {
     }
 }
 
-pub fn render(report: &Report) -> String {
+/// The page; `opts.transcript` (`-v`) adds each port's dialogue, folded.
+pub fn render(report: &Report, opts: &super::RenderOptions) -> String {
+    let t = opts.transcript;
     let mut s = String::with_capacity(64 * 1024);
     let target = match &report.target_unicode {
         Some(u) => format!("{u} ({})", report.target),
@@ -91,24 +93,24 @@ pub fn render(report: &Report) -> String {
     findings(&mut s, report);
     let now = report.started_unix().unwrap_or(0);
     match &report.body {
-        Body::Server(ev) => server(&mut s, ev, "Server", now),
+        Body::Server(ev) => server(&mut s, ev, "Server", now, t),
         Body::Domain(ev) => {
             policy::domain(&mut s, ev, &report.advice);
             for sv in &ev.servers {
-                server(&mut s, sv, "MX host", now);
+                server(&mut s, sv, "MX host", now, t);
             }
         }
         Body::Check(ev) => {
             check::settings(&mut s, ev, &report.advice);
             if let Some(c) = &ev.configured {
-                server(&mut s, c, "As configured", now);
+                server(&mut s, c, "As configured", now, t);
             }
             if let Some(a) = ev.alternatives.as_ref().filter(|a| !a.probes.is_empty()) {
-                server(&mut s, a, "Alternatives on the same host", now);
+                server(&mut s, a, "Alternatives on the same host", now, t);
             }
             for c in ev.discovery.iter().flat_map(|d| d.candidates.iter()) {
                 if let Some(p) = &c.probe {
-                    server(&mut s, p, "Discovered setting", now);
+                    server(&mut s, p, "Discovered setting", now, t);
                 }
             }
         }
@@ -265,7 +267,7 @@ fn finding(s: &mut String, f: &Finding, n: usize) {
 }
 
 /// One probed host: its addresses, then each port with its waterfall, then the certificates.
-fn server(s: &mut String, ev: &ServerEvidence, role: &str, now: i64) {
+fn server(s: &mut String, ev: &ServerEvidence, role: &str, now: i64, transcript: bool) {
     let host = crate::names::both_forms(&ev.host);
     let _ = writeln!(
         s,
@@ -302,7 +304,7 @@ fn server(s: &mut String, ev: &ServerEvidence, role: &str, now: i64) {
         s.push_str("</tbody></table></div>\n");
     }
     for p in &ev.probes {
-        waterfall::port(s, p);
+        waterfall::port(s, p, transcript);
     }
     certs::chains(s, ev, now);
     s.push_str("</section>\n");

@@ -41,6 +41,8 @@ table{border-collapse:collapse;width:100%;margin:.4em 0}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
 th{font-weight:600}
 .record{white-space:pre-wrap}
+.transcript pre{font:12px/1.4 ui-monospace,monospace;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--card);padding:8px;border-radius:4px}
+.transcript summary{cursor:pointer;color:var(--muted)}
 .spf-records td:first-child{width:38%;overflow-wrap:anywhere}.addresses td:first-child code{overflow-wrap:normal;word-break:normal}
 .port,.chain{border-top:1px dashed var(--line);margin-top:12px}
 .state{font-weight:400;color:var(--muted);font-size:.9em}

@@ -3,7 +3,7 @@
 //! CAPABILITY lines, TLS) as text.
 
 use super::{clip, escape};
-use crate::evidence::{Outcome, Phase, PhaseName, PortProbe};
+use crate::evidence::{Direction, Outcome, Phase, PhaseName, PortProbe};
 use std::fmt::Write;
 
 const WIDTH: u64 = 420;
@@ -47,7 +47,7 @@ fn outcome_words(o: &Outcome) -> (&'static str, &'static str, Option<&str>) {
     }
 }
 
-pub(super) fn port(s: &mut String, p: &PortProbe) {
+pub(super) fn port(s: &mut String, p: &PortProbe, transcript: bool) {
     let role = p.role.map(|r| r.name()).unwrap_or("unknown role");
     let endpoint = p.endpoint();
     let state = match p.failure() {
@@ -72,7 +72,29 @@ pub(super) fn port(s: &mut String, p: &PortProbe) {
     }
     svg(s, p, &endpoint);
     details(s, p);
+    if transcript && !p.transcript.is_empty() {
+        dialogue(s, p);
+    }
     s.push_str("</section>\n");
+}
+
+/// The protocol dialogue as recorded (credentials are recorded as `***`), folded so the page
+/// stays short; `<details>` opens without script.
+fn dialogue(s: &mut String, p: &PortProbe) {
+    let _ = write!(
+        s,
+        "<details class=\"transcript\"><summary>Dialogue ({} lines)</summary><pre>",
+        p.transcript.len()
+    );
+    for l in &p.transcript {
+        let mark = match l.dir {
+            Direction::Client => "C:",
+            Direction::Server => "S:",
+            Direction::Note => "==",
+        };
+        let _ = writeln!(s, "{:>6} ms {mark} {}", l.t_ms, escape(&l.text));
+    }
+    s.push_str("</pre></details>\n");
 }
 
 fn svg(s: &mut String, p: &PortProbe, endpoint: &str) {

@@ -30,6 +30,6 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report),
-        Format::Html => html::render(report),
+        Format::Html => html::render(report, opts),
     }
 }
