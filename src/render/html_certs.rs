@@ -147,14 +147,14 @@ fn timeline(s: &mut String, chain: &[Certificate], now: i64, warn_days: i64) {
          <text class=\"tick\" x=\"{LABEL}\" y=\"{}\">{}</text>\
          <text class=\"tick end\" x=\"{}\" y=\"{}\">{}</text>\n</svg>",
         axis + 14,
-        year(lo),
+        date(lo),
         WIDTH - 8,
         axis + 14,
-        year(hi)
+        date(hi)
     );
 }
 
-fn year(t: i64) -> String {
+fn date(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .map(|d| d.date().to_string())
         .unwrap_or_default()
