@@ -134,18 +134,27 @@ fn timeline(s: &mut String, chain: &[Certificate], now: i64, warn_days: i64) {
              <rect class=\"bar {class}\" x=\"{x1}\" y=\"{}\" width=\"{w}\" height=\"{}\" rx=\"2\"/></g>",
             escape(&title),
             y + 15,
-            escape(&clip(&name, 24)),
+            escape(&clip(&name, 21)),
             y + 4,
             ROW - 8
         );
     }
     let axis = chain.len() as i64 * ROW + 2;
     let xn = xof(now);
+    // The run's mark gets a word when it does not crowd the axis' end dates.
+    let run = if xn - LABEL > 72 && WIDTH - 8 - xn > 72 {
+        format!(
+            "<text class=\"tick mid\" x=\"{xn}\" y=\"{}\">run</text>",
+            axis + 14
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
         "<line class=\"now\" x1=\"{xn}\" y1=\"0\" x2=\"{xn}\" y2=\"{axis}\"><title>the run</title></line>\
          <text class=\"tick\" x=\"{LABEL}\" y=\"{}\">{}</text>\
-         <text class=\"tick end\" x=\"{}\" y=\"{}\">{}</text>\n</svg>",
+         <text class=\"tick end\" x=\"{}\" y=\"{}\">{}</text>{run}\n</svg>",
         axis + 14,
         date(lo),
         WIDTH - 8,

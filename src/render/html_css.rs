@@ -50,7 +50,7 @@ svg{display:block;width:100%;height:auto;margin:6px 0}
 svg.waterfall,svg.timeline{max-width:560px}svg.spf{max-width:680px}
 svg.gauge{display:inline-block;width:160px;vertical-align:middle;margin:0 6px 0 0}
 svg text{fill:var(--fg);font:12px system-ui,sans-serif}
-svg text.tick{fill:var(--muted);font-size:10px}svg text.end{text-anchor:end}
+svg text.tick{fill:var(--muted);font-size:10px}svg text.end{text-anchor:end}svg text.mid{text-anchor:middle}
 svg .axis,svg .edge{stroke:var(--muted);fill:none;stroke-width:1}
 svg .limit{stroke:var(--fg);stroke-width:2}
 svg .now{stroke:var(--info);stroke-width:2;stroke-dasharray:3 2}
