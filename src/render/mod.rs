@@ -2,6 +2,7 @@
 
 mod areas;
 pub use crate::escape;
+pub mod html;
 pub mod human;
 mod human_check;
 mod human_discover;
@@ -26,6 +27,8 @@ pub enum Format {
     Sarif,
     /// One compact JSON report per line.
     Ndjson,
+    /// One self-contained HTML page (inline CSS and SVG, no script, no external request).
+    Html,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,5 +47,6 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Junit => junit::render(report),
         Format::Sarif => sarif::render(report),
         Format::Ndjson => ndjson::render(report),
+        Format::Html => html::render(report, opts),
     }
 }

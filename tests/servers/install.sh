@@ -3,6 +3,7 @@
 # Idempotent: exits at once when every package is already installed, so CI
 # and developers can call it before every rig start.
 set -euo pipefail
+"$(dirname "$0")/../browser/install.sh" # headless Chromium for tests/browser.rs
 
 PKGS=(postfix dovecot-imapd dovecot-pop3d knot knot-dnsutils openssl iproute2 nginx
   # xmllint validates the JUnit output against schema/junit.xsd.
