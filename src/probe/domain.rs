@@ -11,6 +11,7 @@ use crate::evidence::domain::{
 };
 use crate::evidence::{LookupStatus, ProbeSettings, ServerEvidence};
 use crate::knowledge::providers;
+use crate::policy::dmarc::is_dmarc;
 use hickory_resolver::proto::rr::RecordType;
 use std::net::IpAddr;
 
@@ -303,42 +304,17 @@ pub(super) async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
     }
 }
 
-fn is_dmarc(txt: &str) -> bool {
-    let t = txt.trim();
-    let Some(rest) = t
-        .get(..8)
-        .filter(|v| v.eq_ignore_ascii_case("v=DMARC1"))
-        .map(|_| &t[8..])
-    else {
-        return false;
-    };
-    let rest = rest.trim_start();
-    rest.is_empty() || rest.starts_with(';')
-}
-
 /// Domains of the `mailto:` addresses in `rua=`.
+/// The domains of the record's `rua=` addresses, as the DMARC parser reads them (none when
+/// the record does not parse: its syntax finding says why).
 fn rua_domains(record: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for tag in record.split(';') {
-        let Some((k, v)) = tag.split_once('=') else {
-            continue;
-        };
-        if !k.trim().eq_ignore_ascii_case("rua") {
-            continue;
-        }
-        for uri in v.split(',') {
-            let uri = uri.trim();
-            let addr = uri
-                .strip_prefix("mailto:")
-                .or_else(|| uri.strip_prefix("MAILTO:"))
-                .unwrap_or("");
-            let addr = addr.split('!').next().unwrap_or("");
-            if let Some((_, d)) = addr.rsplit_once('@') {
-                let d = d.trim_end_matches('.').to_ascii_lowercase();
-                if !d.is_empty() && !out.contains(&d) {
-                    out.push(d);
-                }
-            }
+    let Ok(d) = crate::policy::dmarc::parse(record) else {
+        return out;
+    };
+    for d in d.rua.into_iter().filter_map(|u| u.domain) {
+        if !d.is_empty() && !out.contains(&d) {
+            out.push(d);
         }
     }
     out
@@ -377,8 +353,10 @@ mod tests {
         assert!(!same_org("example.net", "example.com"));
         assert!(!same_org("a.co.uk", "b.co.uk"));
         assert!(same_org("x.a.co.uk", "a.co.uk"));
+        // One reading of DMARC for probe and diagnosis: the policy parser's.
         assert!(is_dmarc("v=DMARC1; p=reject"));
         assert!(is_dmarc("v=DMARC1"));
         assert!(!is_dmarc("v=DMARC10; p=none"));
+        assert!(!is_dmarc("v=dmarc1; p=none"));
     }
 }
