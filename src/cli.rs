@@ -250,16 +250,7 @@ pub enum ColorChoice {
 pub const DEFAULT_PORTS: &[u16] = &[25, 465, 587, 993, 995];
 
 pub fn known_role(port: u16) -> Option<Role> {
-    Some(match port {
-        25 | 2525 => Role::Smtp,
-        587 | 2587 => Role::Submission,
-        465 | 2465 => Role::Submissions,
-        143 => Role::Imap,
-        993 => Role::Imaps,
-        110 => Role::Pop3,
-        995 => Role::Pop3s,
-        _ => return None,
-    })
+    crate::evidence::ports::standard(port).map(|s| s.role)
 }
 
 fn role_named(s: &str) -> Option<Role> {

@@ -17,4 +17,5 @@ pub mod policy;
 pub mod probe;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod settings;

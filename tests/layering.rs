@@ -74,7 +74,10 @@ const RULES: &[(&str, &[&str])] = &[
         "settings",
         &["probe", "diagnose", "render", "report", "cli", "app"],
     ),
-    ("probe", &["diagnose", "render", "report", "cli", "app"]),
+    (
+        "probe",
+        &["settings", "diagnose", "render", "report", "cli", "app"],
+    ),
     ("diagnose", &["settings", "probe", "render", "cli", "app"]),
     ("render", &["probe", "settings", "cli", "app"]),
     ("report", &["probe", "settings", "render", "cli", "app"]),

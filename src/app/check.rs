@@ -74,15 +74,10 @@ pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             .port
             .as_ref()
             .map(|s| view(s.value.to_string(), &s.source)),
-        security: resolved.security.as_ref().map(|s| {
-            let word = match s.value {
-                settings::Security::Implicit => "implicit",
-                settings::Security::Starttls => "starttls",
-                settings::Security::StarttlsIfOffered => "starttls_if_offered",
-                settings::Security::Plain => "plain",
-            };
-            view(word.to_string(), &s.source)
-        }),
+        security: resolved
+            .security
+            .as_ref()
+            .map(|s| view(s.value.name().to_string(), &s.source)),
         user: resolved
             .user
             .as_ref()
@@ -323,8 +318,8 @@ fn check_discover(
 
 /// What the login of `mxray check` uses.
 struct LoginSecrets {
-    password: Option<crate::settings::Secret>,
-    token: Option<crate::settings::Secret>,
+    password: Option<crate::secret::Secret>,
+    token: Option<crate::secret::Secret>,
     mechanism: Option<probe::sasl::Mechanism>,
 }
 
@@ -346,7 +341,7 @@ fn login_secrets(
             Ok(t) if !t.trim().is_empty() => {
                 let source = format!("--oauth-token-env {var}");
                 crate::settings::credentials::check("the OAuth token", &source, t.trim())?;
-                Some(crate::settings::Secret::new(t.trim()))
+                Some(crate::secret::Secret::new(t.trim()))
             }
             _ => anyhow::bail!("--oauth-token-env {var}: the variable is not set or empty"),
         },
@@ -382,7 +377,7 @@ fn login_secrets(
         ))
         .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
         crate::settings::credentials::check("the password", "the prompt", &text)?;
-        password = Some(crate::settings::Secret::new(text)).filter(|p| !p.expose().is_empty());
+        password = Some(crate::secret::Secret::new(text)).filter(|p| !p.expose().is_empty());
     }
     if password_mech && password.is_none() && token.is_some() {
         anyhow::bail!(

@@ -14,18 +14,14 @@ pub fn findings(ev: &CheckEvidence, out: &mut Vec<Finding>) {
 }
 
 fn security_words(s: Security) -> &'static str {
-    match s {
-        Security::Implicit => "SSL/TLS",
-        Security::Starttls => "STARTTLS",
-        Security::Plain => "no encryption",
-    }
+    s.described()
 }
 
+/// The stored setting as the knowledge base compares it: opportunistic STARTTLS is STARTTLS.
 fn setting_security(value: &str) -> Security {
-    match value {
-        "implicit" => Security::Implicit,
-        "plain" => Security::Plain,
-        _ => Security::Starttls,
+    match Security::from_name(value) {
+        Some(Security::StarttlsIfOffered) | None => Security::Starttls,
+        Some(s) => s,
     }
 }
 
@@ -198,11 +194,10 @@ fn endpoint(ev: &CheckEvidence, out: &mut Vec<Finding>) {
 
 /// The documented setting to recommend: implicit TLS first (RFC 8314 §3.3), then STARTTLS.
 fn preferred<'a>(servers: &[&'a provider_db::ServerFact]) -> Option<&'a provider_db::ServerFact> {
-    servers.iter().copied().min_by_key(|s| match s.security {
-        Security::Implicit => 0,
-        Security::Starttls => 1,
-        Security::Plain => 2,
-    })
+    servers
+        .iter()
+        .copied()
+        .min_by_key(|s| s.security.preference())
 }
 
 /// A provider's server for another protocol used for this one (imap.gmail.com as the SMTP

@@ -17,12 +17,9 @@ fn ports(protocol: Protocol) -> (u16, u16) {
 
 /// Which protocol a standard port belongs to, when it is not `protocol`'s.
 fn foreign_port(protocol: Protocol, port: u16) -> Option<Protocol> {
-    let owner = match port {
-        25 | 465 | 587 => Protocol::Smtp,
-        993 | 143 => Protocol::Imap,
-        995 | 110 => Protocol::Pop3,
-        _ => return None,
-    };
+    let owner = crate::evidence::ports::standard(port)
+        .filter(|s| s.client || s.port == 25)?
+        .protocol;
     (owner != protocol).then_some(owner)
 }
 

@@ -6,12 +6,15 @@ use crate::evidence::Protocol;
 use crate::findings::Finding;
 
 /// The standard ports of `protocol`: (implicit TLS, STARTTLS or no encryption).
-pub fn standard_ports(protocol: Protocol) -> (&'static [u16], &'static [u16]) {
-    match protocol {
-        Protocol::Smtp => (&[465], &[587, 25]),
-        Protocol::Imap => (&[993], &[143]),
-        Protocol::Pop3 => (&[995], &[110]),
-    }
+pub fn standard_ports(protocol: Protocol) -> (Vec<u16>, Vec<u16>) {
+    let ports = crate::evidence::ports::STANDARD_PORTS
+        .iter()
+        .filter(|s| s.protocol == protocol && (s.client || s.port == 25));
+    let (implicit, starttls): (Vec<_>, Vec<_>) = ports.partition(|s| s.security.is_implicit());
+    (
+        implicit.iter().map(|s| s.port).collect(),
+        starttls.iter().map(|s| s.port).collect(),
+    )
 }
 
 /// `config.security-mismatch` when `sec` contradicts what the standard port expects: SSL/TLS

@@ -29,25 +29,7 @@ pub struct DiscoveryEvidence {
     pub password_unused: bool,
 }
 
-/// How a connection is secured.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// TLS from the first byte (autoconfig `SSL`).
-    Implicit,
-    Starttls,
-    Plain,
-}
-
-impl Security {
-    pub fn words(self) -> &'static str {
-        match self {
-            Security::Implicit => "SSL/TLS",
-            Security::Starttls => "STARTTLS",
-            Security::Plain => "none",
-        }
-    }
-}
+pub use super::Security;
 
 /// Where a candidate setting came from.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]

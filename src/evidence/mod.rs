@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+pub mod ports;
+mod security;
+pub use security::Security;
+
 /// Bumped when a field changes meaning or disappears; additions keep the version.
 pub const SCHEMA_VERSION: u32 = 1;
 

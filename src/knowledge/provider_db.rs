@@ -25,16 +25,8 @@ pub const ISPDB_SNAPSHOT_BASIS: &str = ispdb_data::SNAPSHOT_BASIS;
 /// The `verified` value of a curated fact whose reference gives no verification date.
 pub const UNDATED: &str = "undated";
 
-/// How a connection is secured (ISPDB `socketType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Security {
-    /// TLS from the first byte (ISPDB `SSL`; ports 465, 993, 995).
-    Implicit,
-    /// Plaintext greeting, then STARTTLS / STLS.
-    Starttls,
-    /// No TLS at all.
-    Plain,
-}
+/// ISPDB `socketType`: `SSL` is implicit TLS, `STARTTLS`, `plain`.
+pub use crate::evidence::Security;
 
 /// What the client must send as its login name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

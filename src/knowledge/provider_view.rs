@@ -2,7 +2,7 @@
 //! report so the user sees the provider's rules (app passwords, OAuth only, SMTP AUTH off by
 //! default…) with their sources and dates, and a saved report keeps what was known then.
 
-use super::provider_db::{self, ProviderFacts, RuleKind, Security, UsernameForm};
+use super::provider_db::{self, ProviderFacts, RuleKind, UsernameForm};
 use crate::evidence::check::{ProviderRule, ProviderView};
 use crate::evidence::Protocol;
 
@@ -31,11 +31,7 @@ fn view(p: &ProviderFacts, matched_by: String, protocol: Protocol) -> ProviderVi
                 "{}:{} {} ({})",
                 s.host,
                 s.port,
-                match s.security {
-                    Security::Implicit => "SSL/TLS",
-                    Security::Starttls => "STARTTLS",
-                    Security::Plain => "no encryption",
-                },
+                s.security.described(),
                 match s.username {
                     UsernameForm::Address => "username: full address".to_string(),
                     UsernameForm::LocalPart => "username: part before the @".to_string(),

@@ -7,29 +7,16 @@
 use super::dns::Dns;
 use super::{probe_server_limited, Credentials, Ctx};
 use crate::evidence::check::CheckEvidence;
+use crate::evidence::Security;
 use crate::evidence::{PortSpec, ProbeSettings, Protocol, Role};
-use crate::settings::Security;
 
-/// The role a client configured with `security` speaks on the port.
-pub fn role_for(protocol: Protocol, security: Security) -> Role {
-    let implicit = security == Security::Implicit;
-    match protocol {
-        Protocol::Smtp if implicit => Role::Submissions,
-        Protocol::Smtp => Role::Submission,
-        Protocol::Imap if implicit => Role::Imaps,
-        Protocol::Imap => Role::Imap,
-        Protocol::Pop3 if implicit => Role::Pop3s,
-        Protocol::Pop3 => Role::Pop3,
-    }
-}
+pub use crate::evidence::ports::role_for;
 
 /// The protocol's standard client ports, implicit TLS first.
-pub fn standard_ports(protocol: Protocol) -> [(u16, Role); 2] {
-    match protocol {
-        Protocol::Smtp => [(465, Role::Submissions), (587, Role::Submission)],
-        Protocol::Imap => [(993, Role::Imaps), (143, Role::Imap)],
-        Protocol::Pop3 => [(995, Role::Pop3s), (110, Role::Pop3)],
-    }
+pub fn standard_ports(protocol: Protocol) -> Vec<(u16, Role)> {
+    crate::evidence::ports::client_ports(protocol)
+        .map(|s| (s.port, s.role))
+        .collect()
 }
 
 /// What `mxray check` probes: the configured endpoint (host, port, security), the probe

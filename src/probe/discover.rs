@@ -89,11 +89,7 @@ fn provider_match(p: &ProviderFacts) -> ProviderMatch {
                 protocol,
                 host: s.host.to_string(),
                 port: s.port,
-                security: match s.security {
-                    provider_db::Security::Implicit => Security::Implicit,
-                    provider_db::Security::Starttls => Security::Starttls,
-                    provider_db::Security::Plain => Security::Plain,
-                },
+                security: s.security,
                 username: match s.username {
                     UsernameForm::Address => Some("%EMAILADDRESS%".into()),
                     UsernameForm::LocalPart => Some("%EMAILLOCALPART%".into()),

@@ -279,7 +279,7 @@ fn refused_credentials(proto: Protocol, a: &LoginAttempt) -> bool {
 mod tests {
     use super::*;
     use crate::evidence::Reply;
-    use crate::settings::Secret;
+    use crate::secret::Secret;
 
     fn caps(raw: &[&str]) -> Capabilities {
         crate::probe::imap::parse_capability(&[format!("* CAPABILITY {}", raw.join(" "))])

@@ -64,9 +64,9 @@ pub struct Ctx {
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub user: String,
-    pub password: Option<crate::settings::Secret>,
+    pub password: Option<crate::secret::Secret>,
     /// The OAuth access token (`--oauth-token-env`), for XOAUTH2 and OAUTHBEARER.
-    pub oauth_token: Option<crate::settings::Secret>,
+    pub oauth_token: Option<crate::secret::Secret>,
     /// `--auth-mech`; `None`: what a client picks from those offered ([`sasl::pick`]).
     pub mechanism: Option<sasl::Mechanism>,
     /// `--allow-plaintext-auth`: log in even without TLS.
@@ -130,7 +130,7 @@ impl Credentials {
         token: bool,
         method: &str,
         rec: &mut conn::Recorder,
-    ) -> Result<&crate::settings::Secret, LoginNotTried> {
+    ) -> Result<&crate::secret::Secret, LoginNotTried> {
         let (secret, missing) = if token {
             (&self.oauth_token, "an OAuth token (--oauth-token-env)")
         } else {

@@ -9,7 +9,7 @@
 //! - XOAUTH2 (Google, Microsoft): `user=U\x01auth=Bearer T\x01\x01`.
 //! - OAUTHBEARER (RFC 7628): GS2 header `n,a=U,` then `\x01host=H\x01port=P\x01auth=Bearer T\x01\x01`.
 
-use crate::settings::Secret;
+use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};

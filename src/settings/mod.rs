@@ -28,72 +28,12 @@ mod tests;
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 pub use crate::evidence::Protocol;
 pub use env::{parse_dotenv, DotenvEntry};
 
-/// How the connection to the server is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Security {
-    /// TLS from the first byte ("SMTPS", "SSL", usually port 465).
-    Implicit,
-    /// Plain connection upgraded with STARTTLS; sending fails if the server doesn't offer it.
-    Starttls,
-    /// STARTTLS when the server offers it, plain text otherwise ("opportunistic": Symfony's
-    /// `smtp://`, nodemailer's `secure: false`).
-    StarttlsIfOffered,
-    /// No TLS at all.
-    Plain,
-}
-
-impl Security {
-    /// The port a client uses for this mode when none is given.
-    pub fn default_port(self) -> u16 {
-        self.port_for(Protocol::Smtp)
-    }
-
-    /// The standard port of `protocol` in this mode (RFC 8314 for the implicit-TLS ones).
-    pub fn port_for(self, protocol: Protocol) -> u16 {
-        let implicit = self == Security::Implicit;
-        match protocol {
-            Protocol::Smtp => match self {
-                Security::Implicit => 465,
-                Security::Starttls | Security::StarttlsIfOffered => 587,
-                Security::Plain => 25,
-            },
-            Protocol::Imap if implicit => 993,
-            Protocol::Imap => 143,
-            Protocol::Pop3 if implicit => 995,
-            Protocol::Pop3 => 110,
-        }
-    }
-
-    /// The mode a standard port of `protocol` implies, if any.
-    pub fn implied_by(protocol: Protocol, port: u16) -> Option<Security> {
-        match (protocol, port) {
-            (Protocol::Smtp, 465) | (Protocol::Imap, 993) | (Protocol::Pop3, 995) => {
-                Some(Security::Implicit)
-            }
-            (Protocol::Smtp, 587 | 25) | (Protocol::Imap, 143) | (Protocol::Pop3, 110) => {
-                Some(Security::Starttls)
-            }
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Security {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Security::Implicit => "implicit TLS",
-            Security::Starttls => "STARTTLS",
-            Security::StarttlsIfOffered => "opportunistic STARTTLS",
-            Security::Plain => "no TLS",
-        })
-    }
-}
+pub use crate::evidence::Security;
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,38 +120,7 @@ impl<T> Setting<T> {
     }
 }
 
-/// A password. `Debug`, `Display` and `Serialize` print `***`; [`Secret::expose`] gives the text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(text: impl Into<String>) -> Self {
-        Secret(text.into())
-    }
-
-    /// The password itself, for the AUTH command and nothing else.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("***")
-    }
-}
+pub use crate::secret::Secret;
 
 /// A setting the app itself would refuse, e.g. Django's `EMAIL_USE_TLS` and `EMAIL_USE_SSL` both
 /// true. Resolution goes on without it; the caller reports it.
