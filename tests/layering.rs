@@ -146,3 +146,47 @@ fn no_layer_imports_a_layer_above_it() {
         broken.join("\n")
     );
 }
+
+/// Every string in the source shaped like a finding code (`"tls.cert-expired"`, in rule
+/// tables and matches as well as in `code!`) names a catalogued code.
+#[test]
+fn every_code_named_in_the_source_is_catalogued() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let areas: std::collections::BTreeSet<&str> = mxray::findings::catalogue::CATALOGUE
+        .iter()
+        .map(|c| mxray::findings::catalogue::area(c.code))
+        .collect();
+    // Host names that happen to look like codes.
+    const HOSTS: &[&str] = &["dns.google", "smtp.cz"];
+    let mut unknown = Vec::new();
+    for f in &files {
+        let path = f.to_string_lossy();
+        if path.ends_with("tests.rs") || path.contains("ispdb_data") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        for piece in text.split('"').skip(1).step_by(2) {
+            let Some((area, name)) = piece.split_once('.') else {
+                continue;
+            };
+            let shaped = areas.contains(area)
+                && !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if shaped
+                && !HOSTS.contains(&piece)
+                && mxray::findings::catalogue::lookup(piece).is_none()
+            {
+                unknown.push(format!("{}: {piece}", f.display()));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "not catalogued:\n{}",
+        unknown.join("\n")
+    );
+}

@@ -24,7 +24,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     // Discovery supplies what is missing.
     if !missing.is_empty() && ev.discovery.is_none() {
         out.push(
-            Finding::new("config.incomplete", "settings", format!("the settings lack: {}", missing.join(", ")))
+            Finding::new(crate::code!("config.incomplete"), "settings", format!("the settings lack: {}", missing.join(", ")))
                 .evidence(format!(
                     "give them as flags (--host, --port, --user), a URL such as {}, or --env/--env-file",
                     match s.protocol {
@@ -37,12 +37,17 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
     }
     for p in &s.problems {
         out.push(
-            Finding::new("config.security-mismatch", "settings", p.clone()).evidence(p.clone()),
+            Finding::new(
+                crate::code!("config.security-mismatch"),
+                "settings",
+                p.clone(),
+            )
+            .evidence(p.clone()),
         );
     }
     if s.password_on_command_line {
         out.push(Finding::new(
-            "config.password-on-command-line",
+            crate::code!("config.password-on-command-line"),
             "settings",
             "the password was given inside a URL on the command line, where `ps` and the shell history can read it",
         ));
@@ -52,7 +57,7 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         if let Some(best) = near.first() {
             out.push(
                 Finding::new(
-                    "config.unknown-provider-host",
+                    crate::code!("config.unknown-provider-host"),
                     &h.value,
                     format!("{} looks like a typo of {best}", h.value),
                 )

@@ -36,7 +36,7 @@ pub fn findings(ev: &CheckEvidence, out: &mut Vec<Finding>) {
         }
         let who: Vec<String> = utf8.iter().map(|(a, role)| format!("{role} {a}")).collect();
         let mut f = Finding::new(
-            "smtp.smtputf8-missing",
+            crate::code!("smtp.smtputf8-missing"),
             p.endpoint(),
             format!(
                 "this server does not offer SMTPUTF8, so mail with a non-ASCII address ({}) cannot be sent through it",

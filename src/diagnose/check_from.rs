@@ -49,7 +49,7 @@ fn permission(ev: &FromDomainEvidence, out: &mut Vec<Finding>) {
     match (&ev.submission_provider, ev.provider_includes.first()) {
         (Some(provider), Some(include)) => {
             let mut f = Finding::new(
-                "spf.sender-not-permitted",
+                crate::code!("spf.sender-not-permitted"),
                 &ev.domain,
                 format!(
                     "{}'s SPF record does not include {include}, so mail sent through {} ({provider}) fails SPF at the receiver",
@@ -90,7 +90,7 @@ fn permission(ev: &FromDomainEvidence, out: &mut Vec<Finding>) {
                 _ => "unjudgeable right now (temperror): a DNS lookup failed",
             };
             let mut f = Finding::new(
-                "spf.sender-not-permitted",
+                crate::code!("spf.sender-not-permitted"),
                 &ev.domain,
                 format!(
                     "the submission server {} ({}) is {meaning} sent as {}",
@@ -142,7 +142,7 @@ pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
     let stop = last.map(|i| &steps[i]);
     let Some((step, Some(reply))) = stop else {
         out.push(Finding::new(
-            "smtp.message-rejected",
+            crate::code!("smtp.message-rejected"),
             subject,
             "the connection broke off before the server answered MAIL FROM",
         ));

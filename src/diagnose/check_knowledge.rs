@@ -118,7 +118,7 @@ fn endpoint(ev: &CheckEvidence, out: &mut Vec<Finding>) {
         let documented: Vec<&str> = on_port.iter().map(|f| security_words(f.security)).collect();
         out.push(
             Finding::new(
-                "config.security-mismatch",
+                crate::code!("config.security-mismatch"),
                 format!("port {port_n}"),
                 format!(
                     "{} takes {name} clients on {host}:{port_n} with {}, not {}",
@@ -145,7 +145,7 @@ fn endpoint(ev: &CheckEvidence, out: &mut Vec<Finding>) {
     }
     let documented = listing(&p, protocol, Some(&host));
     let mut f = Finding::new(
-        "config.wrong-port",
+        crate::code!("config.wrong-port"),
         format!("{host}:{port_n}"),
         format!("{} does not take {name} clients on port {port_n}", p.name),
     );
@@ -215,7 +215,7 @@ fn wrong_host(ev: &CheckEvidence, p: &ProviderFacts, host: &str, out: &mut Vec<F
         return;
     }
     let mut f = Finding::new(
-        "config.wrong-host",
+        crate::code!("config.wrong-host"),
         host,
         format!(
             "{host} is {}'s {} server, not its {} server",
@@ -290,7 +290,7 @@ fn password_rules(ev: &CheckEvidence, out: &mut Vec<Finding>) {
         if worked {
             out.push(
                 Finding::new(
-                    "auth.oauth-required",
+                    crate::code!("auth.oauth-required"),
                     &subject,
                     format!(
                         "{} documents OAuth-only sign-in, yet the password login worked in this run",
@@ -303,7 +303,7 @@ fn password_rules(ev: &CheckEvidence, out: &mut Vec<Finding>) {
             );
         } else if !attempted {
             let mut f = Finding::new(
-                "auth.oauth-required",
+                crate::code!("auth.oauth-required"),
                 &subject,
                 format!(
                     "{} accepts only OAuth sign-in for mail apps: a password login will be refused",
@@ -332,7 +332,7 @@ fn password_rules(ev: &CheckEvidence, out: &mut Vec<Finding>) {
         return;
     }
     let mut f = Finding::new(
-        "auth.app-password-required",
+        crate::code!("auth.app-password-required"),
         &subject,
         format!(
             "{} needs an app password here, and the password given is not one: {} app passwords are {}",

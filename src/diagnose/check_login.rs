@@ -35,7 +35,7 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
     let f = match nt.reason {
         NotTriedReason::OtherAddress => return None,
         NotTriedReason::NoTls | NotTriedReason::NoMechanism if tls_first => Finding::new(
-            "auth.tls-required",
+            crate::code!("auth.tls-required"),
             &subject,
             format!(
                 "the client is set up without TLS, and this {label} server takes a password only after TLS, so the login cannot happen",
@@ -46,7 +46,7 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             if s.security.as_ref().is_some_and(|v| v.value == "starttls") =>
         {
             Finding::new(
-                "auth.login-not-possible",
+                crate::code!("auth.login-not-possible"),
                 &subject,
                 format!("the login was not tried: the client is set up for STARTTLS, but this {label} server does not offer it, so a client that insists on TLS cannot log in"),
             )
@@ -56,7 +56,7 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             ))
         }
         NotTriedReason::NoTls => Finding::new(
-            "auth.login-not-possible",
+            crate::code!("auth.login-not-possible"),
             &subject,
             "the login was not tried: the connection has no TLS, and mxray does not send a password in clear",
         )
@@ -65,18 +65,18 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             tls_fix(s, p.port)
         )),
         NotTriedReason::NoMechanism => Finding::new(
-            "auth.login-not-possible",
+            crate::code!("auth.login-not-possible"),
             &subject,
             format!("the login was not tried: the {label} server offers no login method (AUTH) on this connection"),
         )
         .fix("Use the port where the server offers AUTH (see Use these settings), or enable SMTP AUTH on the server (Postfix: `smtpd_sasl_auth_enable = yes` on the submission service)."),
         NotTriedReason::NoMethod => Finding::new(
-            "auth.mechanism-mismatch",
+            crate::code!("auth.mechanism-mismatch"),
             &subject,
             format!("the login was not tried: {}", nt.detail),
         ),
         NotTriedReason::CertificateUnverified => Finding::new(
-            "auth.login-not-possible",
+            crate::code!("auth.login-not-possible"),
             &subject,
             format!(
                 "the login was not tried: {}; a mail client refuses this server too",
@@ -87,13 +87,13 @@ pub fn not_tried(p: &PortProbe, nt: &LoginNotTried, s: &ClientSettings) -> Optio
             "Fix the server's certificate (the tls.* finding says how): a client that checks certificates will not connect, and one that does not would hand the password to whoever answers. To test the login against a server you trust anyway (a test server), run again with --insecure.",
         ),
         NotTriedReason::Unreached => Finding::new(
-            "auth.login-not-possible",
+            crate::code!("auth.login-not-possible"),
             &subject,
             format!("the login was not tried: {}", nt.detail),
         )
         .fix("Fix the connection first: the findings above for this endpoint say what failed, and Use these settings shows what works on this host."),
         NotTriedReason::NoSecret | NotTriedReason::UnsafeCredentials => Finding::new(
-            "auth.login-not-possible",
+            crate::code!("auth.login-not-possible"),
             &subject,
             format!("the login was not tried: {}", nt.detail),
         ),
@@ -194,7 +194,7 @@ pub fn never_passes(ev: &CheckEvidence, login_error: bool, out: &mut Vec<Finding
                 .unwrap_or_else(|| "no final reply".into());
             let method = l.method(s.protocol);
             Finding::new(
-                "auth.login-failed",
+                crate::code!("auth.login-failed"),
                 &subject,
                 format!("the login ({method}) did not succeed: {reply}"),
             )
@@ -220,7 +220,7 @@ pub fn never_passes(ev: &CheckEvidence, login_error: bool, out: &mut Vec<Finding
                     false => "no connection reached the login".into(),
                 });
             Finding::new(
-                "auth.login-not-possible",
+                crate::code!("auth.login-not-possible"),
                 &subject,
                 format!("the login was not tried: {why}"),
             )

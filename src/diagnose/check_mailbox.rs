@@ -38,7 +38,7 @@ pub fn settings(s: &ClientSettings, out: &mut Vec<Finding>) {
         }
         if let Some(owner) = n.and_then(|n| foreign_port(protocol, n)) {
             let mut f = Finding::new(
-                "config.wrong-port",
+                crate::code!("config.wrong-port"),
                 format!("port {}", port.value),
                 format!(
                     "port {} is a standard {} port, not an {name} one: {name} uses {implicit_port} (SSL/TLS) or {starttls_port} (STARTTLS)",
@@ -263,7 +263,7 @@ pub fn not_tried(p: &PortProbe, s: &ClientSettings, out: &mut Vec<Finding>) {
     if s.password_given && !tls_up && caps.login_disabled {
         out.push(
             Finding::new(
-                "auth.tls-required",
+                crate::code!("auth.tls-required"),
                 p.endpoint(),
                 format!(
                     "the {} server takes no password before TLS (LOGINDISABLED), and the client is set up without TLS",

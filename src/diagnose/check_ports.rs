@@ -48,7 +48,7 @@ pub fn security_mismatch(
     };
     Some(
         Finding::new(
-            "config.security-mismatch",
+            crate::code!("config.security-mismatch"),
             format!("port {}", port.value),
             format!(
                 "{name}port {} is used with {said}, but that port expects {should}",

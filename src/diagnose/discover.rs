@@ -165,7 +165,7 @@ pub fn findings(ev: &DiscoveryEvidence) -> Vec<Finding> {
     if smtp.is_empty() {
         out.push(
             Finding::new(
-                "config.discovery-failed",
+                crate::code!("config.discovery-failed"),
                 domain,
                 format!("no outgoing mail server could be found for {}", ev.address),
             )
@@ -173,7 +173,7 @@ pub fn findings(ev: &DiscoveryEvidence) -> Vec<Finding> {
         );
     } else if best(ev, false).is_none() {
         let mut f = Finding::new(
-            "config.discovery-failed",
+            crate::code!("config.discovery-failed"),
             domain,
             format!(
                 "none of the {} outgoing mail settings found for {} works",
@@ -203,7 +203,7 @@ pub fn findings(ev: &DiscoveryEvidence) -> Vec<Finding> {
         if let Verdict::Fails(why) = verdict(c) {
             out.push(
                 Finding::new(
-                    "config.discovery-broken",
+                    crate::code!("config.discovery-broken"),
                     format!("{}:{}", c.setting.host, c.setting.port),
                     format!(
                         "{} published for {domain} does not work: {why}",
@@ -316,7 +316,7 @@ fn conflicts(ev: &DiscoveryEvidence, out: &mut Vec<Finding>) {
             .map(|(a, b)| format!("{} and {}", a.words(), b.words()))
             .collect();
         let mut f = Finding::new(
-            "config.discovery-conflict",
+            crate::code!("config.discovery-conflict"),
             &ev.domain,
             format!(
                 "the sources name different {what} servers, with none in common ({})",
@@ -342,7 +342,7 @@ fn insecure_autoconfig(ev: &DiscoveryEvidence, out: &mut Vec<Finding>) {
         if let Some(e) = bad_cert {
             out.push(
                 Finding::new(
-                    "config.discovery-insecure",
+                    crate::code!("config.discovery-insecure"),
                     &f.fetch.url,
                     "the autoconfig file is served with a certificate that is not valid, so it \
                      was not used",
@@ -353,7 +353,7 @@ fn insecure_autoconfig(ev: &DiscoveryEvidence, out: &mut Vec<Finding>) {
         if f.fetch.url.starts_with("http://") && f.config.is_some() {
             out.push(
                 Finding::new(
-                    "config.discovery-insecure",
+                    crate::code!("config.discovery-insecure"),
                     &f.fetch.url,
                     "the autoconfig file is served only over plain HTTP, where anyone on the path \
                      can change it",

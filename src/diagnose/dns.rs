@@ -21,7 +21,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
             // A provider's documented server does not vanish: the resolver is what is wrong.
             out.push(
                 Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{host} A"),
                     format!(
                         "the resolver says {host} does not exist, but it is {}'s documented server: the DNS resolver in use is filtering or failing",
@@ -37,7 +37,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
             );
         } else if nxdomain {
             let mut f = Finding::new(
-                "dns.no-such-host",
+                crate::code!("dns.no-such-host"),
                 host,
                 format!("{host} does not exist in DNS (NXDOMAIN): check the spelling of the server name"),
             )
@@ -58,7 +58,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
         {
             out.push(
                 Finding::new(
-                    "dns.no-address",
+                    crate::code!("dns.no-address"),
                     host,
                     format!("{host} exists in DNS but has no IPv4 or IPv6 address"),
                 )
@@ -70,7 +70,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
         for l in &asked {
             if l.status.is_failure() {
                 let mut f = Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{} {}", l.name, l.rtype),
                     format!(
                         "the DNS lookup of {} ({}) failed: {}",
@@ -98,7 +98,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
         match a.ptr.status {
             LookupStatus::NxDomain | LookupStatus::NoRecords => out.push(
                 Finding::new(
-                    "dns.ptr-missing",
+                    crate::code!("dns.ptr-missing"),
                     ip.to_string(),
                     format!("{ip} has no reverse DNS (PTR) record"),
                 )
@@ -110,7 +110,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
             ),
             s if s.is_failure() => out.push(
                 Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{} PTR", a.ptr.name),
                     format!("the reverse DNS lookup of {ip} failed: {}", status_words(s)),
                 )
@@ -124,7 +124,7 @@ pub fn resolution(ev: &ServerEvidence, out: &mut Vec<Finding>) {
         }
         if a.fcrdns == Some(false) {
             let mut f = Finding::new(
-                "dns.ptr-mismatch",
+                crate::code!("dns.ptr-mismatch"),
                 ip.to_string(),
                 format!("the reverse DNS name of {ip} does not resolve back to {ip}"),
             );

@@ -16,7 +16,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         Outcome::Ok => {}
         Outcome::Refused if !closed_is_expected(ev, p) => out.push(
             Finding::new(
-                "net.port-closed",
+                crate::code!("net.port-closed"),
                 &subj,
                 format!(
                     "nothing listens on port {} of {} (connection refused)",
@@ -32,7 +32,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         Outcome::Timeout => out.push(filtered(ev, p, connect.duration_ms)),
         Outcome::Unreachable { detail } => out.push(
             Finding::new(
-                "net.port-filtered",
+                crate::code!("net.port-filtered"),
                 &subj,
                 format!("{} cannot be reached from here", p.address),
             )
@@ -40,7 +40,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         ),
         Outcome::Error { detail } => out.push(
             Finding::new(
-                "net.port-filtered",
+                crate::code!("net.port-filtered"),
                 &subj,
                 format!("connecting to port {} failed", p.port),
             )
@@ -70,7 +70,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         };
         out.push(
             Finding::new(
-                "net.connection-reset",
+                crate::code!("net.connection-reset"),
                 &subj,
                 format!(
                     "the server {how} the connection during the {} phase",
@@ -99,7 +99,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
     }) {
         out.push(
             Finding::new(
-                "net.stalled",
+                crate::code!("net.stalled"),
                 &subj,
                 format!(
                     "the server greeted, then stopped answering at the {}",
@@ -135,7 +135,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
     {
         out.push(
             Finding::new(
-                "net.slow",
+                crate::code!("net.slow"),
                 &subj,
                 format!(
                     "the {} took {} (slow threshold {})",
@@ -192,7 +192,7 @@ pub fn unoffered(ev: &ServerEvidence, out: &mut Vec<Finding>) {
             .collect();
         out.push(
             Finding::new(
-                "net.port-closed",
+                crate::code!("net.port-closed"),
                 format!("{} ports {}", p.address, closed.iter().map(|o| o.port.to_string()).collect::<Vec<_>>().join(", ")),
                 format!(
                     "{} does not offer {} (connection refused) — normal when the server does not provide that service",
@@ -218,7 +218,7 @@ fn filtered(ev: &ServerEvidence, p: &PortProbe, ms: u64) -> Finding {
         .collect();
     let subj = subject(p);
     let f = Finding::new(
-        "net.port-filtered",
+        crate::code!("net.port-filtered"),
         &subj,
         format!(
             "port {} of {} does not answer: connection attempts time out (packets dropped)",
@@ -270,7 +270,7 @@ pub fn ipv6(ev: &ServerEvidence, out: &mut Vec<Finding>) {
     let ports: Vec<String> = failed.iter().map(|p| p.port.to_string()).collect();
     out.push(
         Finding::new(
-            "net.ipv6-unreachable",
+            crate::code!("net.ipv6-unreachable"),
             first.address.to_string(),
             format!(
                 "{} has an IPv6 address but it does not answer, while IPv4 works",

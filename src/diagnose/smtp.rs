@@ -31,7 +31,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             .is_some_and(|e| matches!(e.outcome, Outcome::Rejected { .. }));
     if session_ended {
         let mut f = Finding::new(
-            "smtp.ehlo-rejected",
+            crate::code!("smtp.ehlo-rejected"),
             &subj,
             "the server refused mxray's EHLO/HELO introduction, so the session ends before TLS or login",
         );
@@ -45,7 +45,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             .phase(PhaseName::Ehlo)
             .or(p.phase(PhaseName::EhloAfterTls));
         let mut f = Finding::new(
-            "smtp.no-ehlo",
+            crate::code!("smtp.no-ehlo"),
             &subj,
             "the server refuses EHLO and only speaks old-style HELO: no STARTTLS, no AUTH, no extensions",
         );
@@ -73,7 +73,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             if c.auth.is_empty() {
                 out.push(
                     Finding::new(
-                        "smtp.auth-not-offered",
+                        crate::code!("smtp.auth-not-offered"),
                         &subj,
                         format!("port {} is a submission port but offers no login (AUTH), so mail clients cannot authenticate", p.port),
                     )
@@ -93,7 +93,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
             if !exposed.is_empty() {
                 out.push(
                     Finding::new(
-                        "smtp.auth-over-plaintext",
+                        crate::code!("smtp.auth-over-plaintext"),
                         &subj,
                         "the server offers password login before TLS, so a misconfigured client can send the password unencrypted",
                     )
@@ -107,7 +107,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         let rcpt = t.rcpt_reply.as_ref().map(|r| r.text()).unwrap_or_default();
         out.push(
             Finding::new(
-                "smtp.open-relay",
+                crate::code!("smtp.open-relay"),
                 &subj,
                 "the server accepted mail for a foreign domain from an unauthenticated client: it is an open relay (spammers will find it)",
             )
@@ -145,8 +145,12 @@ fn greeting_and_violations(p: &PortProbe, proto: Protocol, out: &mut Vec<Finding
                 );
             }
             Outcome::Rejected { reply } if proto == Protocol::Smtp => out.push(
-                Finding::new("smtp.rejected-greeting", &subj, greeting_words(reply))
-                    .evidence(format!("greeting: {reply}")),
+                Finding::new(
+                    crate::code!("smtp.rejected-greeting"),
+                    &subj,
+                    greeting_words(reply),
+                )
+                .evidence(format!("greeting: {reply}")),
             ),
             Outcome::Rejected { reply } => out.push(
                 Finding::new(
@@ -232,7 +236,7 @@ fn banner_name(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
     }
     if !matches_ptr && !matches_cert {
         let mut f = Finding::new(
-            "smtp.banner-name-mismatch",
+            crate::code!("smtp.banner-name-mismatch"),
             subject(p),
             format!("the server introduces itself as {name}, which matches neither its reverse DNS nor its certificate"),
         );

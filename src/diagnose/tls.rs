@@ -18,7 +18,7 @@ pub fn probe(p: &PortProbe, out: &mut Vec<Finding>) {
                     Protocol::Pop3 => "CAPA",
                 };
                 let mut f = Finding::new(
-                    "tls.starttls-missing",
+                    crate::code!("tls.starttls-missing"),
                     &subj,
                     format!("port {} does not offer STARTTLS: everything, passwords included, would travel unencrypted", p.port),
                 )
@@ -37,7 +37,7 @@ pub fn probe(p: &PortProbe, out: &mut Vec<Finding>) {
         {
             out.push(
                 Finding::new(
-                    "tls.starttls-refused",
+                    crate::code!("tls.starttls-refused"),
                     &subj,
                     "the server advertises STARTTLS but refuses it when asked",
                 )
@@ -56,7 +56,7 @@ fn mode_mixup(p: &PortProbe, role: Role, subj: &str, out: &mut Vec<Finding>) {
         if plaintext || alt.works {
             out.push(
                 Finding::new(
-                    "tls.implicit-on-starttls-port",
+                    crate::code!("tls.implicit-on-starttls-port"),
                     subj,
                     format!("port {} speaks plaintext first (STARTTLS), but was used with SSL/TLS from the first byte — clients report OpenSSL \"wrong version number\", Java \"Unrecognized SSL message, plaintext connection?\", Go \"first record does not look like a TLS handshake\"", p.port),
                 )
@@ -71,7 +71,7 @@ fn mode_mixup(p: &PortProbe, role: Role, subj: &str, out: &mut Vec<Finding>) {
             .unwrap_or(0);
         out.push(
             Finding::new(
-                "tls.starttls-on-implicit-port",
+                crate::code!("tls.starttls-on-implicit-port"),
                 subj,
                 format!("port {} expects TLS from the first byte (SSL/TLS), but was used in plaintext/STARTTLS mode: no greeting ever arrives", p.port),
             )
@@ -101,7 +101,7 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         if !old.is_empty() {
             out.push(
                 Finding::new(
-                    "tls.legacy-accepted",
+                    crate::code!("tls.legacy-accepted"),
                     subj,
                     format!("besides modern TLS, the server still accepts {}, which are deprecated (RFC 8996)", old.join(" and ")),
                 )
@@ -132,7 +132,7 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
     if !old_only.is_empty() && !legacy_ok.contains(&"TLSv1.2") && negotiation {
         out.push(
             Finding::new(
-                "tls.old-protocol",
+                crate::code!("tls.old-protocol"),
                 subj,
                 format!(
                     "the server speaks only {}: current mail clients refuse to connect",
@@ -148,7 +148,7 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         return;
     }
     let mut f = Finding::new(
-        "tls.handshake-failed",
+        crate::code!("tls.handshake-failed"),
         subj,
         "the TLS handshake failed, so no client can secure this connection",
     )

@@ -48,7 +48,7 @@ pub fn explained(p: &PortProbe, out: &mut Vec<Finding>) -> bool {
                 .unwrap_or_default();
             out.push(
                 Finding::new(
-                    "tls.starttls-broken",
+                    crate::code!("tls.starttls-broken"),
                     &subj,
                     "the server accepts STARTTLS but then does not speak TLS: it answered the TLS handshake in plaintext, so no client can secure this connection",
                 )
@@ -63,7 +63,7 @@ pub fn explained(p: &PortProbe, out: &mut Vec<Finding>) -> bool {
             };
             out.push(
                 Finding::new(
-                    "tls.handshake-too-large",
+                    crate::code!("tls.handshake-too-large"),
                     &subj,
                     format!(
                         "the server speaks TLS, but its handshake (the certificate chain, usually) is larger than mxray reads ({} KiB per handshake message), so it could not be checked; most clients refuse it too",

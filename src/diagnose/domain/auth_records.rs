@@ -28,7 +28,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
             if ev.given {
                 out.push(
                     Finding::new(
-                        "dkim.not-found",
+                        crate::code!("dkim.not-found"),
                         &name,
                         format!("no DKIM key is published at selector `{}`", s.selector),
                     )
@@ -46,7 +46,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
         match dkim::parse(&text) {
             Err(e) => out.push(
                 Finding::new(
-                    "dkim.syntax",
+                    crate::code!("dkim.syntax"),
                     &name,
                     format!(
                         "the DKIM key record at selector `{}` does not parse: {}",
@@ -63,7 +63,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                     };
                     out.push(
                         Finding::new(
-                            "dkim.key-invalid",
+                            crate::code!("dkim.key-invalid"),
                             &name,
                             format!("the DKIM key at `{}` is unusable: {err}", s.selector),
                         )
@@ -74,7 +74,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 }
                 if let Some(err) = &k.key_error {
                     out.push(Finding::new(
-                        "dkim.syntax",
+                        crate::code!("dkim.syntax"),
                         &name,
                         format!(
                             "the key in the DKIM record at `{}` is unusable: {err}",
@@ -90,13 +90,13 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 valid += 1;
                 if k.testing {
                     out.push(
-                        Finding::new("dkim.testing", &name, format!("the DKIM key at `{}` is flagged as testing (t=y): receivers may treat failures leniently", s.selector))
+                        Finding::new(crate::code!("dkim.testing"), &name, format!("the DKIM key at `{}` is flagged as testing (t=y): receivers may treat failures leniently", s.selector))
                             .evidence(text.chars().take(120).collect::<String>()),
                     );
                 }
                 if let (KeyType::Rsa, Some(bits)) = (&k.key_type, k.key_bits) {
                     if bits < 2048 {
-                        let f = Finding::new("dkim.key-weak", &name, format!("the DKIM key at `{}` is RSA {bits}-bit; 2048 bits is today's minimum", s.selector))
+                        let f = Finding::new(crate::code!("dkim.key-weak"), &name, format!("the DKIM key at `{}` is RSA {bits}-bit; 2048 bits is today's minimum", s.selector))
                             .evidence(format!("RSA modulus: {bits} bits"));
                         out.push(if bits < 1024 {
                             f.severity(Severity::Error)
@@ -110,7 +110,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
     }
     for name in revoked {
         let f = Finding::new(
-            "dkim.revoked",
+            crate::code!("dkim.revoked"),
             &name,
             "this DKIM selector holds a revoked key (empty p=): signatures with it fail",
         )
@@ -124,7 +124,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
     // Given selectors are each asked for; guessed ones matter only while nothing was found.
     if !failed.is_empty() && (ev.given || !found_any) {
         let mut f = Finding::new(
-            "dkim.lookup-failed",
+            crate::code!("dkim.lookup-failed"),
             domain,
             format!(
                 "{} of {} DKIM selector lookups failed, so mxray could not check whether a key is published there",
@@ -140,7 +140,7 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
     if !found_any && !ev.given && failed.is_empty() {
         let tried: Vec<&str> = ev.selectors.iter().map(|s| s.selector.as_str()).collect();
         out.push(
-            Finding::new("dkim.not-found", domain, "no DKIM key found at the usual selectors; the domain may still sign with a selector mxray cannot guess")
+            Finding::new(crate::code!("dkim.not-found"), domain, "no DKIM key found at the usual selectors; the domain may still sign with a selector mxray cannot guess")
                 .evidence(format!("selectors tried: {}", tried.join(", ")))
                 .fix("Look up the selector in a received message's DKIM-Signature header (`s=`) and run again with `--dkim-selector SELECTOR`. If the domain does not sign, enable DKIM at the mail provider and publish its key."),
         );
@@ -157,7 +157,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         if let Some(failed) = ev.lookups.iter().find(|l| l.status.is_failure()) {
             out.push(
                 Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{} TXT", failed.name),
                     format!("the DMARC lookup {} failed", failed.name),
                 )
@@ -167,7 +167,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         }
         let asked: Vec<&str> = ev.lookups.iter().map(|l| l.name.as_str()).collect();
         out.push(
-            Finding::new("dmarc.missing", format!("_dmarc.{domain}"), format!("{domain} has no DMARC policy: receivers get no instruction for mail that fails SPF and DKIM, and you get no reports"))
+            Finding::new(crate::code!("dmarc.missing"), format!("_dmarc.{domain}"), format!("{domain} has no DMARC policy: receivers get no instruction for mail that fails SPF and DKIM, and you get no reports"))
                 .evidence(format!("no v=DMARC1 record at {}", asked.join(", ")))
                 .fix(format!("Publish a TXT record at `_dmarc.{domain}`: start with `v=DMARC1; p=none; rua=mailto:dmarc@{domain}` to collect reports, make sure your mail passes SPF or DKIM with alignment, then move to `p=quarantine` and finally `p=reject`.")),
         );
@@ -182,7 +182,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
     if index > 0 {
         out.push(
             Finding::new(
-                "dmarc.missing",
+                crate::code!("dmarc.missing"),
                 format!("_dmarc.{domain}"),
                 format!(
                     "{domain} has no DMARC record of its own; the policy of {} applies",
@@ -195,7 +195,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
     }
     if records.len() > 1 {
         let mut f = Finding::new(
-            "dmarc.multiple-records",
+            crate::code!("dmarc.multiple-records"),
             &subj,
             format!(
                 "{} holds {} DMARC records; receivers then ignore DMARC entirely",
@@ -215,7 +215,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         Err(e) => {
             out.push(
                 Finding::new(
-                    "dmarc.syntax",
+                    crate::code!("dmarc.syntax"),
                     &subj,
                     format!("the DMARC record does not parse: {}", e.message),
                 )
@@ -226,14 +226,14 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
     };
     if d.p == Policy::None {
         out.push(
-            Finding::new("dmarc.policy-none", &subj, "DMARC is p=none: monitoring only, mail that fails authentication is still delivered")
+            Finding::new(crate::code!("dmarc.policy-none"), &subj, "DMARC is p=none: monitoring only, mail that fails authentication is still delivered")
                 .evidence(text.clone()),
         );
     }
     if d.pct < 100 {
         out.push(
             Finding::new(
-                "dmarc.partial-pct",
+                crate::code!("dmarc.partial-pct"),
                 &subj,
                 format!(
                     "the DMARC policy applies to only {}% of failing mail (pct={})",
@@ -245,7 +245,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
     } else if d.t {
         out.push(
             Finding::new(
-                "dmarc.partial-pct",
+                crate::code!("dmarc.partial-pct"),
                 &subj,
                 "the DMARC policy is in testing mode (t=y): receivers apply a weaker policy",
             )
@@ -253,12 +253,12 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         );
     }
     if d.rua.is_empty() {
-        out.push(Finding::new("dmarc.no-reports", &subj, "the DMARC record asks for no aggregate reports (no rua=), so you never learn who sends as your domain").evidence(text.clone()));
+        out.push(Finding::new(crate::code!("dmarc.no-reports"), &subj, "the DMARC record asks for no aggregate reports (no rua=), so you never learn who sends as your domain").evidence(text.clone()));
     }
     for auth in &ev.report_auth {
         if !auth.records.iter().any(|r| dmarc::is_dmarc(r)) {
             out.push(
-                Finding::new("dmarc.report-auth-missing", &subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
+                Finding::new(crate::code!("dmarc.report-auth-missing"), &subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
                     .evidence(format!("{} TXT: {}", auth.name, crate::diagnose::status_words(auth.status))),
             );
         }

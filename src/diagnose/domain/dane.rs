@@ -91,7 +91,7 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
         if refused || codes.is_empty() {
             out.push(
                 Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{} on {}", b.ip, b.zone),
                     format!("the blocklist {} answered with an error code instead of a listing, so {} could not be checked there", b.zone, b.ip),
                 )
@@ -102,7 +102,7 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
             continue;
         }
         let mut f = Finding::new(
-            "dnsbl.listed",
+            crate::code!("dnsbl.listed"),
             format!("{} on {}", b.ip, b.zone),
             format!("the mail server address {} is listed on the blocklist {}: many receivers will reject its mail", b.ip, b.zone),
         )
@@ -121,7 +121,7 @@ fn tlsa(ev: &DomainEvidence, d: &DaneCheck, out: &mut Vec<Finding>) {
     let subj = format!("_25._tcp.{}", d.mx);
     if !d.authentic_data {
         out.push(
-            Finding::new("dane.unsigned", &subj, format!("{} publishes TLSA records, but the resolver did not mark the answer DNSSEC-validated, so DANE senders ignore them", d.mx))
+            Finding::new(crate::code!("dane.unsigned"), &subj, format!("{} publishes TLSA records, but the resolver did not mark the answer DNSSEC-validated, so DANE senders ignore them", d.mx))
                 .evidence(format!("TLSA answer without the AD bit from resolver {}", ev.options.resolvers.join(", "))),
         );
     }
@@ -134,7 +134,7 @@ fn tlsa(ev: &DomainEvidence, d: &DaneCheck, out: &mut Vec<Finding>) {
         return;
     }
     let mut f = Finding::new(
-        "dane.tlsa-mismatch",
+        crate::code!("dane.tlsa-mismatch"),
         &subj,
         format!("none of the TLSA records of {} matches the certificate it serves: DANE-enabled senders will not deliver", d.mx),
     );

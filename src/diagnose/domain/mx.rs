@@ -10,12 +10,12 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     let l = &ev.mx.lookup;
     match l.status {
         LookupStatus::NxDomain => out.push(
-            Finding::new("dns.no-such-host", d, format!("the domain {d} does not exist in DNS (NXDOMAIN)"))
+            Finding::new(crate::code!("dns.no-such-host"), d, format!("the domain {d} does not exist in DNS (NXDOMAIN)"))
                 .evidence(format!("MX {d}: NXDOMAIN"))
                 .fix("Check the spelling of the domain. If it is yours, make sure it is registered and delegated to working name servers (`dig NS DOMAIN`)."),
         ),
         s if s.is_failure() => out.push(
-            Finding::new("dns.lookup-failed", format!("{d} MX"), format!("the MX lookup of {d} failed: {}", crate::diagnose::status_words(s)))
+            Finding::new(crate::code!("dns.lookup-failed"), format!("{d} MX"), format!("the MX lookup of {d} failed: {}", crate::diagnose::status_words(s)))
                 .evidence(format!("resolvers {}: {}", ev.options.resolvers.join(", "), l.error.clone().unwrap_or_default())),
         ),
         LookupStatus::NoRecords => {
@@ -23,7 +23,7 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
                 s.probes.iter().any(|p| p.phase(PhaseName::Greeting).is_some_and(|g| g.outcome.is_ok()))
             });
             let mut f = Finding::new(
-                "dns.no-mx",
+                crate::code!("dns.no-mx"),
                 d,
                 format!("{d} has no MX record: senders fall back to the domain's own address"),
             )
@@ -40,7 +40,7 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     if ev.mx.null_mx {
         out.push(
             Finding::new(
-                "dns.null-mx",
+                crate::code!("dns.null-mx"),
                 d,
                 format!("{d} publishes a null MX (0 .): it declares that it accepts no mail"),
             )
@@ -61,7 +61,7 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
         if let Some(why) = why {
             out.push(
                 Finding::new(
-                    "dns.mx-invalid-target",
+                    crate::code!("dns.mx-invalid-target"),
                     format!("MX {} {}", h.preference, h.exchange),
                     why,
                 )
@@ -80,8 +80,11 @@ pub fn server_findings(ev: &DomainEvidence, s: &ServerEvidence, now: i64) -> Vec
         .map(|f| {
             if is_mx && matches!(f.code.as_str(), "dns.no-such-host" | "dns.no-address") {
                 let summary = format!("the MX host {} has no address ({})", s.host, f.summary);
-                let mut m =
-                    Finding::new("dns.mx-invalid-target", format!("MX {}", s.host), summary);
+                let mut m = Finding::new(
+                    crate::code!("dns.mx-invalid-target"),
+                    format!("MX {}", s.host),
+                    summary,
+                );
                 m.evidence = f.evidence;
                 m
             } else {

@@ -17,14 +17,14 @@ pub fn rules(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     let rpt_subj = format!("_smtp._tls.{d}");
     match rpt.as_slice() {
         [] if !ev.tls_rpt.status.is_failure() => out.push(
-            Finding::new("tls-rpt.missing", &rpt_subj, format!("{d} asks for no TLS reports (TLS-RPT): delivery failures over TLS go unnoticed"))
+            Finding::new(crate::code!("tls-rpt.missing"), &rpt_subj, format!("{d} asks for no TLS reports (TLS-RPT): delivery failures over TLS go unnoticed"))
                 .evidence(format!("{rpt_subj} TXT: {}", status_or_records(&ev.tls_rpt.records, ev.tls_rpt.status))),
         ),
         [one] => {
             if let Err(e) = tls_rpt::parse(one) {
                 // No dedicated code: an unusable record is as good as none.
                 out.push(
-                    Finding::new("tls-rpt.missing", &rpt_subj, format!("the TLS-RPT record of {d} is invalid, so no reports are sent: {e}"))
+                    Finding::new(crate::code!("tls-rpt.missing"), &rpt_subj, format!("the TLS-RPT record of {d} is invalid, so no reports are sent: {e}"))
                         .evidence((*one).clone()),
                 );
             }
@@ -45,7 +45,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     let Some(record) = records.first() else {
         if !ev.mta_sts.status.is_failure() {
             out.push(
-                Finding::new("mta-sts.missing", &subj, format!("{d} publishes no MTA-STS policy: sending servers may deliver without TLS if an attacker strips STARTTLS"))
+                Finding::new(crate::code!("mta-sts.missing"), &subj, format!("{d} publishes no MTA-STS policy: sending servers may deliver without TLS if an attacker strips STARTTLS"))
                     .evidence(format!("{subj} TXT: {}", status_or_records(&ev.mta_sts.records, ev.mta_sts.status))),
             );
         }
@@ -54,7 +54,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     if let Err(e) = mta_sts::parse_record(record) {
         out.push(
             Finding::new(
-                "mta-sts.policy-invalid",
+                crate::code!("mta-sts.policy-invalid"),
                 &subj,
                 format!("the MTA-STS record does not parse: {e}"),
             )
@@ -67,7 +67,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     let url = fetch.url.clone();
     if let Some(err) = &fetch.error {
         let mut f = Finding::new(
-            "mta-sts.policy-unreachable",
+            crate::code!("mta-sts.policy-unreachable"),
             &url,
             format!("the MTA-STS record exists but the policy cannot be fetched: {err}"),
         );
@@ -86,7 +86,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
         Err(e) => {
             out.push(
                 Finding::new(
-                    "mta-sts.policy-invalid",
+                    crate::code!("mta-sts.policy-invalid"),
                     &url,
                     format!("the MTA-STS policy does not parse: {e}"),
                 )
@@ -97,7 +97,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     };
     match policy.mode {
         mta_sts::Mode::Testing => out.push(
-            Finding::new("mta-sts.testing-mode", &url, "the MTA-STS policy is in testing mode: failures are reported but delivery is not protected yet")
+            Finding::new(crate::code!("mta-sts.testing-mode"), &url, "the MTA-STS policy is in testing mode: failures are reported but delivery is not protected yet")
                 .evidence("mode: testing"),
         ),
         mta_sts::Mode::None => return,
@@ -106,7 +106,7 @@ fn sts(ev: &DomainEvidence, out: &mut Vec<Finding>) {
     for h in ev.mx.hosts.iter().filter(|h| h.exchange != ".") {
         if !policy.allows_mx(&h.exchange) {
             out.push(
-                Finding::new("mta-sts.mx-not-covered", format!("MX {}", h.exchange), format!("the MX {} matches no `mx:` line of the MTA-STS policy: policy-honouring senders refuse to deliver to it", h.exchange))
+                Finding::new(crate::code!("mta-sts.mx-not-covered"), format!("MX {}", h.exchange), format!("the MX {} matches no `mx:` line of the MTA-STS policy: policy-honouring senders refuse to deliver to it", h.exchange))
                     .evidence(format!("policy mx: {}", policy.mx.join(", "))),
             );
         }

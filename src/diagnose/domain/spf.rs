@@ -97,7 +97,7 @@ pub fn evaluations(
             _ => "unjudgeable right now (temperror): a DNS lookup failed",
         };
         let mut f = Finding::new(
-            "spf.sender-not-permitted",
+            crate::code!("spf.sender-not-permitted"),
             format!("{} for {domain}", e.ip),
             format!("the sending server {} is {meaning}", e.ip),
         )
@@ -118,7 +118,7 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
         0 if tree.lookup.status.is_failure() => {
             out.push(
                 Finding::new(
-                    "dns.lookup-failed",
+                    crate::code!("dns.lookup-failed"),
                     format!("{domain} TXT"),
                     format!("the TXT lookup of {domain} failed, so its SPF record is unknown"),
                 )
@@ -128,7 +128,7 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
         }
         0 => {
             out.push(
-                Finding::new("spf.missing", &subj, format!("{domain} publishes no SPF record: receivers cannot tell its real senders from forgers"))
+                Finding::new(crate::code!("spf.missing"), &subj, format!("{domain} publishes no SPF record: receivers cannot tell its real senders from forgers"))
                     .evidence(format!("{domain} TXT: {}", if tree.lookup.records.is_empty() { crate::diagnose::status_words(tree.lookup.status).to_string() } else { format!("{} record(s), none starting with v=spf1", tree.lookup.records.len()) })),
             );
             return;
@@ -140,7 +140,7 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
     let c = count(tree);
     if c.lookups > MAX_LOOKUPS || !c.mx_over.is_empty() {
         let mut f = Finding::new(
-            "spf.too-many-lookups",
+            crate::code!("spf.too-many-lookups"),
             &subj,
             if c.lookups > MAX_LOOKUPS {
                 format!("the SPF policy needs {} DNS lookups; the limit is {MAX_LOOKUPS}, so receivers return PermError and SPF fails for all mail", c.lookups)
@@ -159,7 +159,7 @@ pub fn rules(domain: &str, tree: &SpfNode, out: &mut Vec<Finding>) {
     }
     if c.voids.len() > MAX_VOIDS {
         let mut f = Finding::new(
-            "spf.void-lookups",
+            crate::code!("spf.void-lookups"),
             &subj,
             format!(
                 "{} lookups in the SPF policy find nothing; more than {MAX_VOIDS} is a PermError",
@@ -180,7 +180,7 @@ fn loops(n: &SpfNode, chain: &mut Vec<String>, out: &mut Vec<Finding>) {
     if n.stopped.as_deref().is_some_and(|w| w.starts_with("loop")) {
         out.push(
             Finding::new(
-                "spf.include-loop",
+                crate::code!("spf.include-loop"),
                 chain.first().map_or(n.domain.as_str(), |c| {
                     c.split_once(':').map_or(c.as_str(), |(_, d)| d)
                 }),
@@ -228,13 +228,13 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
     };
     if !root && n.stopped.is_none() && n.records.is_empty() {
         out.push(
-            Finding::new("spf.include-broken", &subj, format!("the SPF policy refers to {}, which has no SPF record: receivers return PermError", n.domain))
+            Finding::new(crate::code!("spf.include-broken"), &subj, format!("the SPF policy refers to {}, which has no SPF record: receivers return PermError", n.domain))
                 .evidence(format!("{} TXT: {}", n.domain, crate::diagnose::status_words(n.lookup.status))),
         );
     }
     if n.records.len() > 1 {
         let mut f = Finding::new(
-            "spf.multiple-records",
+            crate::code!("spf.multiple-records"),
             &subj,
             format!(
                 "{} publishes {} SPF records; there must be exactly one (PermError)",
@@ -251,7 +251,7 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
         match spf::parse(text) {
             Err(e) => out.push(
                 Finding::new(
-                    "spf.syntax",
+                    crate::code!("spf.syntax"),
                     &subj,
                     format!(
                         "the SPF record of {} does not parse: {}",
@@ -277,7 +277,7 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
                     if !letters.is_empty() {
                         out.push(
                             Finding::new(
-                                "spf.syntax",
+                                crate::code!("spf.syntax"),
                                 &subj,
                                 format!(
                                     "the SPF record of {} uses the macro letter(s) `{letters}` in `{}`; c, r and t are allowed only in explanation text (RFC 7208 §7.2), so receivers return PermError",
@@ -294,16 +294,16 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
                     };
                     match (&m.kind, m.qualifier) {
                         (MechKind::All, Qualifier::Pass) => out.push(
-                            Finding::new("spf.permissive-all", &subj, "the SPF record ends in `+all`: it authorises every server on the internet to send as this domain")
+                            Finding::new(crate::code!("spf.permissive-all"), &subj, "the SPF record ends in `+all`: it authorises every server on the internet to send as this domain")
                                 .evidence(text.clone()),
                         ),
                         (MechKind::All, Qualifier::Neutral) if root => out.push(
-                            Finding::new("spf.permissive-all", &subj, "the SPF record ends in `?all` (neutral): it says nothing about other senders, so forgeries are not rejected")
+                            Finding::new(crate::code!("spf.permissive-all"), &subj, "the SPF record ends in `?all` (neutral): it says nothing about other senders, so forgeries are not rejected")
                                 .severity(Severity::Warning)
                                 .evidence(text.clone()),
                         ),
                         (MechKind::Ptr { .. }, _) => out.push(
-                            Finding::new("spf.ptr-used", &subj, "the SPF record uses the deprecated `ptr` mechanism, which is slow and which many receivers ignore")
+                            Finding::new(crate::code!("spf.ptr-used"), &subj, "the SPF record uses the deprecated `ptr` mechanism, which is slow and which many receivers ignore")
                                 .evidence(t.text.clone()),
                         ),
                         _ => {}

@@ -37,24 +37,68 @@ pub struct CodeInfo {
 /// Every code, sorted by code (so `lookup` can binary-search). Each area keeps its entries in
 /// its own file; this joins them once.
 pub static CATALOGUE: LazyLock<Vec<&'static CodeInfo>> = LazyLock::new(|| {
-    let mut all: Vec<&'static CodeInfo> = [
-        auth::ENTRIES,
-        config::ENTRIES,
-        delivery::ENTRIES,
-        dkim_dmarc::ENTRIES,
-        dns::ENTRIES,
-        mailbox::ENTRIES,
-        net::ENTRIES,
-        smtp::ENTRIES,
-        spf::ENTRIES,
-        tls::ENTRIES,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut all: Vec<&'static CodeInfo> = AREAS.iter().copied().flatten().collect();
     all.sort_by_key(|c| c.code);
     all
 });
+
+/// Every area's entries, for the compile-time check of [`known`].
+const AREAS: &[&[CodeInfo]] = &[
+    auth::ENTRIES,
+    config::ENTRIES,
+    delivery::ENTRIES,
+    dkim_dmarc::ENTRIES,
+    dns::ENTRIES,
+    mailbox::ENTRIES,
+    net::ENTRIES,
+    smtp::ENTRIES,
+    spf::ENTRIES,
+    tls::ENTRIES,
+];
+
+/// Whether `code` is catalogued, usable in constants: [`crate::code!`] checks every code a
+/// rule names when mxray is compiled, so a typo or a removed code does not build.
+pub const fn known(code: &str) -> bool {
+    let mut a = 0;
+    while a < AREAS.len() {
+        let mut i = 0;
+        while i < AREAS[a].len() {
+            if same(AREAS[a][i].code.as_bytes(), code.as_bytes()) {
+                return true;
+            }
+            i += 1;
+        }
+        a += 1;
+    }
+    false
+}
+
+const fn same(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < x.len() {
+        if x[i] != y[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A finding code, checked against the catalogue at compile time:
+/// `Finding::new(code!("tls.cert-expired"), …)` does not build for an unknown code.
+#[macro_export]
+macro_rules! code {
+    ($c:literal) => {{
+        const _: () = assert!(
+            $crate::findings::catalogue::known($c),
+            concat!("not a catalogued finding code: ", $c)
+        );
+        $c
+    }};
+}
 
 /// The catalogue entry for `code`, if it is a known code.
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {

@@ -3,7 +3,7 @@
 use super::CodeInfo;
 use crate::findings::Severity;
 
-pub(super) static ENTRIES: &[CodeInfo] = &[
+pub(super) const ENTRIES: &[CodeInfo] = &[
     CodeInfo {
         code: "net.connection-reset",
         severity: Severity::Error,
