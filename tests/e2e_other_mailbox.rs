@@ -285,3 +285,67 @@ fn couriers_temporary_problem_is_a_temporary_failure() {
         assert!(!l.accepted && l.retry.is_none(), "{proto}: {l:?}");
     }
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn couriers_starttls_answered_in_plain_text_is_starttls_broken() {
+    let rig = Rig::get();
+    let (r, code) = run(
+        &rig,
+        "server",
+        &["couriernotls.mxray.test", "--ports", "143,110"],
+        None,
+        5,
+    );
+    assert_eq!(code, 1);
+    let broken = all_of(&r, "tls.starttls-broken");
+    assert_eq!(broken.len(), 2, "{:#?}", r.findings);
+    for f in &broken {
+        assert_eq!(severity(f), "error");
+        assert!(
+            f.evidence
+                .iter()
+                .any(|l| l.contains("STARTTLS failed") && l.contains("couriertls")),
+            "{:?}",
+            f.evidence
+        );
+        assert!(
+            f.fix
+                .starts_with("Courier: the PEM file named by `TLS_CERTFILE`"),
+            "{}",
+            f.fix
+        );
+    }
+    // A client configured for STARTTLS with a password gets the error, and nothing is sent.
+    let (r, code) = run(
+        &rig,
+        "check",
+        &[
+            "--imap",
+            "--host",
+            "couriernotls.mxray.test",
+            "--port",
+            "143",
+            "--security",
+            "starttls",
+            "--user",
+            "alice",
+        ],
+        Some(rig.var("MXRAY_RIG_PASSWORD")),
+        5,
+    );
+    assert_eq!(code, 1);
+    assert!(
+        codes(&r).contains(&"tls.starttls-broken".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    let Body::Check(ev) = &r.body else { panic!() };
+    assert!(ev
+        .configured
+        .as_ref()
+        .unwrap()
+        .probes
+        .iter()
+        .all(|p| p.login.is_none()));
+}

@@ -15,6 +15,8 @@ enum Topic {
     PlaintextLogin,
     OldTls,
     Certificate,
+    /// TLS announced but it does not start: the certificate or key does not load.
+    TlsBroken,
 }
 
 fn topic(code: &str) -> Option<Topic> {
@@ -30,6 +32,7 @@ fn topic(code: &str) -> Option<Topic> {
         | "tls.cert-hostname-mismatch"
         | "tls.chain-incomplete"
         | "tls.weak-key" => Topic::Certificate,
+        "tls.starttls-broken" | "tls.handshake-failed" => Topic::TlsBroken,
         _ => return None,
     })
 }
@@ -37,6 +40,11 @@ fn topic(code: &str) -> Option<Topic> {
 /// The software-neutral part, per code.
 fn generic(code: &str) -> &'static str {
     match code {
+        "tls.starttls-broken" | "tls.handshake-failed" => {
+            "In general: make sure the certificate and key files exist, belong together and \
+             are readable by the user the server runs TLS as, and reproduce with `openssl \
+             s_client -connect HOST:PORT -starttls imap` (pop3, smtp)."
+        }
         "tls.starttls-missing" => {
             "In general: install a certificate for the server's name and turn STARTTLS on for \
              the port, then check with `openssl s_client -starttls smtp -connect HOST:PORT` \
@@ -183,6 +191,29 @@ fn specific(sw: Software, t: Topic) -> Option<&'static str> {
             "Courier: put the key and the certificate chain into the PEM file named by \
              `TLS_CERTFILE` in /etc/courier/imapd-ssl and pop3d-ssl (readable by the `courier` \
              user), then restart courier-imap and courier-pop."
+        }
+        (Courier, TlsBroken) => {
+            "Courier: the PEM file named by `TLS_CERTFILE` in /etc/courier/imapd-ssl and \
+             pop3d-ssl must exist and hold the key and the certificate chain, readable by the \
+             `courier` user, and `COURIERTLS` must name couriertls; Courier's log shows \
+             `couriertls:` errors. Restart courier-imap and courier-pop."
+        }
+        (Exim, TlsBroken) => {
+            "Exim: check that the files named by `tls_certificate` and `tls_privatekey` load \
+             (the panic log and `exim -bd -d+tls` show why), readable by the Exim user, and \
+             restart Exim."
+        }
+        (Aiosmtpd, TlsBroken) => {
+            "aiosmtpd: build the `tls_context` with `load_cert_chain(fullchain, key)` at start \
+             and check the process log for the SSL error."
+        }
+        (Haraka, TlsBroken) => {
+            "Haraka: check config/tls_key.pem and config/tls_cert.pem (or the files \
+             config/tls.ini names) load: Haraka's log names the TLS error."
+        }
+        (OpenSmtpd, TlsBroken) => {
+            "OpenSMTPD: check the `pki` cert and key files load (`smtpd -n` validates the \
+             configuration) and restart smtpd."
         }
         _ => return None,
     })

@@ -319,7 +319,8 @@ fn classify(e: &std::io::Error, seen: &Seen) -> (HandshakeFailureKind, Option<St
             Some(super::legacy_tls::alert_name(u8::from(*a))),
         );
     }
-    if !seen.head.is_empty() && !looks_like_tls(&seen.head) {
+    if !seen.head.is_empty() && (!looks_like_tls(&seen.head) || plaintext_after_records(&seen.head))
+    {
         return (HandshakeFailureKind::Plaintext, None);
     }
     let text = e.to_string().to_ascii_lowercase();
@@ -346,6 +347,18 @@ fn looks_like_tls(head: &[u8]) -> bool {
     head.first().is_some_and(|t| (20..=24).contains(t)) && head.get(1).is_none_or(|&m| m == 3)
 }
 
+/// Whole TLS records followed by bytes that are not one: a server that sent an alert (Courier's
+/// couriertls, failing to start, sends close_notify) and then went on in plaintext
+/// (`m2 NO STARTTLS failed: …`) is answering the handshake in plain text too.
+fn plaintext_after_records(head: &[u8]) -> bool {
+    let mut at = 0;
+    while at + 5 <= head.len() && looks_like_tls(&head[at..]) {
+        let len = usize::from(u16::from_be_bytes([head[at + 3], head[at + 4]]));
+        at += 5 + len;
+    }
+    at > 0 && at < head.len() && !looks_like_tls(&head[at..])
+}
+
 /// rustls' words when the first bytes are not a TLS record — the peer talks plaintext.
 fn looks_like_plaintext(err: &str) -> bool {
     let e = err.to_ascii_lowercase();
@@ -361,5 +374,23 @@ pub fn version_label(v: rustls::ProtocolVersion) -> String {
         rustls::ProtocolVersion::TLSv1_1 => "TLSv1.1".into(),
         rustls::ProtocolVersion::TLSv1_0 => "TLSv1.0".into(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_after_an_alert_record_is_plaintext() {
+        let mut head = vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00];
+        assert!(!plaintext_after_records(&head));
+        head.extend_from_slice(b"m2 NO STARTTLS failed\r\n");
+        assert!(plaintext_after_records(&head));
+        // A record cut off by the read bound is no evidence of plaintext.
+        assert!(!plaintext_after_records(&[
+            0x16, 0x03, 0x03, 0x40, 0x00, 0x02
+        ]));
+        assert!(!plaintext_after_records(b"220 hello"));
     }
 }

@@ -38,8 +38,8 @@ TCPD=(-maxprocs=20 -maxperip=20 -nodnslookup -noidentlookup)
 # and STARTTLS must be off there: otherwise they announce STARTTLS and, with TLS required,
 # LOGINDISABLED inside TLS and refuse every login ("NO STARTTLS required").
 host() {
-  local name=$1 addr=$2 req=$3 prio=$4
-  local tls=(COURIERTLS="$C/usr/bin/couriertls" TLS_CERTFILE="$D/etc/$name.pem"
+  local name=$1 addr=$2 req=$3 prio=$4 cert=${5:-$D/etc/$1.pem}
+  local tls=(COURIERTLS="$C/usr/bin/couriertls" TLS_CERTFILE="$cert"
     TLS_PRIORITY="$prio" TLS_VERIFYPEER=NONE TLS_CACHEFILE= TLS_DHPARAMS="$D/etc/dhparams.pem")
   local imap=(IMAP_CAPABILITY="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE"
     IMAP_CAPABILITY_TLS="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN"
@@ -65,4 +65,7 @@ else
   spawn authdaemond -- "$L/courier-authlib/authdaemond"
   host courier 127.0.0.55 1 'NORMAL:-VERS-TLS1.0:-VERS-TLS1.1'
   host courierbad 127.0.0.56 0 'NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT'
+  # couriernotls: STARTTLS announced, but the certificate file is missing, so couriertls
+  # cannot start after the go-ahead and the server answers the handshake in plain text.
+  host couriernotls 127.0.0.59 0 'NORMAL' "$D/etc/missing.pem"
 fi

@@ -26,7 +26,7 @@ PIDFILES=(
   "courier-authdaemond|$RIG/courier/pids/authdaemond.pid|authdaemond"
 )
 # Courier: one couriertcpd per host and port (courier.sh).
-for _h in courier courierbad courierdown; do
+for _h in courier courierbad courierdown couriernotls; do
   for _p in imap imaps pop3 pop3s; do
     PIDFILES+=("courier-$_h-$_p|$RIG/courier/pids/$_h-$_p.pid|couriertcpd")
   done
