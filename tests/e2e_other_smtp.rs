@@ -281,3 +281,46 @@ fn aiosmtpdbad_gets_aiosmtpds_own_fixes() {
     assert_eq!(code, 0, "{:#?}", r.findings);
     assert!(codes(&r).is_empty(), "{:?}", codes(&r));
 }
+
+#[test]
+#[ignore = "needs the real-server rig: tests/run.sh"]
+fn opensmtpds_internal_error_is_named_not_blamed_on_ciphers() {
+    let rig = Rig::get();
+    let (r, code) = run(
+        &rig,
+        "server",
+        &["opensmtpd.mxray.test", "--ports", "25"],
+        None,
+        5,
+    );
+    assert_eq!(code, 1);
+    let f = finding(&r, "tls.handshake-failed");
+    assert!(
+        f.summary
+            .contains("the server sent the fatal TLS alert internal_error")
+            && f.summary.contains("not a cipher or version mismatch"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.fix.starts_with("OpenSMTPD: 6.8 built against OpenSSL 3"),
+        "{}",
+        f.fix
+    );
+    // Old versions are not blamed, and a ServerHello followed by the alert is not "accepted".
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| c == "tls.old-protocol" || c == "tls.legacy-accepted"),
+        "{:?}",
+        codes(&r)
+    );
+    let Body::Server(ev) = &r.body else { panic!() };
+    let legacy = ev.probes[0].legacy_tls.as_ref().expect("legacy probe ran");
+    assert!(legacy.accepted().is_empty(), "{:?}", legacy.attempts);
+    assert!(
+        legacy.attempts.iter().any(|a| a.result == "incomplete"),
+        "{:?}",
+        legacy.attempts
+    );
+}

@@ -212,8 +212,9 @@ fn specific(sw: Software, t: Topic) -> Option<&'static str> {
              config/tls.ini names) load: Haraka's log names the TLS error."
         }
         (OpenSmtpd, TlsBroken) => {
-            "OpenSMTPD: check the `pki` cert and key files load (`smtpd -n` validates the \
-             configuration) and restart smtpd."
+            "OpenSMTPD: 6.8 built against OpenSSL 3 (Debian 12's package) answers every \
+             handshake with internal_error: upgrade to OpenSMTPD 7 (Debian 13, or a backport). \
+             Otherwise check the `pki` cert and key files load (`smtpd -n`) and restart smtpd."
         }
         _ => return None,
     })

@@ -6,6 +6,9 @@
 #   courier/  Debian's courier-imap, courier-pop, courier-base, courier-authlib(-userdb),
 #             libcourier-unicode4, the same way (courier-imap/-pop conflict with Dovecot's
 #             imap-server/pop3-server)
+#   opensmtpd/ Debian's opensmtpd the same way (it too is a mail-transport-agent); Debian 12's
+#             6.8.0p2 fails every TLS handshake with OpenSSL 3 by sending internal_error, which
+#             is what the rig keeps it for
 #   aiosmtpd/ a venv with aiosmtpd from PyPI, pinned
 # plus the system users their binaries look up by compiled-in name (Debian-exim, courier) and
 # the empty directories Courier's private mount namespace binds over (courier.sh).
@@ -53,11 +56,17 @@ system_user() {
 
 unpack exim "${EXIM_DEBS[@]}"
 unpack courier "${COURIER_DEBS[@]}"
+unpack opensmtpd opensmtpd
 # Exim refuses to run without its compiled-in user; Courier's imaplogin switches to `courier`
 # before STARTTLS and couriertls reads the certificate as that user.
 system_user Debian-exim
 system_user courier
-for d in /etc/courier /usr/lib/courier-authlib; do
+# OpenSMTPD's privilege-separated processes run as these compiled-in users, chrooted into an
+# empty directory; its compiled-in queue /var/spool/smtpd is a mount point (up_other.sh binds
+# the rig's own queue over it in a private mount namespace).
+system_user opensmtpd
+system_user opensmtpq
+for d in /etc/courier /usr/lib/courier-authlib /var/lib/opensmtpd/empty /var/spool/smtpd; do
   [[ -d $d ]] || { need_root "$d"; mkdir -p "$d"; }
 done
 

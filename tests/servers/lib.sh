@@ -24,6 +24,7 @@ PIDFILES=(
   "eximbad|$RIG/exim/eximbad/exim.pid|exim4"
   "aiosmtpd|$RIG/aiosmtpd.pid|python"
   "courier-authdaemond|$RIG/courier/pids/authdaemond.pid|authdaemond"
+  "opensmtpd|$RIG/opensmtpd/smtpd.pid|smtpd"
 )
 # Courier: one couriertcpd per host and port (courier.sh).
 for _h in courier courierbad courierdown couriernotls; do

@@ -41,6 +41,7 @@ while read -r l; do EXPECTED+=("postfix tcp $l"); done \
 for a in 127.0.0.50 127.0.0.51; do for p in 25 587 465; do EXPECTED+=("exim tcp $a:$p"); done; done
 EXPECTED+=("exim tcp 127.0.0.51:2525")
 EXPECTED+=("aiosmtpd tcp 127.0.0.52:587" "aiosmtpd tcp 127.0.0.52:465" "aiosmtpd tcp 127.0.0.54:587")
+EXPECTED+=("opensmtpd tcp 127.0.0.60:25")
 for a in 127.0.0.55 127.0.0.56 127.0.0.58 127.0.0.59; do for p in 110 143 993 995; do EXPECTED+=("courier tcp $a:$p"); done; done
 
 # missing: prints the EXPECTED entries that are not listening right now.
@@ -247,6 +248,7 @@ mxray rig up in $(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a
   exim        127.0.0.50        Exim 25/587/465 (clean; user alice)
   eximbad     127.0.0.51        Exim 25 expired cert + TLS 1.0/1.1, 587 AUTH before TLS, 435 on AUTH, 2525 no TLS
   aiosmtpd    127.0.0.52        aiosmtpd 587/465 (clean; user alice); aiosmtpdbad .54: 587 no TLS, AUTH in clear
+  opensmtpd   127.0.0.60        OpenSMTPD 6.8 on 25: STARTTLS answered with the internal_error alert
   courier     127.0.0.55        Courier IMAP 143/993, POP3 110/995 (TLS required; user alice)
   courierbad  127.0.0.56        Courier, plaintext login allowed, self-signed cert, TLS 1.0/1.1
   courierdown 127.0.0.58        Courier whose authdaemond is down: every login gets a temporary problem

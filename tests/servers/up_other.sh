@@ -10,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PASSWORD=$1
 MAILUID=65534
 
-for f in "$OPT/exim/usr/sbin/exim4" "$OPT/courier/usr/sbin/couriertcpd" "$OPT/aiosmtpd/bin/python"; do
+for f in "$OPT/exim/usr/sbin/exim4" "$OPT/courier/usr/sbin/couriertcpd" "$OPT/aiosmtpd/bin/python" \
+  "$OPT/opensmtpd/usr/sbin/smtpd"; do
   [[ -x $f ]] || { echo "up_other.sh: $f missing: run tests/servers/install.sh" >&2; exit 1; }
 done
 start() { local name=$1; shift; "$@" </dev/null >>"$RIG/log/$name.stdio" 2>&1; }
@@ -65,3 +66,17 @@ done
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$D/etc/dhparams.pem" 2>/dev/null
 start courier unshare --mount --propagation private "$HERE/courier.sh" "$RIG" "$OPT/courier"
 start courier unshare --mount --propagation private "$HERE/courier.sh" "$RIG" "$OPT/courier" authdown
+
+# --- OpenSMTPD: opensmtpd.mxray.test, STARTTLS on 25 with the clean host's certificate. Its
+# queue path and control socket (/var/spool/smtpd, /run/smtpd.sock) are compiled in: a private
+# mount namespace binds the rig's queue over the first and a fresh /run under the second.
+O=$RIG/opensmtpd
+mkdir -p "$O/spool" "$O/mail"
+chmod 711 "$O/spool"
+install -m 600 "$RIG/certs/mail.key" "$O/key.pem"
+install -m 644 "$RIG/certs/mail.pem" "$O/cert.pem"
+sed -e "s#@O@#$O#g" "$HERE/conf/smtpd.conf" >"$O/smtpd.conf"
+setsid unshare --mount --propagation private sh -c \
+  'mount --bind "$1/spool" /var/spool/smtpd && mount -t tmpfs rig /run && exec "$2" -d -f "$1/smtpd.conf"' \
+  sh "$O" "$OPT/opensmtpd/usr/sbin/smtpd" </dev/null >>"$RIG/log/opensmtpd.log" 2>&1 &
+echo $! >"$O/smtpd.pid"
