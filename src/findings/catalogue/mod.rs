@@ -8,6 +8,7 @@ mod config;
 mod delivery;
 mod dkim_dmarc;
 mod dns;
+mod expect;
 mod mailbox;
 mod net;
 mod smtp;
@@ -43,6 +44,7 @@ pub static CATALOGUE: LazyLock<Vec<&'static CodeInfo>> = LazyLock::new(|| {
         delivery::ENTRIES,
         dkim_dmarc::ENTRIES,
         dns::ENTRIES,
+        expect::ENTRIES,
         mailbox::ENTRIES,
         net::ENTRIES,
         smtp::ENTRIES,

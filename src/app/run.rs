@@ -1,0 +1,144 @@
+//! `mxray run`: every target of mxray.toml checked concurrently through the same code paths as
+//! `mxray server`, `mxray domain` and `mxray check`, each report diagnosed with the file's
+//! expectations, then one document over all targets and one exit status.
+
+use super::{
+    check, diagnosed, domain_report, run_config, server_report, use_color, EXIT_FINDINGS, EXIT_OK,
+};
+use crate::cli::{Command, RunArgs};
+use crate::diagnose::expect;
+use crate::render::{self, Format, RenderOptions};
+use crate::report::Report;
+use std::io::Write;
+
+pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let path = run_config::path(args.config.as_deref());
+    let file = run_config::load(&path)?;
+    let jobs = run_config::jobs(&path.display().to_string(), &file, &args.settings)?;
+    // Each target on its own thread with its own runtime, as the single commands run it.
+    let results: Vec<anyhow::Result<(Report, i64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|job| scope.spawn(move || one(&job.command)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("internal failure")))
+            })
+            .collect()
+    });
+    let mut reports = Vec::with_capacity(jobs.len());
+    for (job, result) in jobs.iter().zip(results) {
+        let (report, now) = result.map_err(|e| anyhow::anyhow!("{}: {e:#}", job.origin))?;
+        let extra = expect::check(&report.body, now, &job.expect);
+        reports.push(diagnosed(report, now, &job.ignore, job.fail_on, extra));
+    }
+    let labels: Vec<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+    let opts = RenderOptions {
+        transcript: args.transcript,
+        color: use_color(args.color),
+    };
+    let text = match &args.output {
+        Some(out) => {
+            let plain = RenderOptions {
+                color: false,
+                ..opts.clone()
+            };
+            std::fs::write(out, render_all(&reports, &labels, args.format, &plain))
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            render_all(&reports, &labels, Format::Human, &opts)
+        }
+        None => render_all(&reports, &labels, args.format, &opts),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not mxray's failure.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    Ok(if reports.iter().any(|r| r.summary.failed) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn one(command: &Command) -> anyhow::Result<(Report, i64)> {
+    match command {
+        Command::Server(a) => server_report(a),
+        Command::Domain(a) => domain_report(a),
+        Command::Check(a) => check::check_report(a.clone()),
+        _ => anyhow::bail!("internal failure: not a target command"),
+    }
+}
+
+/// One document over every target in the chosen format; for people, each report and then
+/// a line per target.
+pub fn render_all(
+    reports: &[Report],
+    labels: &[&str],
+    format: Format,
+    opts: &RenderOptions,
+) -> String {
+    match format {
+        Format::Human => {
+            let mut text = String::new();
+            for (r, label) in reports.iter().zip(labels) {
+                text.push_str(&format!("━━ {label}\n"));
+                text.push_str(&render::render(r, Format::Human, opts));
+                text.push('\n');
+            }
+            text.push_str(&render::escape::terminal_output(
+                &summary(reports, labels),
+                opts.color,
+            ));
+            text
+        }
+        Format::Json => {
+            let docs: Vec<serde_json::Value> = reports
+                .iter()
+                .filter_map(|r| serde_json::to_value(r).ok())
+                .collect();
+            serde_json::to_string_pretty(&docs).unwrap_or_default() + "\n"
+        }
+        Format::Ndjson => reports
+            .iter()
+            .map(|r| render::render(r, Format::Ndjson, opts))
+            .collect(),
+        Format::Junit => render::junit::render_all(reports),
+        Format::Sarif => {
+            serde_json::to_string_pretty(&render::sarif::document(reports)).unwrap_or_default()
+                + "\n"
+        }
+    }
+}
+
+/// `PASS  server mail.example.com  0 errors, 1 warning` per target, then the totals.
+pub fn summary(reports: &[Report], labels: &[&str]) -> String {
+    let mut text = String::from("Summary\n");
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    for (r, label) in reports.iter().zip(labels) {
+        let s = &r.summary;
+        let verdict = if s.failed { "FAIL" } else { "PASS" };
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let mut line = format!(
+            "  {verdict}  {label:<width$}  {}, {}, {}",
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.infos, "info"),
+        );
+        if s.ignored > 0 {
+            line.push_str(&format!(", {} ignored", s.ignored));
+        }
+        line.push_str(&format!(" (fail_on {})\n", s.fail_on));
+        text.push_str(&line);
+    }
+    let failed = reports.iter().filter(|r| r.summary.failed).count();
+    text.push_str(&format!(
+        "{} targets: {} passed, {} failed\n",
+        reports.len(),
+        reports.len() - failed,
+        failed
+    ));
+    text
+}
