@@ -25,8 +25,10 @@ pub(super) fn man(command: Option<&str>) -> anyhow::Result<u8> {
                 )
             })?;
             // The page is named as its cross-reference on the main page: mxray-run(1).
-            let title = format!("mxray-{}", sub.get_name());
-            sub.display_name(title)
+            // (A name is a static string in clap; one page per process, so leaking it is fine.)
+            let title: &'static str =
+                Box::leak(format!("mxray-{}", sub.get_name()).into_boxed_str());
+            sub.name(title).version(env!("CARGO_PKG_VERSION"))
         }
     };
     let mut out = Vec::new();
