@@ -114,6 +114,10 @@ fn bad_values_inside_targets_are_refused_before_any_probe() {
             "ci.toml: [[domain]] #1 (example.com): invalid value '300.1.1.1'",
         ),
         ("[[check]]\nuser = \"a@example.com\"\n", "give url or host"),
+        (
+            "[[check]]\nurl = \"smtp://a%40example.com:hunter2@smtp.example.com:587\"\n",
+            "ci.toml: [[check]] #1 (smtp.example.com:587): the url carries a password",
+        ),
         ("fail_on = \"error\"\n", "ci.toml has no target"),
     ] {
         let out = run_config(text, &[]);

@@ -11,23 +11,38 @@ use crate::render::{self, Format, RenderOptions};
 use crate::report::Report;
 use std::io::Write;
 
+/// Targets probed at once.
+const MAX_PARALLEL: usize = 16;
+
+/// One target's report, not yet diagnosed, with the diagnosis' "now".
+type Probed = anyhow::Result<(Report, i64)>;
+
 pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
     let path = run_config::path(args.config.as_deref());
     let file = run_config::load(&path)?;
     let jobs = run_config::jobs(&path.display().to_string(), &file, &args.settings)?;
-    // Each target on its own thread with its own runtime, as the single commands run it.
-    let results: Vec<anyhow::Result<(Report, i64)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|job| scope.spawn(move || one(&job.command)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("internal failure")))
-            })
-            .collect()
+    // Each target on a thread with its own runtime, as the single commands run it; at most
+    // MAX_PARALLEL at once, so a long file does not start hundreds of runtimes.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Probed>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.len().min(MAX_PARALLEL) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let result = one(&job.command);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(result);
+                }
+            });
+        }
+    });
+    let results = slots.into_iter().map(|s| {
+        s.into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Err(anyhow::anyhow!("internal failure")))
     });
     let mut reports = Vec::with_capacity(jobs.len());
     for (job, result) in jobs.iter().zip(results) {
@@ -63,7 +78,7 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn one(command: &Command) -> anyhow::Result<(Report, i64)> {
+fn one(command: &Command) -> Probed {
     match command {
         Command::Server(a) => server_report(a),
         Command::Domain(a) => domain_report(a),

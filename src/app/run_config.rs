@@ -166,6 +166,15 @@ impl Layers<'_> {
     }
 }
 
+/// `scheme://user:password@host…`: a password written into the file.
+fn url_has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
 fn ports_arg(ports: &[PortItem]) -> Vec<String> {
     if ports.is_empty() {
         return Vec::new();
@@ -297,6 +306,11 @@ pub(super) fn jobs(
         );
         if t.url.is_none() && t.host.is_none() {
             anyhow::bail!("{what}: give url or host");
+        }
+        if t.url.as_deref().is_some_and(url_has_password) {
+            anyhow::bail!(
+                "{what}: the url carries a password; keep it out of the file and name its environment variable with password_env"
+            );
         }
         // Never a prompt in CI: the password comes from password_env or not at all.
         let mut argv = vec!["check".to_string(), "--no-password-prompt".into()];
