@@ -193,6 +193,33 @@ fn junit_has_a_testsuite_per_target_and_sarif_is_valid() {
     let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(v["runs"].as_array().unwrap().len(), 5);
+    // Code scanning places results in a file: the configuration, at the target's table.
+    let soon = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["invocations"][0]["properties"]["target"] == "soon.mxray.test")
+        .unwrap();
+    let result = soon["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "expect.cert-days")
+        .unwrap();
+    let physical = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        physical["artifactLocation"]["uri"],
+        example().display().to_string()
+    );
+    let header = std::fs::read_to_string(example())
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("host = \"soon.mxray.test\""))
+        .unwrap();
+    assert_eq!(
+        physical["region"]["startLine"], header,
+        "the line above the host key"
+    );
 
     let out = run(&example(), &["--format", "ndjson"]);
     assert_eq!(out.stdout.lines().count(), 5);

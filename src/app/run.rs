@@ -19,8 +19,9 @@ type Probed = anyhow::Result<(Report, i64)>;
 
 pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
     let path = run_config::path(args.config.as_deref());
-    let file = run_config::load(&path)?;
-    let jobs = run_config::jobs(&path.display().to_string(), &file, &args.settings)?;
+    let (file, text) = run_config::load(&path)?;
+    let file_name = path.display().to_string();
+    let jobs = run_config::jobs(&file_name, &text, &file, &args.settings)?;
     // Each target on a thread with its own runtime, as the single commands run it; at most
     // MAX_PARALLEL at once, so a long file does not start hundreds of runtimes.
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -51,6 +52,10 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
         reports.push(diagnosed(report, now, &job.ignore, job.fail_on, extra));
     }
     let labels: Vec<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+    let origin = Origin {
+        file: &file_name,
+        lines: jobs.iter().map(|j| j.line).collect(),
+    };
     let opts = RenderOptions {
         transcript: args.transcript,
         color: use_color(args.color),
@@ -61,11 +66,14 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
                 color: false,
                 ..opts.clone()
             };
-            std::fs::write(out, render_all(&reports, &labels, args.format, &plain))
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-            render_all(&reports, &labels, Format::Human, &opts)
+            std::fs::write(
+                out,
+                render_all(&reports, &labels, &origin, args.format, &plain),
+            )
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            render_all(&reports, &labels, &origin, Format::Human, &opts)
         }
-        None => render_all(&reports, &labels, args.format, &opts),
+        None => render_all(&reports, &labels, &origin, args.format, &opts),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not mxray's failure.
@@ -87,11 +95,20 @@ fn one(command: &Command) -> Probed {
     }
 }
 
+/// Where each target was declared: SARIF results point there, since code scanning places
+/// every result in a file.
+pub struct Origin<'a> {
+    pub file: &'a str,
+    /// Per report, the line of its table header.
+    pub lines: Vec<usize>,
+}
+
 /// One document over every target in the chosen format; for people, each report and then
 /// a line per target.
 pub fn render_all(
     reports: &[Report],
     labels: &[&str],
+    origin: &Origin,
     format: Format,
     opts: &RenderOptions,
 ) -> String {
@@ -122,8 +139,9 @@ pub fn render_all(
             .collect(),
         Format::Junit => render::junit::render_all(reports),
         Format::Sarif => {
-            serde_json::to_string_pretty(&render::sarif::document(reports)).unwrap_or_default()
-                + "\n"
+            let mut doc = render::sarif::document(reports);
+            located(&mut doc, origin);
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         }
     }
 }
@@ -156,4 +174,27 @@ pub fn summary(reports: &[Report], labels: &[&str]) -> String {
         failed
     ));
     text
+}
+
+/// Adds the configuration file, at the target's table, as each result's physical location.
+fn located(doc: &mut serde_json::Value, origin: &Origin) {
+    let Some(runs) = doc.get_mut("runs").and_then(|r| r.as_array_mut()) else {
+        return;
+    };
+    for (run, line) in runs.iter_mut().zip(&origin.lines) {
+        let physical = serde_json::json!({
+            "artifactLocation": {"uri": origin.file.replace('\\', "/")},
+            "region": {"startLine": line},
+        });
+        let results = run.get_mut("results").and_then(|r| r.as_array_mut());
+        for result in results.into_iter().flatten() {
+            if let Some(loc) = result
+                .get_mut("locations")
+                .and_then(|l| l.get_mut(0))
+                .and_then(|l| l.as_object_mut())
+            {
+                loc.insert("physicalLocation".into(), physical.clone());
+            }
+        }
+    }
 }

@@ -18,6 +18,8 @@ const MAX_TARGETS: usize = 256;
 /// One target, ready to run: its kind and name, the parsed command, and what it must meet.
 pub(super) struct Job {
     pub label: String,
+    /// The line of the target's `[[server]]`, `[[domain]]` or `[[check]]` header.
+    pub line: usize,
     /// The file and table it came from, for errors.
     pub origin: String,
     pub command: Command,
@@ -31,7 +33,8 @@ pub(super) fn path(given: Option<&Path>) -> PathBuf {
     given.map_or_else(|| PathBuf::from("mxray.toml"), Path::to_path_buf)
 }
 
-pub(super) fn load(path: &Path) -> anyhow::Result<RunSettings> {
+/// The settings and the file's text.
+pub(super) fn load(path: &Path) -> anyhow::Result<(RunSettings, String)> {
     let name = path.display().to_string();
     let bytes = crate::bounded_read::file_at_most(path, MAX_CONFIG_BYTES).map_err(|e| {
         let missing = matches!(&e, crate::bounded_read::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
@@ -43,7 +46,17 @@ pub(super) fn load(path: &Path) -> anyhow::Result<RunSettings> {
     })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", cli::echo(&name)))?;
-    parse(&name, &text)
+    Ok((parse(&name, &text)?, text))
+}
+
+/// The line of the `n`th (from 0) `[[kind]]` header in `text`, or 1.
+fn header_line(text: &str, kind: &str, n: usize) -> usize {
+    let header = format!("[[{kind}]]");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(&header))
+        .nth(n)
+        .map_or(1, |(i, _)| i + 1)
 }
 
 /// Parses the text of `name`; an error names the file, the line and the key.
@@ -207,6 +220,7 @@ fn parse_command(what: &str, argv: Vec<String>) -> anyhow::Result<Command> {
 /// Every target of the file as a job, in the file's order; the first bad one is the error.
 pub(super) fn jobs(
     file_name: &str,
+    text: &str,
     file: &RunSettings,
     flags: &RunSettings,
 ) -> anyhow::Result<Vec<Job>> {
@@ -243,6 +257,7 @@ pub(super) fn jobs(
             },
         )?;
         out.push(Job {
+            line: header_line(text, "server", i),
             label: format!("server {}", t.host),
             command: parse_command(&what, argv)?,
             origin: what,
@@ -283,6 +298,7 @@ pub(super) fn jobs(
             },
         )?;
         out.push(Job {
+            line: header_line(text, "domain", i),
             label: format!("domain {}", t.name),
             command: parse_command(&what, argv)?,
             origin: what,
@@ -348,6 +364,7 @@ pub(super) fn jobs(
             },
         )?;
         out.push(Job {
+            line: header_line(text, "check", i),
             label: format!("check {shown}"),
             command: parse_command(&what, argv)?,
             origin: what,
