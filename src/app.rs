@@ -2,6 +2,9 @@
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
 
 mod check;
+mod run;
+mod run_config;
+mod shell;
 
 use crate::cli::{self, Cli, ColorChoice, Command, DomainArgs, OutputArgs, ServerArgs};
 use crate::evidence::ProbeSettings;
@@ -50,6 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => check::check(args),
         Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
         Command::Explain(args) => explain(args.code.as_deref(), args.list),
+        Command::Run(args) => run::run(args),
+        Command::Completions(args) => shell::completions(args.shell),
+        Command::Man(args) => shell::man(args.command.as_deref()),
     }
 }
 
@@ -156,6 +162,12 @@ fn run_probe<T>(
 }
 
 fn server(args: ServerArgs) -> anyhow::Result<u8> {
+    let (report, now) = server_report(&args)?;
+    emit(report, now, &args.output)
+}
+
+/// Probes one server and returns its report, not yet diagnosed, with the diagnosis' "now".
+fn server_report(args: &ServerArgs) -> anyhow::Result<(Report, i64)> {
     let host = cli::validate_host(&args.host).map_err(anyhow::Error::msg)?;
     let ports = cli::parse_ports(args.ports.as_deref()).map_err(anyhow::Error::msg)?;
     let net = Net::from_args(&args.net)?;
@@ -186,10 +198,16 @@ fn server(args: ServerArgs) -> anyhow::Result<u8> {
         started_at,
         started.elapsed().as_millis() as u64,
     );
-    emit(report, now, &args.output)
+    Ok((report, now))
 }
 
 fn domain(args: DomainArgs) -> anyhow::Result<u8> {
+    let (report, now) = domain_report(&args)?;
+    emit(report, now, &args.output)
+}
+
+/// Audits one domain and returns its report, not yet diagnosed, with the diagnosis' "now".
+fn domain_report(args: &DomainArgs) -> anyhow::Result<(Report, i64)> {
     let domain = cli::validate_host(&args.domain).map_err(anyhow::Error::msg)?;
     if domain.parse::<std::net::IpAddr>().is_ok() {
         anyhow::bail!("{domain} is an IP address, not a mail domain (use `mxray server {domain}`)");
@@ -266,7 +284,7 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
         started_at,
         started.elapsed().as_millis() as u64,
     );
-    emit(report, now, &args.output)
+    Ok((report, now))
 }
 
 fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {
@@ -305,11 +323,8 @@ fn diagnose(path: &std::path::Path, out: &OutputArgs) -> anyhow::Result<u8> {
 }
 
 /// Diagnoses (again), renders, saves, and turns the verdict into the exit status.
-fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
-    let mut findings = crate::diagnose::diagnose(&report.body, now);
-    report.summary = report::finalize(&mut findings, &out.ignore, out.fail_on);
-    report.findings = findings;
-    report.advice = crate::diagnose::advice::advice(&report.body, &report.findings);
+fn emit(report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
+    let report = diagnosed(report, now, &out.ignore, out.fail_on, Vec::new());
     if let Some(path) = &out.save {
         std::fs::write(path, render::json::render(&report))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
@@ -339,6 +354,22 @@ fn emit(mut report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// The report with its findings (mxray's rules, then `extra`), verdict and advice.
+fn diagnosed(
+    mut report: Report,
+    now: i64,
+    ignore: &[String],
+    fail_on: report::FailOn,
+    extra: Vec<crate::findings::Finding>,
+) -> Report {
+    let mut findings = crate::diagnose::diagnose(&report.body, now);
+    findings.extend(extra);
+    report.summary = report::finalize(&mut findings, ignore, fail_on);
+    report.findings = findings;
+    report.advice = crate::diagnose::advice::advice(&report.body, &report.findings);
+    report
 }
 
 fn explain(code: Option<&str>, list: bool) -> anyhow::Result<u8> {

@@ -11,6 +11,9 @@ pub use crate::names::{looks_like_address, parse_address, validate_address, vali
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+mod run_args;
+pub use run_args::{CheckTarget, DmarcPolicy, DomainTarget, PortItem, RunSettings, ServerTarget};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mxray",
@@ -34,6 +37,46 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Explain a finding code and its fix.
     Explain(ExplainArgs),
+    /// Check every target of mxray.toml (or --config FILE) concurrently against its
+    /// expectations, for CI: exit 1 when any target fails.
+    Run(RunArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to the standard output: `mxray man | man -l -`; with a
+    /// command, that command's page (`mxray man run`).
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A command whose page to print (server, domain, check, run, …).
+    pub command: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The configuration file (default: mxray.toml in the working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: RunSettings,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Write the --format output to FILE; the human report still goes to the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show each port's protocol dialogue.
+    #[arg(short = 'v', long = "transcript")]
+    pub transcript: bool,
 }
 
 #[derive(Args, Debug)]
@@ -83,7 +126,7 @@ pub struct DomainArgs {
     pub output: OutputArgs,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
     /// The settings as a URL or DSN: `smtp://user@host:587`, `smtps://user@host:465`,
     /// `smtp://user:pass@host:port?encryption=tls` (a password here is visible to `ps`); or

@@ -74,7 +74,8 @@ pub struct Summary {
 }
 
 /// `--fail-on`: the lowest severity that makes the exit status 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     #[default]
     Error,

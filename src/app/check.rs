@@ -21,6 +21,14 @@ fn read_env_file(path: &std::path::Path) -> anyhow::Result<String> {
 }
 
 pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let out = args.output.clone();
+    let (report, now) = check_report(args)?;
+    emit(report, now, &out)
+}
+
+/// Checks one set of client settings and returns the report, not yet diagnosed, with the
+/// diagnosis' "now".
+pub(super) fn check_report(args: CheckArgs) -> anyhow::Result<(Report, i64)> {
     use crate::evidence::check::{CheckEvidence, ClientSettings, SettingValue};
     use crate::settings::{self, FlagValues, Inputs};
     let env_file = match &args.env_file {
@@ -234,7 +242,7 @@ pub(super) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         started_at,
         started.elapsed().as_millis() as u64,
     );
-    emit(report, now, &args.output)
+    Ok((report, now))
 }
 
 /// `--send-to`: the message goes only after a login, from --from (else the username).
@@ -276,7 +284,7 @@ fn check_discover(
     args: CheckArgs,
     mut client: crate::evidence::check::ClientSettings,
     address: String,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<(Report, i64)> {
     let net = Net::from_args(&args.net)?;
     let (started_at, now) = now_rfc3339();
     let mut settings = net.settings(&args.net, Vec::new(), None);
@@ -313,7 +321,7 @@ fn check_discover(
         started_at,
         started.elapsed().as_millis() as u64,
     );
-    emit(report, now, &args.output)
+    Ok((report, now))
 }
 
 /// What the login of `mxray check` uses.

@@ -14,6 +14,7 @@ mod check_username;
 pub mod discover;
 mod dns;
 pub mod domain;
+pub mod expect;
 #[cfg(test)]
 mod fixtures;
 mod mailbox;

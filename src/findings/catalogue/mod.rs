@@ -8,6 +8,7 @@ mod config;
 mod delivery;
 mod dkim_dmarc;
 mod dns;
+mod expect;
 mod mailbox;
 mod net;
 mod smtp;
@@ -49,6 +50,7 @@ const AREAS: &[&[CodeInfo]] = &[
     delivery::ENTRIES,
     dkim_dmarc::ENTRIES,
     dns::ENTRIES,
+    expect::ENTRIES,
     mailbox::ENTRIES,
     net::ENTRIES,
     smtp::ENTRIES,

@@ -112,6 +112,10 @@ const PUBLISHED: &[(&str, char)] = &[
     ("config.discovery-conflict", 'W'),
     ("config.discovery-broken", 'W'),
     ("config.discovery-insecure", 'W'),
+    ("expect.cert-days", 'E'),
+    ("expect.tls-version", 'E'),
+    ("expect.dmarc-policy", 'E'),
+    ("expect.port-missing", 'E'),
 ];
 
 /// Codes whose severity depends on context (the notes in findings.md's sev column).
