@@ -1,7 +1,9 @@
 //! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
 
+mod bulk;
 mod check;
+mod report_merge;
 
 use crate::cli::{self, Cli, ColorChoice, Command, DomainArgs, OutputArgs, ServerArgs};
 use crate::evidence::ProbeSettings;
@@ -46,10 +48,12 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Server(args) => server(args),
+        Command::Domain(args) if args.bulk.from.is_some() => bulk::run(args),
         Command::Domain(args) => domain(args),
         Command::Check(args) => check::check(args),
         Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
         Command::Explain(args) => explain(args.code.as_deref(), args.list),
+        Command::Report(args) => report_merge::run(args),
     }
 }
 
@@ -190,7 +194,8 @@ fn server(args: ServerArgs) -> anyhow::Result<u8> {
 }
 
 fn domain(args: DomainArgs) -> anyhow::Result<u8> {
-    let domain = cli::validate_host(&args.domain).map_err(anyhow::Error::msg)?;
+    let domain = cli::validate_host(args.domain.as_deref().unwrap_or_default())
+        .map_err(anyhow::Error::msg)?;
     if domain.parse::<std::net::IpAddr>().is_ok() {
         anyhow::bail!("{domain} is an IP address, not a mail domain (use `mxray server {domain}`)");
     }

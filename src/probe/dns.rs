@@ -25,6 +25,8 @@ use tokio::sync::Semaphore;
 
 /// Queries in flight at once, whatever the caller asks.
 const MAX_IN_FLIGHT: usize = 16;
+/// Answers cached at most; one domain's audit asks a few dozen names.
+const MAX_CACHED: usize = 50_000;
 /// PTR names followed for forward confirmation (a host with dozens of PTRs gains nothing more).
 const MAX_PTR_NAMES: usize = 5;
 
@@ -179,6 +181,10 @@ impl Dns {
             }
         }
         if let Ok(mut c) = self.cache.lock() {
+            // A bulk run asks millions of names: start over rather than grow without end.
+            if c.len() >= MAX_CACHED {
+                c.clear();
+            }
             c.insert(key, (out.clone(), ad));
         }
         (out, ad)
