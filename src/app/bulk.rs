@@ -237,6 +237,8 @@ async fn drive(
     let mut input_done = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    // Polled once now so the handler is in place before the first domain starts.
+    let _ = futures::poll!(&mut ctrl_c);
     loop {
         if input_done && set.is_empty() {
             break;
@@ -290,6 +292,7 @@ async fn drive(
         let deadline = tokio::time::Instant::now() + DRAIN;
         let again = tokio::signal::ctrl_c();
         tokio::pin!(again);
+        let _ = futures::poll!(&mut again);
         loop {
             tokio::select! {
                 _ = &mut again => {

@@ -32,8 +32,17 @@ pub struct SeverityCounts {
     pub ignored: u64,
 }
 
+fn rank(label: &str) -> u8 {
+    match label {
+        "error" => 2,
+        "warning" => 1,
+        _ => 0,
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct CodeCount {
+    /// The worst severity the code had in any domain.
     pub severity: &'static str,
     pub domains: u64,
     pub findings: u64,
@@ -63,7 +72,10 @@ impl Tally {
                 Severity::Info => self.findings.info += 1,
             }
             let c = self.codes.entry(f.code.clone()).or_default();
-            c.severity = f.severity.label();
+            // A code whose severity depends on the case (+all, ?all) shows its worst.
+            if c.findings == 0 || rank(c.severity) < rank(f.severity.label()) {
+                c.severity = f.severity.label();
+            }
             c.findings += 1;
             if !seen_here.contains(&f.code.as_str()) {
                 seen_here.push(&f.code);
@@ -163,17 +175,17 @@ mod tests {
             "b.test",
             30,
             &[
-                ("dkim.weak", Severity::Warning, false),
+                ("dkim.weak", Severity::Error, false),
                 ("mx.none", Severity::Error, true),
             ],
         ));
         t.add(&report("c.test", 20, &[]));
-        assert_eq!((t.domains, t.failed), (3, 1));
+        assert_eq!((t.domains, t.failed), (3, 2));
         assert_eq!(
             t.findings,
             SeverityCounts {
-                error: 1,
-                warning: 3,
+                error: 2,
+                warning: 2,
                 info: 0,
                 ignored: 1
             }
@@ -181,7 +193,7 @@ mod tests {
         assert_eq!(
             t.codes["dkim.weak"],
             CodeCount {
-                severity: "warning",
+                severity: "error",
                 domains: 2,
                 findings: 3
             }
@@ -190,7 +202,7 @@ mod tests {
         let order: Vec<&str> = t.slowest.iter().map(|s| s.target.as_str()).collect();
         assert_eq!(order, ["b.test", "c.test", "a.test"]);
         let text = t.human();
-        assert!(text.starts_with("3 domain(s), 1 failed; findings: 1 error(s), 3 warning(s)"));
+        assert!(text.starts_with("3 domain(s), 2 failed; findings: 2 error(s), 2 warning(s)"));
         assert!(text.contains("dkim.weak"), "{text}");
     }
 
