@@ -24,6 +24,10 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 const DRAIN: Duration = Duration::from_secs(2);
 /// Most domains at once: each holds a few sockets and the DNS pool serves them all.
 const MAX_CONCURRENCY: usize = 1024;
+/// Queries in flight per domain in flight (a domain asks some 20 names, many at once).
+const DNS_PER_DOMAIN: usize = 4;
+/// Queries in flight at most, whatever the concurrency.
+const MAX_DNS_IN_FLIGHT: usize = 256;
 /// Entries read ahead of the domains in flight.
 const READ_AHEAD: usize = 256;
 
@@ -122,7 +126,8 @@ pub(super) fn run(args: DomainArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        let dns = Dns::new(&net.resolvers, net.timeout)?;
+        let dns = Dns::new(&net.resolvers, net.timeout)?
+            .with_in_flight((concurrency * DNS_PER_DOMAIN).min(MAX_DNS_IN_FLIGHT));
         let mut settings = settings;
         settings.resolvers = dns.description.clone();
         let shared = Arc::new(Shared {

@@ -89,6 +89,13 @@ impl Dns {
         })
     }
 
+    /// Allows `n` queries in flight at once instead of the default 16: a bulk run audits many
+    /// domains at once, and with distant resolvers the round trips, not the work, set its pace.
+    pub fn with_in_flight(mut self, n: usize) -> Dns {
+        self.limit = Arc::new(Semaphore::new(n.max(1)));
+        self
+    }
+
     /// One question, with the whole exchange (retries included) bounded by the phase timeout.
     /// The answers, and whether the resolver vouched for them (AD bit, RFC 4035 §3.2.3).
     async fn query(
