@@ -194,6 +194,9 @@ fn server(args: ServerArgs) -> anyhow::Result<u8> {
 }
 
 fn domain(args: DomainArgs) -> anyhow::Result<u8> {
+    if args.bulk.shard.is_some() {
+        anyhow::bail!("--shard splits a list: it needs --from FILE");
+    }
     let domain = cli::validate_host(args.domain.as_deref().unwrap_or_default())
         .map_err(anyhow::Error::msg)?;
     if domain.parse::<std::net::IpAddr>().is_ok() {
