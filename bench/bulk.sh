@@ -19,7 +19,7 @@
 #       probe-1000               port 25 probed (--no-legacy-tls), per-address 5
 #       shards-K                 K processes (--shard k/K) at once over the 10,000, DNS only
 #     and checks each output has one NDJSON line per domain.
-# Results: bench/out/bulk/results.md. Cleanup on any exit (trap): the second knotd by its pid,
+# Results: bench/out/bulk/results.md (the NDJSON outputs are deleted once counted). Cleanup on any exit (trap): the second knotd by its pid,
 # the rig (tests/servers/down.sh), the namespace.
 #
 # Tunables: MXRAY_BENCH_BULK_N (10000), MXRAY_BENCH_BULK_CONCURRENCY (64).
@@ -151,4 +151,6 @@ shards() {
     echo "| $a | $b | $c | $d | $e |"
   done
 } >"$OUT/results.md"
+# The outputs are some 10 KB per domain: keep the results, not a disk full of reports.
+rm -f "$OUT"/*.ndjson
 cat "$OUT/results.md"
