@@ -1,7 +1,9 @@
 //! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
 
+mod bulk;
 mod check;
+mod report_merge;
 mod run;
 mod run_config;
 mod shell;
@@ -49,6 +51,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Server(args) => server(args),
+        Command::Domain(args) if args.bulk.from.is_some() => bulk::run(args),
         Command::Domain(args) => domain(args),
         Command::Check(args) => check::check(args),
         Command::Diagnose(args) => diagnose(args.file.as_path(), &args.output),
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run::run(args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man(args) => shell::man(args.command.as_deref()),
+        Command::Report(args) => report_merge::run(args),
     }
 }
 
@@ -202,13 +206,17 @@ fn server_report(args: &ServerArgs) -> anyhow::Result<(Report, i64)> {
 }
 
 fn domain(args: DomainArgs) -> anyhow::Result<u8> {
+    if args.bulk.shard.is_some() {
+        anyhow::bail!("--shard splits a list: it needs --from FILE");
+    }
     let (report, now) = domain_report(&args)?;
     emit(report, now, &args.output)
 }
 
 /// Audits one domain and returns its report, not yet diagnosed, with the diagnosis' "now".
 fn domain_report(args: &DomainArgs) -> anyhow::Result<(Report, i64)> {
-    let domain = cli::validate_host(&args.domain).map_err(anyhow::Error::msg)?;
+    let domain = cli::validate_host(args.domain.as_deref().unwrap_or_default())
+        .map_err(anyhow::Error::msg)?;
     if domain.parse::<std::net::IpAddr>().is_ok() {
         anyhow::bail!("{domain} is an IP address, not a mail domain (use `mxray server {domain}`)");
     }

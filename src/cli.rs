@@ -45,6 +45,8 @@ pub enum Command {
     /// Print the manual page (roff) to the standard output: `mxray man | man -l -`; with a
     /// command, that command's page (`mxray man run`).
     Man(ManArgs),
+    /// Merge the NDJSON outputs of `mxray domain --from` runs (shards) into one summary.
+    Report(ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -96,7 +98,10 @@ pub struct ServerArgs {
 #[derive(Args, Debug)]
 pub struct DomainArgs {
     /// The mail domain, e.g. `example.com`.
-    pub domain: String,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub domain: Option<String>,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
     /// Ports to probe on each MX host (default 25), as for `mxray server`.
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
@@ -197,6 +202,39 @@ pub struct CheckArgs {
     pub net: NetArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `mxray domain --from FILE`: many domains in one run, one NDJSON report per line.
+#[derive(Args, Debug, Clone)]
+pub struct BulkArgs {
+    /// Audit the domains listed in FILE (`-`: the standard input), one per line; `#` starts a
+    /// comment. Writes one NDJSON report per line as each domain finishes, and a summary on
+    /// stderr.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Domains audited at once with --from.
+    #[arg(long, default_value_t = 32, value_name = "N", requires = "from")]
+    pub concurrency: usize,
+    /// Keep only the domains of shard K of N (1-based; `auto/N` takes K from a Kubernetes
+    /// Indexed Job's JOB_COMPLETION_INDEX + 1). N runs, K = 1…N, cover every domain once.
+    #[arg(long, value_name = "K/N", requires = "from")]
+    pub shard: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// NDJSON files written by `mxray domain --from` (`-`: the standard input).
+    #[arg(required = true, value_name = "FILE.ndjson")]
+    pub files: Vec<PathBuf>,
+    /// `human` (default) or `json`.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Human)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args, Debug)]

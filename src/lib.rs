@@ -6,6 +6,7 @@
 pub mod advice;
 pub mod app;
 pub mod bounded_read;
+pub mod bulk;
 pub mod cli;
 pub mod diagnose;
 pub mod escape;

@@ -25,6 +25,9 @@ use tokio::sync::Semaphore;
 
 /// Queries in flight at once, whatever the caller asks.
 const MAX_IN_FLIGHT: usize = 16;
+/// Answers cached at most (about 300 bytes each): one domain's audit asks a few dozen names,
+/// a bulk run millions, and the names domains share (MX hosts, includes) are asked again soon.
+const MAX_CACHED: usize = 4096;
 /// PTR names followed for forward confirmation (a host with dozens of PTRs gains nothing more).
 const MAX_PTR_NAMES: usize = 5;
 
@@ -85,6 +88,13 @@ impl Dns {
             limit: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             description,
         })
+    }
+
+    /// Allows `n` queries in flight at once instead of the default 16: a bulk run audits many
+    /// domains at once, and with distant resolvers the round trips, not the work, set its pace.
+    pub fn with_in_flight(mut self, n: usize) -> Dns {
+        self.limit = Arc::new(Semaphore::new(n.max(1)));
+        self
     }
 
     /// One question, with the whole exchange (retries included) bounded by the phase timeout.
@@ -179,6 +189,10 @@ impl Dns {
             }
         }
         if let Ok(mut c) = self.cache.lock() {
+            // A bulk run asks millions of names: start over rather than grow without end.
+            if c.len() >= MAX_CACHED {
+                c.clear();
+            }
             c.insert(key, (out.clone(), ad));
         }
         (out, ad)

@@ -37,6 +37,20 @@ pub async fn probe_domain(
     req: DomainRequest,
     progress: Option<Progress>,
 ) -> DomainEvidence {
+    // One limit per address for all MX hosts: several names often point at one server.
+    let limits = super::limits::AddressLimits::new(req.per_address);
+    probe_domain_limited(ctx, dns, req, &limits, progress).await
+}
+
+/// [`probe_domain`] within limits shared beyond this domain: a bulk run gives every domain the
+/// same ones, so domains sharing an MX never open more than `--per-address` connections to it.
+pub async fn probe_domain_limited(
+    ctx: Ctx,
+    dns: &Dns,
+    req: DomainRequest,
+    limits: &super::limits::AddressLimits,
+    progress: Option<Progress>,
+) -> DomainEvidence {
     let domain = req.domain.as_str();
     let (mx, spf) = tokio::join!(mx(dns, domain), spf_walk::walk(dns, domain));
     let exchanges: Vec<String> = mx.hosts.iter().map(|h| h.exchange.clone()).collect();
@@ -58,8 +72,6 @@ pub async fn probe_domain(
         }
         v
     };
-    // One limit per address for all MX hosts: several names often point at one server.
-    let limits = super::limits::AddressLimits::new(req.per_address);
     let servers = async {
         let runs = servers_to_probe.iter().map(|host| {
             let mut c = ctx.clone();
@@ -70,7 +82,6 @@ pub async fn probe_domain(
                 settings.ports.clear();
             }
             let progress = progress.clone();
-            let limits = &limits;
             async move { probe_server_limited(c, dns, host, settings, limits, progress).await }
         });
         futures::future::join_all(runs).await
