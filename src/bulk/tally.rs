@@ -167,15 +167,15 @@ mod tests {
             10,
             &[
                 ("mx.none", Severity::Error, false),
-                ("dkim.weak", Severity::Warning, false),
-                ("dkim.weak", Severity::Warning, false),
+                ("dkim.key-weak", Severity::Warning, false),
+                ("dkim.key-weak", Severity::Warning, false),
             ],
         ));
         t.add(&report(
             "b.test",
             30,
             &[
-                ("dkim.weak", Severity::Error, false),
+                ("dkim.key-weak", Severity::Error, false),
                 ("mx.none", Severity::Error, true),
             ],
         ));
@@ -191,7 +191,7 @@ mod tests {
             }
         );
         assert_eq!(
-            t.codes["dkim.weak"],
+            t.codes["dkim.key-weak"],
             CodeCount {
                 severity: "error",
                 domains: 2,
@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(order, ["b.test", "c.test", "a.test"]);
         let text = t.human();
         assert!(text.starts_with("3 domain(s), 2 failed; findings: 2 error(s), 2 warning(s)"));
-        assert!(text.contains("dkim.weak"), "{text}");
+        assert!(text.contains("dkim.key-weak"), "{text}");
     }
 
     #[test]
