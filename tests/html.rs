@@ -155,6 +155,13 @@ fn assert_structure(report: &Report, page: &str, name: &str) {
         "{name}: verdict"
     );
 
+    assert_findings(&doc, report, name);
+    assert_waterfalls(&doc, report, name);
+    assert_certificates_and_spf(&doc, report, name);
+    assert_body_sections(&doc, report, name);
+}
+
+fn assert_findings(doc: &Html, report: &Report, name: &str) {
     // One section per finding, grouped by severity (the report's order), each with its fix.
     let sections: Vec<_> = doc.select(&sel("section.finding")).collect();
     assert_eq!(sections.len(), report.findings.len(), "{name}: findings");
@@ -177,7 +184,9 @@ fn assert_structure(report: &Report, page: &str, name: &str) {
         let why = s.select(&sel("p.why")).next().expect("why");
         assert_eq!(text(why), info.why, "{name}");
     }
+}
 
+fn assert_waterfalls(doc: &Html, report: &Report, name: &str) {
     // The waterfall: one SVG per port probe, one bar per recorded phase, in order.
     let probes: Vec<&PortProbe> = servers(report)
         .into_iter()
@@ -214,7 +223,9 @@ fn assert_structure(report: &Report, page: &str, name: &str) {
             );
         }
     }
+}
 
+fn assert_certificates_and_spf(doc: &Html, report: &Report, name: &str) {
     // Certificates: each distinct chain once, a time line bar per certificate.
     let want: Vec<usize> = servers(report).into_iter().flat_map(chains).collect();
     let got: Vec<usize> = doc
@@ -246,7 +257,11 @@ fn assert_structure(report: &Report, page: &str, name: &str) {
         let root = svg.select(&sel("g.spf-node")).next().unwrap();
         assert_eq!(root.value().attr("data-domain"), Some(tree.domain.as_str()));
     }
+}
 
+/// The parts only a domain or a check report has: the policy table, areas, SPF meter and MX
+/// rows; the settings to use.
+fn assert_body_sections(doc: &Html, report: &Report, name: &str) {
     match &report.body {
         Body::Domain(ev) => {
             let kinds: BTreeSet<String> = doc

@@ -93,6 +93,105 @@ fn ehlo_capabilities(server_name: &str) -> Capabilities {
 }
 
 /// Port 25 of `host` with every optional field set and every kind of phase outcome.
+/// One phase of every kind of outcome, in dialogue order.
+fn every_outcome() -> Vec<Phase> {
+    vec![
+        phase(PhaseName::Sniff, 0, Outcome::Ok),
+        phase(PhaseName::Connect, 0, Outcome::Ok),
+        phase(
+            PhaseName::Greeting,
+            7,
+            Outcome::Violation {
+                detail: "bare LF line ending".into(),
+            },
+        ),
+        phase(PhaseName::Ehlo, 14, Outcome::Ok),
+        phase(PhaseName::Starttls, 21, Outcome::Ok),
+        phase(PhaseName::TlsHandshake, 28, Outcome::Ok),
+        phase(PhaseName::EhloAfterTls, 35, Outcome::Ok),
+        phase(PhaseName::Quit, 42, Outcome::Closed),
+        phase(
+            PhaseName::AlternateMode,
+            50,
+            Outcome::Unreachable {
+                detail: "no route to host".into(),
+            },
+        ),
+        phase(PhaseName::AlternateMode, 57, Outcome::Timeout),
+        phase(PhaseName::AlternateMode, 64, Outcome::Refused),
+        phase(PhaseName::AlternateMode, 71, Outcome::Reset),
+        phase(
+            PhaseName::AlternateMode,
+            78,
+            Outcome::Rejected {
+                reply: "454 4.7.0 TLS not available".into(),
+            },
+        ),
+        phase(
+            PhaseName::LegacyTls,
+            85,
+            Outcome::Error {
+                detail: "legacy probe budget of 15 s exhausted".into(),
+            },
+        ),
+    ]
+}
+
+/// Legacy attempts accepted, refused by an alert and cut off by the budget.
+fn legacy_tls(chain: Vec<mxray::evidence::Certificate>) -> LegacyTls {
+    LegacyTls {
+        attempts: vec![
+            LegacyAttempt {
+                offered: "TLSv1.0".into(),
+                result: "accepted".into(),
+                version: Some("TLSv1.0".into()),
+                cipher: Some("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into()),
+                detail: None,
+            },
+            LegacyAttempt {
+                offered: "TLSv1.1".into(),
+                result: "alert".into(),
+                version: None,
+                cipher: None,
+                detail: Some("protocol_version (70)".into()),
+            },
+            LegacyAttempt {
+                offered: "-".into(),
+                result: "timeout".into(),
+                version: None,
+                cipher: None,
+                detail: Some("legacy probe budget of 15 s exhausted".into()),
+            },
+        ],
+        chain,
+        verification: None,
+    }
+}
+
+/// A refused XOAUTH2 login with its OAuth error and an accepted full-address retry.
+fn refused_token_login() -> mxray::evidence::LoginAttempt {
+    mxray::evidence::LoginAttempt {
+        mechanism: "XOAUTH2".into(),
+        initial_response: true,
+        offered: vec!["PLAIN".into(), "LOGIN".into(), "XOAUTH2".into()],
+        reply: Some(Reply {
+            code: Some(535),
+            lines: vec!["535 5.7.8 Error: authentication failed".into()],
+        }),
+        accepted: false,
+        oauth_error: Some(r#"{"status":"401","schemes":"bearer"}"#.into()),
+        retry: Some(mxray::evidence::UsernameRetry {
+            user: "alice@example.com".into(),
+            domain_from: "the From address".into(),
+            reply: Some(Reply {
+                code: Some(235),
+                lines: vec!["235 2.7.0 Authentication successful".into()],
+            }),
+            accepted: true,
+        }),
+    }
+}
+
 fn full_probe(host: &str, address: IpAddr) -> PortProbe {
     let ders = chain(host);
     let tls_chain: Vec<_> = ders.iter().map(|d| cert::parse(d)).collect();
@@ -104,46 +203,7 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
         role: Some(Role::Smtp),
         explicit: false,
         sniffed: Some("the server greeted with an SMTP 220 line".into()),
-        phases: vec![
-            phase(PhaseName::Sniff, 0, Outcome::Ok),
-            phase(PhaseName::Connect, 0, Outcome::Ok),
-            phase(
-                PhaseName::Greeting,
-                7,
-                Outcome::Violation {
-                    detail: "bare LF line ending".into(),
-                },
-            ),
-            phase(PhaseName::Ehlo, 14, Outcome::Ok),
-            phase(PhaseName::Starttls, 21, Outcome::Ok),
-            phase(PhaseName::TlsHandshake, 28, Outcome::Ok),
-            phase(PhaseName::EhloAfterTls, 35, Outcome::Ok),
-            phase(PhaseName::Quit, 42, Outcome::Closed),
-            phase(
-                PhaseName::AlternateMode,
-                50,
-                Outcome::Unreachable {
-                    detail: "no route to host".into(),
-                },
-            ),
-            phase(PhaseName::AlternateMode, 57, Outcome::Timeout),
-            phase(PhaseName::AlternateMode, 64, Outcome::Refused),
-            phase(PhaseName::AlternateMode, 71, Outcome::Reset),
-            phase(
-                PhaseName::AlternateMode,
-                78,
-                Outcome::Rejected {
-                    reply: "454 4.7.0 TLS not available".into(),
-                },
-            ),
-            phase(
-                PhaseName::LegacyTls,
-                85,
-                Outcome::Error {
-                    detail: "legacy probe budget of 15 s exhausted".into(),
-                },
-            ),
-        ],
+        phases: every_outcome(),
         greeting: Some(Reply {
             code: Some(220),
             lines: vec![format!("{host} ESMTP Postfix")],
@@ -178,33 +238,7 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
         }),
         capabilities_after_tls: Some(ehlo_capabilities(host)),
-        legacy_tls: Some(LegacyTls {
-            attempts: vec![
-                LegacyAttempt {
-                    offered: "TLSv1.0".into(),
-                    result: "accepted".into(),
-                    version: Some("TLSv1.0".into()),
-                    cipher: Some("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into()),
-                    detail: None,
-                },
-                LegacyAttempt {
-                    offered: "TLSv1.1".into(),
-                    result: "alert".into(),
-                    version: None,
-                    cipher: None,
-                    detail: Some("protocol_version (70)".into()),
-                },
-                LegacyAttempt {
-                    offered: "-".into(),
-                    result: "timeout".into(),
-                    version: None,
-                    cipher: None,
-                    detail: Some("legacy probe budget of 15 s exhausted".into()),
-                },
-            ],
-            chain: legacy_chain,
-            verification: None,
-        }),
+        legacy_tls: Some(legacy_tls(legacy_chain)),
         alternate: Some(AlternateMode {
             role: Role::Submissions,
             works: false,
@@ -223,26 +257,7 @@ fn full_probe(host: &str, address: IpAddr) -> PortProbe {
             }),
             accepted: false,
         }),
-        login: Some(mxray::evidence::LoginAttempt {
-            mechanism: "XOAUTH2".into(),
-            initial_response: true,
-            offered: vec!["PLAIN".into(), "LOGIN".into(), "XOAUTH2".into()],
-            reply: Some(Reply {
-                code: Some(535),
-                lines: vec!["535 5.7.8 Error: authentication failed".into()],
-            }),
-            accepted: false,
-            oauth_error: Some(r#"{"status":"401","schemes":"bearer"}"#.into()),
-            retry: Some(mxray::evidence::UsernameRetry {
-                user: "alice@example.com".into(),
-                domain_from: "the From address".into(),
-                reply: Some(Reply {
-                    code: Some(235),
-                    lines: vec!["235 2.7.0 Authentication successful".into()],
-                }),
-                accepted: true,
-            }),
-        }),
+        login: Some(refused_token_login()),
         login_not_tried: Some(mxray::evidence::LoginNotTried {
             reason: mxray::evidence::NotTriedReason::CertificateUnverified,
             detail: "the certificate failed verification (self-signed)".into(),

@@ -208,6 +208,13 @@ fn judge(
             }
         }
     }
+    out.extend(weak_key(chain, &mk));
+    out
+}
+
+/// `tls.weak-key` for the first RSA key under 2048 bits in the chain, else the first SHA-1 or
+/// MD5 signature.
+fn weak_key(chain: &[Certificate], mk: &impl Fn(&str, String) -> Finding) -> Option<Finding> {
     let weak_rsa = chain
         .iter()
         .find(|c| c.key_type == "RSA" && c.key_bits.is_some_and(|b| b < 2048));
@@ -218,9 +225,9 @@ fn judge(
         }
     });
     if let Some(c) = weak_rsa {
-        out.push(mk("tls.weak-key", format!("a certificate in the chain uses a {}-bit RSA key; 2048 bits is the minimum today", c.key_bits.unwrap_or(0))).evidence(format!("weak key in: {}", c.subject)));
-    } else if let Some(c) = weak_sig {
-        out.push(
+        Some(mk("tls.weak-key", format!("a certificate in the chain uses a {}-bit RSA key; 2048 bits is the minimum today", c.key_bits.unwrap_or(0))).evidence(format!("weak key in: {}", c.subject)))
+    } else {
+        weak_sig.map(|c| {
             mk(
                 "tls.weak-key",
                 format!(
@@ -228,10 +235,9 @@ fn judge(
                     c.signature_algorithm
                 ),
             )
-            .evidence(format!("weak signature on: {}", c.subject)),
-        );
+            .evidence(format!("weak signature on: {}", c.subject))
+        })
     }
-    out
 }
 
 #[cfg(test)]

@@ -208,37 +208,7 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
             out.extend(super::check_login::broke_off(p, l));
             return out;
         }
-        None => {
-            let only_oauth =
-                !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));
-            let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
-            let starttls = p.capabilities.as_ref().is_some_and(|c| c.starttls);
-            if !tls_up && l.offered.is_empty() && starttls {
-                (
-                    "auth.tls-required",
-                    format!(
-                        "the server offers AUTH only after STARTTLS, and the client is set up without TLS, so {} cannot be used",
-                        l.mechanism
-                    ),
-                    None,
-                )
-            } else if only_oauth {
-                (
-                    "auth.oauth-required",
-                    format!("the server offers only OAuth sign-in ({offered}), no password login"),
-                    None,
-                )
-            } else {
-                (
-                    "auth.mechanism-mismatch",
-                    format!(
-                        "the login method {} is not offered by the server, so no login was tried",
-                        l.mechanism
-                    ),
-                    None,
-                )
-            }
-        }
+        None => not_offered_code(p, l, &offered, token),
         Some(reply) => {
             let code = if not_offered {
                 Some("auth.mechanism-mismatch")
@@ -280,27 +250,7 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
     if let Some(e) = &l.oauth_error {
         f = f.evidence(format!("the server's OAuth error status: {e}"));
     }
-    let reply_lower = l
-        .reply
-        .as_ref()
-        .map(|r| r.text().to_ascii_lowercase())
-        .unwrap_or_default();
-    let fix = identified
-        .as_ref()
-        .and_then(|i| provider_fixes::fix_for(i.provider, code, token, &reply_lower));
-    if let Some(i) = &identified {
-        f = f.evidence(format!(
-            "provider: {} (recognised from {})",
-            i.provider.name, i.how
-        ));
-    }
-    if let Some(fix) = fix {
-        f = f
-            .fix(fix.text)
-            .evidence(format!("provider fix from: {}", fix.source));
-    } else if token && code == "auth.bad-credentials" {
-        f = f.fix(token_fix(SMTP_SCOPE));
-    }
+    f = with_provider_fix(f, l, identified.as_ref(), code, token);
     if let Some(r) = &l.retry {
         f = f.evidence(super::check_username::retry_evidence(r));
     }
@@ -319,6 +269,76 @@ fn login(p: &PortProbe, l: &LoginAttempt, s: &ClientSettings) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The code for a login that was never tried because the client's mechanism is not offered:
+/// TLS needed first, OAuth only, or a plain mismatch.
+fn not_offered_code(
+    p: &PortProbe,
+    l: &LoginAttempt,
+    offered: &str,
+    token: bool,
+) -> (&'static str, String, Option<String>) {
+    let only_oauth = !token && !l.offered.is_empty() && l.offered.iter().all(|o| is_oauth(o));
+    let tls_up = p.tls.as_ref().is_some_and(|t| t.version.is_some());
+    let starttls = p.capabilities.as_ref().is_some_and(|c| c.starttls);
+    if !tls_up && l.offered.is_empty() && starttls {
+        (
+            "auth.tls-required",
+            format!(
+                "the server offers AUTH only after STARTTLS, and the client is set up without TLS, so {} cannot be used",
+                l.mechanism
+            ),
+            None,
+        )
+    } else if only_oauth {
+        (
+            "auth.oauth-required",
+            format!("the server offers only OAuth sign-in ({offered}), no password login"),
+            None,
+        )
+    } else {
+        (
+            "auth.mechanism-mismatch",
+            format!(
+                "the login method {} is not offered by the server, so no login was tried",
+                l.mechanism
+            ),
+            None,
+        )
+    }
+}
+
+/// The provider the clues identify, as evidence, and its fix for `code` (or the OAuth token
+/// fix for a refused token).
+fn with_provider_fix(
+    mut f: Finding,
+    l: &LoginAttempt,
+    identified: Option<&provider_fixes::Identified>,
+    code: &str,
+    token: bool,
+) -> Finding {
+    let reply_lower = l
+        .reply
+        .as_ref()
+        .map(|r| r.text().to_ascii_lowercase())
+        .unwrap_or_default();
+    let fix =
+        identified.and_then(|i| provider_fixes::fix_for(i.provider, code, token, &reply_lower));
+    if let Some(i) = identified {
+        f = f.evidence(format!(
+            "provider: {} (recognised from {})",
+            i.provider.name, i.how
+        ));
+    }
+    if let Some(fix) = fix {
+        f = f
+            .fix(fix.text)
+            .evidence(format!("provider fix from: {}", fix.source));
+    } else if token && code == "auth.bad-credentials" {
+        f = f.fix(token_fix(SMTP_SCOPE));
+    }
+    f
 }
 
 /// The first alternative that works for a mail client — TLS up and AUTH offered — as

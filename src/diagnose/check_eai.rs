@@ -57,3 +57,122 @@ pub fn findings(ev: &CheckEvidence, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+    use crate::report::Body;
+
+    /// The rig's accepted test message (Postfix offers SMTPUTF8), to be edited per case.
+    fn send_ok() -> CheckEvidence {
+        let text = include_str!("../../fixtures/check/send-ok.json");
+        match crate::report::load(text.as_bytes())
+            .expect("fixture loads")
+            .body
+        {
+            Body::Check(ev) => *ev,
+            _ => panic!("send-ok.json is a check report"),
+        }
+    }
+
+    fn without_smtputf8(ev: &mut CheckEvidence) {
+        for p in &mut ev.configured.as_mut().unwrap().probes {
+            for c in [&mut p.capabilities, &mut p.capabilities_after_tls]
+                .into_iter()
+                .flatten()
+            {
+                c.extensions.retain(|e| e != "SMTPUTF8");
+                c.raw.retain(|l| l != "SMTPUTF8");
+            }
+        }
+    }
+
+    fn run(ev: &CheckEvidence) -> Vec<Finding> {
+        let mut out = Vec::new();
+        findings(ev, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_non_ascii_local_part_needs_smtputf8() {
+        let utf8_from = |ev: &mut CheckEvidence| {
+            ev.settings.from.as_mut().unwrap().value = "jürgen@good.mxray.test".into();
+        };
+        let utf8_to = |ev: &mut CheckEvidence| {
+            let p = &mut ev.configured.as_mut().unwrap().probes[0];
+            let send = p.send.as_mut().unwrap();
+            send.to = "zoë@mxray.test".into();
+            send.smtputf8 = Some(false);
+        };
+        type Edit = fn(&mut CheckEvidence);
+        // (edits, the addresses named) — None: no finding.
+        let cases: Vec<(&str, Vec<Edit>, Option<&str>)> = vec![
+            ("ASCII addresses, SMTPUTF8 offered", vec![], None),
+            ("ASCII addresses, no SMTPUTF8", vec![without_smtputf8], None),
+            ("UTF-8 sender, SMTPUTF8 offered", vec![utf8_from], None),
+            (
+                "UTF-8 sender, no SMTPUTF8",
+                vec![utf8_from, without_smtputf8],
+                Some("the sender jürgen@good.mxray.test"),
+            ),
+            (
+                "UTF-8 recipient, no SMTPUTF8",
+                vec![utf8_to, without_smtputf8],
+                Some("the recipient zoë@mxray.test"),
+            ),
+            (
+                "both UTF-8, no SMTPUTF8",
+                vec![utf8_from, utf8_to, without_smtputf8],
+                Some("the sender jürgen@good.mxray.test, the recipient zoë@mxray.test"),
+            ),
+            (
+                "a non-ASCII domain alone travels as its A-label",
+                vec![
+                    |ev: &mut CheckEvidence| {
+                        ev.settings.from.as_mut().unwrap().value = "alice@bücher.example".into();
+                    },
+                    without_smtputf8,
+                ],
+                None,
+            ),
+            (
+                "reading side: SMTP only",
+                vec![utf8_from, without_smtputf8, |ev: &mut CheckEvidence| {
+                    ev.settings.protocol = Protocol::Imap
+                }],
+                None,
+            ),
+        ];
+        for (case, edits, named) in cases {
+            let mut ev = send_ok();
+            for edit in &edits {
+                edit(&mut ev);
+            }
+            let got = run(&ev);
+            let Some(named) = named else {
+                assert!(got.is_empty(), "{case}: {got:?}");
+                continue;
+            };
+            assert_eq!(got.len(), 1, "{case}: {got:?}");
+            let f = &got[0];
+            assert_eq!(f.code, "smtp.smtputf8-missing", "{case}");
+            assert_eq!(f.severity, Severity::Error, "{case}");
+            assert_eq!(
+                f.summary,
+                format!(
+                    "this server does not offer SMTPUTF8, so mail with a non-ASCII address \
+                     ({named}) cannot be sent through it"
+                ),
+                "{case}"
+            );
+            assert!(
+                f.evidence[0].starts_with("EHLO keywords: ") && !f.evidence[0].contains("SMTPUTF8"),
+                "{case}: {:?}",
+                f.evidence
+            );
+            let refused_send = f.evidence.iter().any(|e| e.contains("RFC 6531 forbids"));
+            assert_eq!(refused_send, named.contains("recipient"), "{case}");
+        }
+    }
+}

@@ -61,3 +61,75 @@ pub fn security_mismatch(
         )),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+
+    fn value(value: &str, source: &str) -> SettingValue {
+        SettingValue {
+            value: value.into(),
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn security_against_the_standard_port() {
+        // (protocol, port, security, named) → the summary of config.security-mismatch, if any.
+        let cases: &[(Protocol, &str, &str, bool, Option<&str>)] = &[
+            (Protocol::Smtp, "587", "implicit", false, Some("port 587 is used with SSL/TLS, but that port expects STARTTLS")),
+            (Protocol::Smtp, "25", "implicit", false, Some("port 25 is used with SSL/TLS, but that port expects STARTTLS")),
+            (Protocol::Smtp, "465", "starttls", false, Some("port 465 is used with STARTTLS or no encryption, but that port expects SSL/TLS")),
+            (Protocol::Smtp, "465", "none", false, Some("port 465 is used with STARTTLS or no encryption, but that port expects SSL/TLS")),
+            (Protocol::Imap, "143", "implicit", true, Some("IMAP port 143 is used with SSL/TLS, but that port expects STARTTLS")),
+            (Protocol::Imap, "993", "starttls", true, Some("IMAP port 993 is used with STARTTLS or no encryption, but that port expects SSL/TLS")),
+            (Protocol::Pop3, "995", "none", true, Some("POP3 port 995 is used with STARTTLS or no encryption, but that port expects SSL/TLS")),
+            // The setting fits the port.
+            (Protocol::Smtp, "465", "implicit", false, None),
+            (Protocol::Smtp, "587", "starttls", false, None),
+            (Protocol::Imap, "993", "implicit", true, None),
+            (Protocol::Pop3, "110", "starttls", true, None),
+            // Another protocol's port, a non-standard port, a relay alternate, not a number.
+            (Protocol::Imap, "587", "implicit", true, None),
+            (Protocol::Smtp, "993", "starttls", false, None),
+            (Protocol::Smtp, "2525", "implicit", false, None),
+            (Protocol::Smtp, "2465", "starttls", false, None),
+            (Protocol::Smtp, "8025", "implicit", false, None),
+            (Protocol::Smtp, "smtp", "implicit", false, None),
+        ];
+        for &(protocol, port, security, named, want) in cases {
+            let case = format!("{protocol:?} {port} {security}");
+            let got = security_mismatch(
+                &value(port, "--port"),
+                &value(security, "MAIL_ENCRYPTION in .env"),
+                protocol,
+                named,
+            );
+            match (got, want) {
+                (None, None) => {}
+                (Some(f), Some(summary)) => {
+                    assert_eq!(f.code, "config.security-mismatch", "{case}");
+                    assert_eq!(f.severity, Severity::Error, "{case}");
+                    assert_eq!(f.subject, format!("port {port}"), "{case}");
+                    assert_eq!(f.summary, summary, "{case}");
+                    assert_eq!(
+                        f.evidence,
+                        [format!(
+                            "port from --port, security from MAIL_ENCRYPTION in .env ({security})"
+                        )],
+                        "{case}"
+                    );
+                }
+                (got, want) => panic!("{case}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn standard_ports_split_by_tls_mode() {
+        assert_eq!(standard_ports(Protocol::Smtp), (vec![465], vec![587, 25]));
+        assert_eq!(standard_ports(Protocol::Imap), (vec![993], vec![143]));
+        assert_eq!(standard_ports(Protocol::Pop3), (vec![995], vec![110]));
+    }
+}

@@ -52,6 +52,11 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
     if !p.connected() {
         return;
     }
+    dialogue(ev, p, &subj, out);
+}
+
+/// After connecting: the dialogue reset or closed, stalled, or slow before the login.
+fn dialogue(ev: &ServerEvidence, p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
     // A reset after connecting: the dialogue broke. QUIT may end with a close; that is fine.
     if let Some(ph) = p.phases.iter().find(|ph| {
         matches!(ph.outcome, Outcome::Reset | Outcome::Closed)
@@ -71,7 +76,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 crate::code!("net.connection-reset"),
-                &subj,
+                subj,
                 format!(
                     "the server {how} the connection during the {} phase",
                     phase_words(ph.phase)
@@ -100,7 +105,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 crate::code!("net.stalled"),
-                &subj,
+                subj,
                 format!(
                     "the server greeted, then stopped answering at the {}",
                     phase_words(ph.phase)
@@ -136,7 +141,7 @@ pub fn probe(ev: &ServerEvidence, p: &PortProbe, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 crate::code!("net.slow"),
-                &subj,
+                subj,
                 format!(
                     "the {} took {} (slow threshold {})",
                     phase_words(ph.phase),

@@ -93,21 +93,7 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         .unwrap_or_default();
     let modern_ok = hs.outcome.is_ok();
     if modern_ok {
-        let old: Vec<&str> = legacy_ok
-            .iter()
-            .copied()
-            .filter(|v| *v == "TLSv1.0" || *v == "TLSv1.1")
-            .collect();
-        if !old.is_empty() {
-            out.push(
-                Finding::new(
-                    crate::code!("tls.legacy-accepted"),
-                    subj,
-                    format!("besides modern TLS, the server still accepts {}, which are deprecated (RFC 8996)", old.join(" and ")),
-                )
-                .evidence(format!("hand-built ClientHello accepted: {}", old.join(", "))),
-            );
-        }
+        out.extend(legacy_accepted(&legacy_ok, subj));
         return;
     }
     if tls_failure::explained(p, out) {
@@ -147,6 +133,38 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
         );
         return;
     }
+    out.push(handshake_failed(p, subj, &err, negotiation));
+}
+
+/// A handshake that worked, and legacy versions also accepted: `tls.legacy-accepted`.
+fn legacy_accepted(legacy_ok: &[&str], subj: &str) -> Option<Finding> {
+    let old: Vec<&str> = legacy_ok
+        .iter()
+        .copied()
+        .filter(|v| *v == "TLSv1.0" || *v == "TLSv1.1")
+        .collect();
+    if old.is_empty() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            crate::code!("tls.legacy-accepted"),
+            subj,
+            format!(
+                "besides modern TLS, the server still accepts {}, which are deprecated (RFC 8996)",
+                old.join(" and ")
+            ),
+        )
+        .evidence(format!(
+            "hand-built ClientHello accepted: {}",
+            old.join(", ")
+        )),
+    )
+}
+
+/// `tls.handshake-failed`, with what the alert, the timeout and the legacy attempts tell.
+fn handshake_failed(p: &PortProbe, subj: &str, err: &str, negotiation: bool) -> Finding {
+    let tls = p.tls.as_ref();
     let mut f = Finding::new(
         crate::code!("tls.handshake-failed"),
         subj,
@@ -204,5 +222,5 @@ fn handshake(p: &PortProbe, subj: &str, out: &mut Vec<Finding>) {
             ));
         }
     }
-    out.push(f);
+    f
 }

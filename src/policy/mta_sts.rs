@@ -169,40 +169,8 @@ pub fn parse_policy(text: &str) -> Result<StsPolicy, PolicyError> {
                 }
                 version = Some(value.to_string());
             }
-            "mode" => {
-                mode = Some(match value {
-                    "enforce" => Mode::Enforce,
-                    "testing" => Mode::Testing,
-                    "none" => Mode::None,
-                    _ => {
-                        let message = format!(
-                            "'{}' is not enforce, testing or none (case-sensitive)",
-                            excerpt(value)
-                        );
-                        return Err(err(n, Some(key), message));
-                    }
-                })
-            }
-            "max_age" => {
-                if value.is_empty()
-                    || value.len() > 10
-                    || !value.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return Err(err(
-                        n,
-                        Some(key),
-                        format!("'{}' is not a number of seconds", excerpt(value)),
-                    ));
-                }
-                match value.parse::<u64>() {
-                    Ok(secs) if secs <= u64::from(MAX_AGE_LIMIT) => max_age = Some(secs as u32),
-                    _ => {
-                        let message =
-                            format!("{value} is above the limit of {MAX_AGE_LIMIT} seconds");
-                        return Err(err(n, Some(key), message));
-                    }
-                }
-            }
+            "mode" => mode = Some(parse_mode(value).map_err(|m| err(n, Some(key), m))?),
+            "max_age" => max_age = Some(parse_max_age(value).map_err(|m| err(n, Some(key), m))?),
             "mx" => {
                 if !is_mx_pattern(value) {
                     let message =
@@ -227,34 +195,19 @@ pub fn parse_policy(text: &str) -> Result<StsPolicy, PolicyError> {
         }
     }
     let missing = |key: &str| {
-        let differently_cased = policy
-            .unknown_fields
-            .iter()
-            .any(|f| f.name.eq_ignore_ascii_case(key));
-        let hint = if differently_cased {
-            " (keys are case-sensitive)"
-        } else {
-            ""
-        };
+        let hint = case_hint(&policy, key);
         err(
             None,
             Some(key),
             format!("required key {key} is missing{hint}"),
         )
     };
-    policy.version = version.ok_or_else(|| missing("version"))?;
-    policy.mode = mode.ok_or_else(|| missing("mode"))?;
-    policy.max_age = max_age.ok_or_else(|| missing("max_age"))?;
+    let version = version.ok_or_else(|| missing("version"))?;
+    let mode = mode.ok_or_else(|| missing("mode"))?;
+    let max_age = max_age.ok_or_else(|| missing("max_age"))?;
+    (policy.version, policy.mode, policy.max_age) = (version, mode, max_age);
     if policy.mx.is_empty() && policy.mode != Mode::None {
-        let hint = if policy
-            .unknown_fields
-            .iter()
-            .any(|f| f.name.eq_ignore_ascii_case("mx"))
-        {
-            " (keys are case-sensitive)"
-        } else {
-            ""
-        };
+        let hint = case_hint(&policy, "mx");
         return Err(err(
             None,
             Some("mx"),
@@ -262,6 +215,44 @@ pub fn parse_policy(text: &str) -> Result<StsPolicy, PolicyError> {
         ));
     }
     Ok(policy)
+}
+
+fn parse_mode(value: &str) -> Result<Mode, String> {
+    match value {
+        "enforce" => Ok(Mode::Enforce),
+        "testing" => Ok(Mode::Testing),
+        "none" => Ok(Mode::None),
+        _ => Err(format!(
+            "'{}' is not enforce, testing or none (case-sensitive)",
+            excerpt(value)
+        )),
+    }
+}
+
+/// `max_age`: decimal digits only (at most 10), at most `MAX_AGE_LIMIT` seconds.
+fn parse_max_age(value: &str) -> Result<u32, String> {
+    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{}' is not a number of seconds", excerpt(value)));
+    }
+    match value.parse::<u64>() {
+        Ok(secs) if secs <= u64::from(MAX_AGE_LIMIT) => Ok(secs as u32),
+        _ => Err(format!(
+            "{value} is above the limit of {MAX_AGE_LIMIT} seconds"
+        )),
+    }
+}
+
+/// A note for a missing key that was present in other letter case.
+fn case_hint(policy: &StsPolicy, key: &str) -> &'static str {
+    if policy
+        .unknown_fields
+        .iter()
+        .any(|f| f.name.eq_ignore_ascii_case(key))
+    {
+        " (keys are case-sensitive)"
+    } else {
+        ""
+    }
 }
 
 /// A host name (letters, digits, hyphens; optional trailing dot), optionally prefixed by `*.`.

@@ -292,6 +292,166 @@ async fn explanation(
     st.explanation = Some(text);
 }
 
+/// Whether `ip` is in the `prefix` network of an address of one of `name`'s MX hosts (§5.4);
+/// `at` starts the path lines.
+async fn mx_matches(
+    dns: &Dns,
+    name: &str,
+    ip: IpAddr,
+    prefix: u8,
+    at: &str,
+    st: &mut State,
+) -> Result<bool, Res> {
+    let mx = dns.lookup(name, RecordType::MX).await;
+    if mx.status.is_failure() {
+        return Err(Res::TempError);
+    }
+    if empty(mx.status) {
+        st.voids += 1;
+    }
+    let hosts: Vec<String> = mx
+        .records
+        .iter()
+        .filter_map(|r| r.split_whitespace().nth(1))
+        .filter(|h| *h != ".")
+        .map(str::to_string)
+        .collect();
+    if hosts.len() > MAX_MX {
+        st.path.push(format!(
+            "{at}: {} MX names, more than {MAX_MX} → permerror",
+            hosts.len()
+        ));
+        return Err(Res::PermError);
+    }
+    let mut hit = false;
+    for h in hosts {
+        match addresses(dns, &h, ip, st).await {
+            Err(r) => return Err(r),
+            Ok(list) => hit |= list.iter().any(|a| in_net(ip, *a, prefix)),
+        }
+    }
+    Ok(hit)
+}
+
+/// Whether a validated name of `ip` lies within `name` (§5.5), said on the path at `at`.
+async fn ptr_matches(dns: &Dns, name: &str, ip: IpAddr, at: &str, st: &mut State) -> bool {
+    let names = validated(dns, ip, st).await.to_vec();
+    let hit = names.iter().find(|n| within(n, name)).cloned();
+    st.path.push(match &hit {
+        Some(n) => format!("{at}: {n} is a validated name of {ip} within {name}"),
+        None if names.is_empty() => {
+            format!("{at}: {ip} has no validated name (PTR → A/AAAA back to it)")
+        }
+        None => format!(
+            "{at}: no validated name of {ip} ({}) is within {name}",
+            names.join(", ")
+        ),
+    });
+    hit.is_some()
+}
+
+/// The one SPF record of `domain`, parsed and put on the path; the result to return when there
+/// is none, several, or it does not parse.
+async fn spf_record(
+    dns: &Dns,
+    domain: &str,
+    indent: &str,
+    st: &mut State,
+) -> Result<spf::Record, Res> {
+    let txt = dns.lookup(domain, RecordType::TXT).await;
+    if txt.status.is_failure() {
+        st.path
+            .push(format!("{indent}{domain}: DNS failure → temperror"));
+        return Err(Res::TempError);
+    }
+    let records: Vec<&String> = txt.records.iter().filter(|r| spf::is_spf(r)).collect();
+    let record = match records.as_slice() {
+        [] => {
+            st.path
+                .push(format!("{indent}{domain}: no SPF record → none"));
+            return Err(Res::None);
+        }
+        [one] => (*one).clone(),
+        _ => {
+            st.path.push(format!(
+                "{indent}{domain}: {} SPF records → permerror",
+                records.len()
+            ));
+            return Err(Res::PermError);
+        }
+    };
+    let rec = match spf::parse(&record) {
+        Ok(r) => r,
+        Err(e) => {
+            st.path.push(format!("{indent}{domain}: {e} → permerror"));
+            return Err(Res::PermError);
+        }
+    };
+    st.path.push(format!("{indent}{domain}: {record}"));
+    Ok(rec)
+}
+
+/// `exists:` (§5.7): whether `name` has an A record.
+async fn exists(dns: &Dns, name: &str, st: &mut State) -> Result<bool, Res> {
+    let l = dns.lookup(name, RecordType::A).await;
+    if l.status.is_failure() {
+        return Err(Res::TempError);
+    }
+    if empty(l.status) {
+        st.voids += 1;
+    }
+    Ok(!l.records.is_empty())
+}
+
+/// `include:` (§5.2): whether `name`'s record passes; a missing or broken one is a permerror.
+async fn include(
+    dns: &Dns,
+    name: &str,
+    s: &Sender,
+    depth: usize,
+    st: &mut State,
+) -> Result<bool, Res> {
+    match check_host(dns, name.to_string(), s, depth + 1, true, st).await {
+        Res::Pass => Ok(true),
+        Res::Fail | Res::SoftFail | Res::Neutral => Ok(false),
+        Res::TempError => Err(Res::TempError),
+        Res::PermError | Res::None => {
+            let indent = "  ".repeat(depth);
+            st.path.push(format!(
+                "{indent}  include:{name} has no usable SPF record → permerror"
+            ));
+            Err(Res::PermError)
+        }
+    }
+}
+
+/// Where in the evaluation a record is: its domain, its depth, and whether below an include.
+struct Place<'d> {
+    domain: &'d str,
+    depth: usize,
+    in_include: bool,
+}
+
+/// `redirect=` (§6.1) when no mechanism matched: the target's result, "none" being a permerror.
+async fn redirect(dns: &Dns, spec: &DomainSpec, s: &Sender, at: &Place<'_>, st: &mut State) -> Res {
+    let indent = "  ".repeat(at.depth);
+    let target = target(dns, spec, s, at.domain, st).await;
+    st.lookups += 1;
+    if st.lookups > MAX_LOOKUPS {
+        st.path.push(format!(
+            "{indent}  redirect={target}: lookup {} exceeds the limit of {MAX_LOOKUPS} → permerror",
+            st.lookups
+        ));
+        return Res::PermError;
+    }
+    st.path
+        .push(format!("{indent}  no mechanism matched; redirect={target}"));
+    match check_host(dns, target, s, at.depth + 1, at.in_include, st).await {
+        Res::None => Res::PermError,
+        r => r,
+    }
+}
+
 /// Evaluates one record. `in_include` is set below an `include:`, whose `exp=` never explains
 /// the outer result (§6.2).
 fn check_host<'a>(
@@ -311,36 +471,10 @@ fn check_host<'a>(
             ));
             return Res::None;
         }
-        let txt = dns.lookup(&domain, RecordType::TXT).await;
-        if txt.status.is_failure() {
-            st.path
-                .push(format!("{indent}{domain}: DNS failure → temperror"));
-            return Res::TempError;
-        }
-        let records: Vec<&String> = txt.records.iter().filter(|r| spf::is_spf(r)).collect();
-        let record = match records.as_slice() {
-            [] => {
-                st.path
-                    .push(format!("{indent}{domain}: no SPF record → none"));
-                return Res::None;
-            }
-            [one] => (*one).clone(),
-            _ => {
-                st.path.push(format!(
-                    "{indent}{domain}: {} SPF records → permerror",
-                    records.len()
-                ));
-                return Res::PermError;
-            }
+        let rec = match spf_record(dns, &domain, &indent, st).await {
+            Ok(rec) => rec,
+            Err(r) => return r,
         };
-        let rec = match spf::parse(&record) {
-            Ok(r) => r,
-            Err(e) => {
-                st.path.push(format!("{indent}{domain}: {e} → permerror"));
-                return Res::PermError;
-            }
-        };
-        st.path.push(format!("{indent}{domain}: {record}"));
         if let Some((term, letters)) = exp_only_letters(&rec) {
             let letters: String = letters.iter().collect();
             st.path.push(format!(
@@ -391,81 +525,24 @@ fn check_host<'a>(
                 }
                 MechKind::Mx { cidr4, cidr6, .. } => {
                     let prefix = cidr_for(s.ip, *cidr4, *cidr6);
-                    let mx = dns.lookup(&name, RecordType::MX).await;
-                    if mx.status.is_failure() {
-                        return Res::TempError;
+                    let at = format!("{indent}  {}", term.text);
+                    match mx_matches(dns, &name, s.ip, prefix, &at, st).await {
+                        Err(r) => return r,
+                        Ok(hit) => hit,
                     }
-                    if empty(mx.status) {
-                        st.voids += 1;
-                    }
-                    let hosts: Vec<String> = mx
-                        .records
-                        .iter()
-                        .filter_map(|r| r.split_whitespace().nth(1))
-                        .filter(|h| *h != ".")
-                        .map(str::to_string)
-                        .collect();
-                    if hosts.len() > MAX_MX {
-                        st.path.push(format!(
-                            "{indent}  {}: {} MX names, more than {MAX_MX} → permerror",
-                            term.text,
-                            hosts.len()
-                        ));
-                        return Res::PermError;
-                    }
-                    let mut hit = false;
-                    for h in hosts {
-                        match addresses(dns, &h, s.ip, st).await {
-                            Err(r) => return r,
-                            Ok(list) => hit |= list.iter().any(|a| in_net(s.ip, *a, prefix)),
-                        }
-                    }
-                    hit
                 }
-                MechKind::Exists { .. } => {
-                    let l = dns.lookup(&name, RecordType::A).await;
-                    if l.status.is_failure() {
-                        return Res::TempError;
-                    }
-                    if empty(l.status) {
-                        st.voids += 1;
-                    }
-                    !l.records.is_empty()
-                }
+                MechKind::Exists { .. } => match exists(dns, &name, st).await {
+                    Err(r) => return r,
+                    Ok(hit) => hit,
+                },
                 MechKind::Ptr { .. } => {
-                    let names = validated(dns, s.ip, st).await.to_vec();
-                    let hit = names.iter().find(|n| within(n, &name)).cloned();
-                    st.path.push(match &hit {
-                        Some(n) => format!(
-                            "{indent}  {}: {n} is a validated name of {} within {name}",
-                            term.text, s.ip
-                        ),
-                        None if names.is_empty() => format!(
-                            "{indent}  {}: {} has no validated name (PTR → A/AAAA back to it)",
-                            term.text, s.ip
-                        ),
-                        None => format!(
-                            "{indent}  {}: no validated name of {} ({}) is within {name}",
-                            term.text,
-                            s.ip,
-                            names.join(", ")
-                        ),
-                    });
-                    hit.is_some()
+                    let at = format!("{indent}  {}", term.text);
+                    ptr_matches(dns, &name, s.ip, &at, st).await
                 }
-                MechKind::Include { .. } => {
-                    match check_host(dns, name.clone(), s, depth + 1, true, st).await {
-                        Res::Pass => true,
-                        Res::Fail | Res::SoftFail | Res::Neutral => false,
-                        Res::TempError => return Res::TempError,
-                        Res::PermError | Res::None => {
-                            st.path.push(format!(
-                                "{indent}  include:{name} has no usable SPF record → permerror"
-                            ));
-                            return Res::PermError;
-                        }
-                    }
-                }
+                MechKind::Include { .. } => match include(dns, &name, s, depth, st).await {
+                    Err(r) => return r,
+                    Ok(hit) => hit,
+                },
             };
             if st.voids > MAX_VOIDS {
                 st.path.push(format!(
@@ -491,21 +568,12 @@ fn check_host<'a>(
             }
         }
         if let Some(spec) = rec.redirect() {
-            let target = target(dns, spec, s, &domain, st).await;
-            st.lookups += 1;
-            if st.lookups > MAX_LOOKUPS {
-                st.path.push(format!(
-                    "{indent}  redirect={target}: lookup {} exceeds the limit of {MAX_LOOKUPS} → permerror",
-                    st.lookups
-                ));
-                return Res::PermError;
-            }
-            st.path
-                .push(format!("{indent}  no mechanism matched; redirect={target}"));
-            return match check_host(dns, target, s, depth + 1, in_include, st).await {
-                Res::None => Res::PermError,
-                r => r,
+            let at = Place {
+                domain: &domain,
+                depth,
+                in_include,
             };
+            return redirect(dns, spec, s, &at, st).await;
         }
         st.path
             .push(format!("{indent}  no mechanism matched → neutral"));

@@ -117,72 +117,10 @@ pub(super) fn settings(s: &mut String, ev: &CheckEvidence, advice: &Advice) {
     }
     s.push_str("</section>\n");
     if let Some(p) = &ev.provider {
-        let _ = writeln!(
-            s,
-            "<section id=\"provider\"><h2>Provider: {}</h2><p class=\"muted\">recognised by {}</p>",
-            escape(&p.name),
-            escape(&p.matched_by)
-        );
-        if !p.servers.is_empty() {
-            let _ = writeln!(
-                s,
-                "<p>Documented servers: <code>{}</code></p>",
-                escape(&p.servers.join(", "))
-            );
-        }
-        s.push_str("<ul class=\"rules\">");
-        for r in &p.rules {
-            // A provider's URL is shown as text: the page makes no request and links nowhere.
-            let url = r
-                .url
-                .as_ref()
-                .map(|u| format!(" — {u}"))
-                .unwrap_or_default();
-            let _ = write!(
-                s,
-                "<li>{}<span class=\"muted\">{} (source: {}, {})</span></li>",
-                escape(&r.text),
-                escape(&url),
-                escape(&r.source),
-                escape(&r.verified)
-            );
-        }
-        s.push_str("</ul></section>\n");
+        provider(s, p);
     }
     if let Some(d) = &ev.discovery {
-        let _ = writeln!(
-            s,
-            "<section id=\"candidates\"><h2>Settings discovered for {}</h2>",
-            escape(&d.address)
-        );
-        if d.candidates.is_empty() {
-            s.push_str("<p class=\"none\">No source named a server.</p>\n");
-        } else {
-            s.push_str("<div class=\"scroll\"><table class=\"candidates\"><thead><tr><th>Protocol</th><th>Server</th><th>Port</th><th>Security</th><th>Found by</th><th>Verdict</th></tr></thead><tbody>\n");
-            for (i, c) in d.candidates.iter().enumerate() {
-                let (class, verdict) = match advice.candidates.get(i) {
-                    Some(CandidateVerdict::Works) => ("ok", "works".to_string()),
-                    Some(CandidateVerdict::Fails { why }) => ("fail", format!("fails: {why}")),
-                    Some(CandidateVerdict::NotProbed { why }) => {
-                        ("muted", format!("not probed: {why}"))
-                    }
-                    None => ("muted", "—".to_string()),
-                };
-                let sources: Vec<&str> = c.sources.iter().map(|k| k.words()).collect();
-                let _ = writeln!(
-                    s,
-                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-                    c.setting.protocol.label(),
-                    escape(&c.setting.host),
-                    c.setting.port,
-                    c.setting.security.words(),
-                    escape(&sources.join(", ")),
-                    escape(&verdict)
-                );
-            }
-            s.push_str("</tbody></table></div>\n");
-        }
-        s.push_str("</section>\n");
+        candidates(s, d, advice);
     }
     for p in ev.configured.iter().flat_map(|c| c.probes.iter()) {
         if let Some(m) = &p.send {
@@ -230,4 +168,76 @@ pub(super) fn settings(s: &mut String, ev: &CheckEvidence, advice: &Advice) {
         super::policy::dmarc_row(s, &f.dmarc);
         s.push_str("</tbody></table></div>\n</section>\n");
     }
+}
+
+/// The provider mxray recognised, its documented servers and its rules.
+fn provider(s: &mut String, p: &crate::evidence::check::ProviderView) {
+    let _ = writeln!(
+        s,
+        "<section id=\"provider\"><h2>Provider: {}</h2><p class=\"muted\">recognised by {}</p>",
+        escape(&p.name),
+        escape(&p.matched_by)
+    );
+    if !p.servers.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>Documented servers: <code>{}</code></p>",
+            escape(&p.servers.join(", "))
+        );
+    }
+    s.push_str("<ul class=\"rules\">");
+    for r in &p.rules {
+        // A provider's URL is shown as text: the page makes no request and links nowhere.
+        let url = r
+            .url
+            .as_ref()
+            .map(|u| format!(" — {u}"))
+            .unwrap_or_default();
+        let _ = write!(
+            s,
+            "<li>{}<span class=\"muted\">{} (source: {}, {})</span></li>",
+            escape(&r.text),
+            escape(&url),
+            escape(&r.source),
+            escape(&r.verified)
+        );
+    }
+    s.push_str("</ul></section>\n");
+}
+
+/// The discovered candidates with each one's verdict.
+fn candidates(s: &mut String, d: &crate::evidence::discovery::DiscoveryEvidence, advice: &Advice) {
+    let _ = writeln!(
+        s,
+        "<section id=\"candidates\"><h2>Settings discovered for {}</h2>",
+        escape(&d.address)
+    );
+    if d.candidates.is_empty() {
+        s.push_str("<p class=\"none\">No source named a server.</p>\n");
+    } else {
+        s.push_str("<div class=\"scroll\"><table class=\"candidates\"><thead><tr><th>Protocol</th><th>Server</th><th>Port</th><th>Security</th><th>Found by</th><th>Verdict</th></tr></thead><tbody>\n");
+        for (i, c) in d.candidates.iter().enumerate() {
+            let (class, verdict) = match advice.candidates.get(i) {
+                Some(CandidateVerdict::Works) => ("ok", "works".to_string()),
+                Some(CandidateVerdict::Fails { why }) => ("fail", format!("fails: {why}")),
+                Some(CandidateVerdict::NotProbed { why }) => {
+                    ("muted", format!("not probed: {why}"))
+                }
+                None => ("muted", "—".to_string()),
+            };
+            let sources: Vec<&str> = c.sources.iter().map(|k| k.words()).collect();
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
+                c.setting.protocol.label(),
+                escape(&c.setting.host),
+                c.setting.port,
+                c.setting.security.words(),
+                escape(&sources.join(", ")),
+                escape(&verdict)
+            );
+        }
+        s.push_str("</tbody></table></div>\n");
+    }
+    s.push_str("</section>\n");
 }

@@ -14,35 +14,7 @@ pub(super) fn domain(s: &mut String, ev: &DomainEvidence, advice: &Advice) {
         let _ = writeln!(s, "<p>Mail provider: <strong>{}</strong></p>", escape(p));
     }
     s.push_str("<table class=\"areas\"><tbody>\n");
-    for a in &advice.areas {
-        let (class, word) = match a.verdict {
-            AreaState::Pass => ("ok", "PASS"),
-            AreaState::Info => ("info", "INFO"),
-            AreaState::Warn => ("warn", "WARN"),
-            AreaState::Fail => ("fail", "FAIL"),
-            AreaState::NotChecked => ("muted", "not checked"),
-            AreaState::CouldNotCheck => ("warn", "could not check"),
-        };
-        // A reason replaces the "not checked" pill: it already says so.
-        let (pill, why) = match (&a.why, a.verdict) {
-            (Some(w), AreaState::NotChecked | AreaState::CouldNotCheck) => {
-                (String::new(), escape(w))
-            }
-            (Some(w), _) => (
-                format!("<span class=\"pill {class}\">{word}</span>"),
-                format!(" ({})", escape(w)),
-            ),
-            (None, _) => (
-                format!("<span class=\"pill {class}\">{word}</span>"),
-                String::new(),
-            ),
-        };
-        let _ = writeln!(
-            s,
-            "<tr><th>{}</th><td>{pill}<span class=\"muted\">{why}</span></td></tr>",
-            escape(&a.area)
-        );
-    }
+    area_rows(s, advice);
     s.push_str("</tbody></table>\n");
     s.push_str("<h3>MX</h3>\n");
     if ev.mx.hosts.is_empty() {
@@ -92,6 +64,44 @@ pub(super) fn domain(s: &mut String, ev: &DomainEvidence, advice: &Advice) {
         }
         s.push_str("</ul>\n");
     }
+    policy_table(s, ev, advice);
+}
+
+/// One table row per area: its verdict pill and the reason.
+fn area_rows(s: &mut String, advice: &Advice) {
+    for a in &advice.areas {
+        let (class, word) = match a.verdict {
+            AreaState::Pass => ("ok", "PASS"),
+            AreaState::Info => ("info", "INFO"),
+            AreaState::Warn => ("warn", "WARN"),
+            AreaState::Fail => ("fail", "FAIL"),
+            AreaState::NotChecked => ("muted", "not checked"),
+            AreaState::CouldNotCheck => ("warn", "could not check"),
+        };
+        // A reason replaces the "not checked" pill: it already says so.
+        let (pill, why) = match (&a.why, a.verdict) {
+            (Some(w), AreaState::NotChecked | AreaState::CouldNotCheck) => {
+                (String::new(), escape(w))
+            }
+            (Some(w), _) => (
+                format!("<span class=\"pill {class}\">{word}</span>"),
+                format!(" ({})", escape(w)),
+            ),
+            (None, _) => (
+                format!("<span class=\"pill {class}\">{word}</span>"),
+                String::new(),
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "<tr><th>{}</th><td>{pill}<span class=\"muted\">{why}</span></td></tr>",
+            escape(&a.area)
+        );
+    }
+}
+
+/// The DMARC, MTA-STS, TLS-RPT, DANE, DKIM and blocklist state, one row per record.
+fn policy_table(s: &mut String, ev: &DomainEvidence, advice: &Advice) {
     s.push_str("</section>\n<section id=\"policies\"><h2>Policy records</h2>\n");
     s.push_str("<div class=\"scroll\"><table class=\"policies\"><thead><tr><th>Record</th><th>Name</th><th>State</th></tr></thead><tbody>\n");
     dmarc_row(s, &ev.dmarc);

@@ -104,87 +104,96 @@ pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) 
     }
     for p in ev.probes.iter() {
         if let Some(l) = &p.login {
-            let protocol = p.role.map(|r| r.protocol()).unwrap_or_default();
-            let how = if protocol == Protocol::Smtp && l.mechanism == "LOGIN" && l.initial_response
-            {
-                "AUTH LOGIN (username with the command)".to_string()
-            } else {
-                esc(&l.method(protocol)).into_owned()
-            };
-            let line = match (&l.reply, l.accepted) {
-                (Some(r), true) => format!("{} — {}", "accepted".green().bold(), esc(&r.text())),
-                (Some(r), false) => format!("{} — {}", "refused".red().bold(), esc(&r.text())),
-                // IMAP/POP3: nothing sent when the method is not on offer (LOGINDISABLED…).
-                (None, _) if protocol != Protocol::Smtp && p.phase(PhaseName::Login).is_none() => {
-                    format!(
-                        "{} — the server does not offer it ({})",
-                        "not tried".yellow().bold(),
-                        esc(&p
-                            .best_capabilities()
-                            .map(|c| c.raw.join(" "))
-                            .unwrap_or_default())
-                    )
-                }
-                (None, _)
-                    if !l
-                        .offered
-                        .iter()
-                        .any(|o| o.eq_ignore_ascii_case(&l.mechanism)) =>
-                {
-                    format!(
-                        "{} — the server does not offer {} (AUTH: {})",
-                        "not tried".yellow().bold(),
-                        esc(&l.mechanism),
-                        if l.offered.is_empty() {
-                            "none".to_string()
-                        } else {
-                            esc(&l.offered.join(" ")).into_owned()
-                        }
-                    )
-                }
-                (None, _) => format!("{} — no reply", "broke off".red().bold()),
-            };
-            let _ = writeln!(s, "  Login on {} with {how}: {line}", p.endpoint());
-            if let Some(r) = &l.retry {
-                let _ = writeln!(
-                    s,
-                    "    retried as {} (domain from {}): {} — {}",
-                    esc(&r.user),
-                    esc(&r.domain_from),
-                    if r.accepted {
-                        "accepted".green().bold()
-                    } else {
-                        "refused".red().bold()
-                    },
-                    esc(&r
-                        .reply
-                        .as_ref()
-                        .map(|x| x.text())
-                        .unwrap_or_else(|| "no reply".into()))
-                );
-            }
-            if let Some(e) = &l.oauth_error {
-                let _ = writeln!(s, "    {} {}", "OAuth error status:".dimmed(), esc(e));
-            }
+            login_lines(s, p, l);
         }
     }
     if opts.transcript {
-        for p in &ev.probes {
-            let _ = writeln!(
-                s,
-                "\n{} {}",
-                "──".dimmed(),
-                format!("{} transcript", p.endpoint()).bold()
-            );
-            for l in &p.transcript {
-                let line = esc(&l.text);
-                let (mark, text) = match l.dir {
-                    Direction::Client => (" -> ".cyan(), line.normal()),
-                    Direction::Server => ("<-  ".green(), line.normal()),
-                    Direction::Note => (" == ".dimmed(), line.dimmed()),
-                };
-                let _ = writeln!(s, "{:>6} {mark}{text}", format!("{}ms", l.t_ms).dimmed());
-            }
+        transcripts(s, ev);
+    }
+}
+
+/// The login tried on `p`: how, the server's answer, the full-address retry, the OAuth status.
+fn login_lines(s: &mut String, p: &PortProbe, l: &crate::evidence::LoginAttempt) {
+    let protocol = p.role.map(|r| r.protocol()).unwrap_or_default();
+    let how = if protocol == Protocol::Smtp && l.mechanism == "LOGIN" && l.initial_response {
+        "AUTH LOGIN (username with the command)".to_string()
+    } else {
+        esc(&l.method(protocol)).into_owned()
+    };
+    let line = match (&l.reply, l.accepted) {
+        (Some(r), true) => format!("{} — {}", "accepted".green().bold(), esc(&r.text())),
+        (Some(r), false) => format!("{} — {}", "refused".red().bold(), esc(&r.text())),
+        // IMAP/POP3: nothing sent when the method is not on offer (LOGINDISABLED…).
+        (None, _) if protocol != Protocol::Smtp && p.phase(PhaseName::Login).is_none() => {
+            format!(
+                "{} — the server does not offer it ({})",
+                "not tried".yellow().bold(),
+                esc(&p
+                    .best_capabilities()
+                    .map(|c| c.raw.join(" "))
+                    .unwrap_or_default())
+            )
+        }
+        (None, _)
+            if !l
+                .offered
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(&l.mechanism)) =>
+        {
+            format!(
+                "{} — the server does not offer {} (AUTH: {})",
+                "not tried".yellow().bold(),
+                esc(&l.mechanism),
+                if l.offered.is_empty() {
+                    "none".to_string()
+                } else {
+                    esc(&l.offered.join(" ")).into_owned()
+                }
+            )
+        }
+        (None, _) => format!("{} — no reply", "broke off".red().bold()),
+    };
+    let _ = writeln!(s, "  Login on {} with {how}: {line}", p.endpoint());
+    if let Some(r) = &l.retry {
+        let _ = writeln!(
+            s,
+            "    retried as {} (domain from {}): {} — {}",
+            esc(&r.user),
+            esc(&r.domain_from),
+            if r.accepted {
+                "accepted".green().bold()
+            } else {
+                "refused".red().bold()
+            },
+            esc(&r
+                .reply
+                .as_ref()
+                .map(|x| x.text())
+                .unwrap_or_else(|| "no reply".into()))
+        );
+    }
+    if let Some(e) = &l.oauth_error {
+        let _ = writeln!(s, "    {} {}", "OAuth error status:".dimmed(), esc(e));
+    }
+}
+
+/// Each probe's dialogue, line by line with its time.
+fn transcripts(s: &mut String, ev: &ServerEvidence) {
+    for p in &ev.probes {
+        let _ = writeln!(
+            s,
+            "\n{} {}",
+            "──".dimmed(),
+            format!("{} transcript", p.endpoint()).bold()
+        );
+        for l in &p.transcript {
+            let line = esc(&l.text);
+            let (mark, text) = match l.dir {
+                Direction::Client => (" -> ".cyan(), line.normal()),
+                Direction::Server => ("<-  ".green(), line.normal()),
+                Direction::Note => (" == ".dimmed(), line.dimmed()),
+            };
+            let _ = writeln!(s, "{:>6} {mark}{text}", format!("{}ms", l.t_ms).dimmed());
         }
     }
 }

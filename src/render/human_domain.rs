@@ -15,27 +15,7 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
     if let Some(p) = &ev.provider {
         let _ = writeln!(s, "  Mail provider: {}", esc(p).bold());
     }
-    for a in &report.advice.areas {
-        let verdict = match a.verdict {
-            AreaState::NotChecked => a
-                .why
-                .as_deref()
-                .unwrap_or("not checked")
-                .dimmed()
-                .to_string(),
-            AreaState::CouldNotCheck => a
-                .why
-                .as_deref()
-                .unwrap_or("could not check")
-                .yellow()
-                .to_string(),
-            AreaState::Fail => "FAIL".red().bold().to_string(),
-            AreaState::Warn => "WARN".yellow().bold().to_string(),
-            AreaState::Info => "INFO".blue().bold().to_string(),
-            AreaState::Pass => "PASS".green().bold().to_string(),
-        };
-        let _ = writeln!(s, "  {:<11} {verdict}", a.area);
-    }
+    area_verdicts(s, report);
     let _ = writeln!(s, "\n{}", "MX".bold());
     if ev.mx.hosts.is_empty() {
         let _ = writeln!(
@@ -66,6 +46,61 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
         );
         super::human::server(s, server, opts);
     }
+    spf_section(s, ev, report);
+    let _ = writeln!(s, "\n{}", "DMARC".bold());
+    match ev.dmarc.lookups.iter().find(|l| !l.records.is_empty()) {
+        Some(l) => {
+            let _ = writeln!(s, "  {}: {}", esc(&l.name), esc(&l.records.join(" | ")));
+        }
+        None => {
+            let _ = writeln!(s, "  (no record)");
+        }
+    }
+    dkim_section(s, ev, report);
+    if let Some(p) = &ev.mta_sts_policy {
+        let _ = writeln!(s, "\n{}", "MTA-STS".bold());
+        match (&p.error, &p.body) {
+            (Some(e), _) => {
+                let _ = writeln!(s, "  {}: {}", esc(&p.url), esc(e).red());
+            }
+            (None, Some(body)) => {
+                let _ = writeln!(s, "  {}", esc(&p.url));
+                for line in body.lines().filter(|l| !l.trim().is_empty()).take(12) {
+                    let _ = writeln!(s, "    {}", esc(line.trim()).dimmed());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One line per area with its verdict (or why it was not checked).
+fn area_verdicts(s: &mut String, report: &Report) {
+    for a in &report.advice.areas {
+        let verdict = match a.verdict {
+            AreaState::NotChecked => a
+                .why
+                .as_deref()
+                .unwrap_or("not checked")
+                .dimmed()
+                .to_string(),
+            AreaState::CouldNotCheck => a
+                .why
+                .as_deref()
+                .unwrap_or("could not check")
+                .yellow()
+                .to_string(),
+            AreaState::Fail => "FAIL".red().bold().to_string(),
+            AreaState::Warn => "WARN".yellow().bold().to_string(),
+            AreaState::Info => "INFO".blue().bold().to_string(),
+            AreaState::Pass => "PASS".green().bold().to_string(),
+        };
+        let _ = writeln!(s, "  {:<11} {verdict}", a.area);
+    }
+}
+
+/// The SPF include tree, the lookup totals and each evaluated sending IP with its path.
+fn spf_section(s: &mut String, ev: &DomainEvidence, report: &Report) {
     let _ = writeln!(s, "\n{}", "SPF".bold());
     spf_tree(s, &ev.spf.tree, "  ", true);
     if let Some(t) = &report.advice.spf {
@@ -103,15 +138,10 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             let _ = writeln!(s, "    {}", esc(line).dimmed());
         }
     }
-    let _ = writeln!(s, "\n{}", "DMARC".bold());
-    match ev.dmarc.lookups.iter().find(|l| !l.records.is_empty()) {
-        Some(l) => {
-            let _ = writeln!(s, "  {}: {}", esc(&l.name), esc(&l.records.join(" | ")));
-        }
-        None => {
-            let _ = writeln!(s, "  (no record)");
-        }
-    }
+}
+
+/// The DKIM keys found, or how many selectors were tried or could not be checked.
+fn dkim_section(s: &mut String, ev: &DomainEvidence, report: &Report) {
     let _ = writeln!(s, "\n{}", "DKIM".bold());
     let failed = ev
         .dkim
@@ -140,21 +170,6 @@ pub fn domain(s: &mut String, ev: &DomainEvidence, report: &Report, opts: &Rende
             esc(&k.source),
             esc(&k.summary)
         );
-    }
-    if let Some(p) = &ev.mta_sts_policy {
-        let _ = writeln!(s, "\n{}", "MTA-STS".bold());
-        match (&p.error, &p.body) {
-            (Some(e), _) => {
-                let _ = writeln!(s, "  {}: {}", esc(&p.url), esc(e).red());
-            }
-            (None, Some(body)) => {
-                let _ = writeln!(s, "  {}", esc(&p.url));
-                for line in body.lines().filter(|l| !l.trim().is_empty()).take(12) {
-                    let _ = writeln!(s, "    {}", esc(line.trim()).dimmed());
-                }
-            }
-            _ => {}
-        }
     }
 }
 

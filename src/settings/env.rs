@@ -87,14 +87,7 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             }
         }
         i += 1; // '='
-        let valid_key = key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-        if !valid_key {
+        if !is_variable_name(&key) {
             warnings.push(format!(
                 "line {key_line}: not a variable name before '=', line skipped"
             ));
@@ -112,45 +105,13 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
         let quote = chars.get(i).copied().filter(|&c| c == '"' || c == '\'');
         let value = if let Some(q) = quote {
             i += 1;
-            let mut value = String::new();
-            let mut closed = false;
-            while i < chars.len() {
-                let c = chars[i];
-                i += 1;
-                match c {
-                    c if c == q => {
-                        closed = true;
-                        break;
-                    }
-                    '\\' if q == '"' && i < chars.len() => {
-                        let next = chars[i];
-                        i += 1;
-                        match next {
-                            'n' => value.push('\n'),
-                            'r' => value.push('\r'),
-                            't' => value.push('\t'),
-                            '"' | '\\' | '$' => value.push(next),
-                            other => {
-                                value.push('\\');
-                                value.push(other);
-                            }
-                        }
-                    }
-                    '\r' if chars.get(i) == Some(&'\n') => {}
-                    '\n' => {
-                        line += 1;
-                        value.push('\n');
-                    }
-                    c => value.push(c),
-                }
-            }
-            if !closed {
+            let Some(value) = quoted_value(&chars, &mut i, &mut line, q) else {
                 warnings.push(format!(
                     "line {key_line}: {} has no closing quote and was skipped",
                     crate::escape::clip(&key, crate::escape::ECHO_CHARS)
                 ));
                 continue;
-            }
+            };
             // After the closing quote: spaces, then a comment or the line's end.
             while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
                 i += 1;
@@ -166,22 +127,7 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             }
             value
         } else {
-            let start = i;
-            while i < chars.len() && !at_eol(chars[i]) {
-                i += 1;
-            }
-            let raw: Vec<char> = chars[start..i].to_vec();
-            // '#' starts a comment at the value's start after a space, or after a space or tab.
-            let mut end = raw.len();
-            for (j, &c) in raw.iter().enumerate() {
-                if c == '#'
-                    && ((j == 0 && spaced) || (j > 0 && (raw[j - 1] == ' ' || raw[j - 1] == '\t')))
-                {
-                    end = j;
-                    break;
-                }
-            }
-            raw[..end].iter().collect::<String>().trim_end().to_string()
+            unquoted_value(&chars, &mut i, spaced)
         };
         entries.push(DotenvEntry {
             key,
@@ -191,6 +137,69 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
         });
     }
     (entries, warnings)
+}
+
+fn is_variable_name(key: &str) -> bool {
+    key.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// The value inside quote `q`, read from `chars[*i]` (just past the opening quote) to the closing
+/// quote, which `*i` ends past; counts the lines it spans. None when the quote never closes.
+fn quoted_value(chars: &[char], i: &mut usize, line: &mut usize, q: char) -> Option<String> {
+    let mut value = String::new();
+    while *i < chars.len() {
+        let c = chars[*i];
+        *i += 1;
+        match c {
+            c if c == q => return Some(value),
+            '\\' if q == '"' && *i < chars.len() => {
+                let next = chars[*i];
+                *i += 1;
+                match next {
+                    'n' => value.push('\n'),
+                    'r' => value.push('\r'),
+                    't' => value.push('\t'),
+                    '"' | '\\' | '$' => value.push(next),
+                    other => {
+                        value.push('\\');
+                        value.push(other);
+                    }
+                }
+            }
+            '\r' if chars.get(*i) == Some(&'\n') => {}
+            '\n' => {
+                *line += 1;
+                value.push('\n');
+            }
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// An unquoted value, from `chars[*i]` to the line's end (where `*i` stops), without its comment
+/// and trailing blanks. `spaced`: blanks stood between the '=' and the value.
+fn unquoted_value(chars: &[char], i: &mut usize, spaced: bool) -> String {
+    let start = *i;
+    while *i < chars.len() && chars[*i] != '\n' && chars[*i] != '\r' {
+        *i += 1;
+    }
+    let raw = &chars[start..*i];
+    // '#' starts a comment at the value's start after a space, or after a space or tab.
+    let mut end = raw.len();
+    for (j, &c) in raw.iter().enumerate() {
+        if c == '#' && ((j == 0 && spaced) || (j > 0 && (raw[j - 1] == ' ' || raw[j - 1] == '\t')))
+        {
+            end = j;
+            break;
+        }
+    }
+    raw[..end].iter().collect::<String>().trim_end().to_string()
 }
 
 /// The variables mxray reads.

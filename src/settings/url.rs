@@ -53,28 +53,7 @@ pub(super) fn parse(
     on_command_line: bool,
 ) -> Result<Layer, SettingsError> {
     let err = |problem: &str| SettingsError::at(&source, None, problem);
-    let text = text.trim();
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("failover(") || lower.starts_with("roundrobin(") {
-        return Err(err(
-            "a failover()/roundrobin() DSN names several transports: give one of them",
-        ));
-    }
-    let Some((scheme_raw, rest)) = text.split_once("://") else {
-        return Err(err(
-            "not a URL (expected scheme://host, e.g. smtp://mail.example.com:587)",
-        ));
-    };
-    let scheme = scheme_raw.to_ascii_lowercase();
-    if scheme.is_empty()
-        || !scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return Err(err(
-            "not a URL (expected scheme://host, e.g. smtp://mail.example.com:587)",
-        ));
-    }
+    let (scheme, rest) = split_scheme(text.trim()).map_err(err)?;
     let (kind, provider) = classify(&scheme).map_err(|problem| err(&problem))?;
     if provider.is_some() && dialect == Dialect::Django {
         return Err(err(&format!(
@@ -82,21 +61,138 @@ pub(super) fn parse(
             shown(&scheme)
         )));
     }
+    let (authority, after) = split_authority(rest).map_err(err)?;
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+        None => (None, authority),
+    };
+    let (user, password) = user_and_password(userinfo).map_err(|problem| err(&problem))?;
+    let (host, port_text) = split_host_port(hostport).map_err(|problem| err(&problem))?;
+    let port = parse_port(port_text).map_err(err)?;
 
+    let before_fragment = after.split('#').next().unwrap_or("");
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    let params = parse_query(query).map_err(|problem| err(&problem))?;
+
+    let mut layer = Layer::default();
+    if !path.is_empty() && path != "/" && dialect == Dialect::Symfony {
+        layer
+            .notes
+            .push(format!("{source}: the path {} is ignored", shown(path)));
+    }
+    set_host(
+        &mut layer,
+        &scheme,
+        provider.as_deref(),
+        &host,
+        &params,
+        &source,
+    );
+    if let Some(port) = port {
+        layer.port = Some(Cand::new(port, source.clone(), None));
+    }
+    let user_info = UserInfo {
+        user,
+        password,
+        on_command_line,
+    };
+    set_credentials(&mut layer, provider.as_deref(), user_info, &source);
+    layer.provider_hint = provider.clone();
+
+    let security = match &provider {
+        Some(p) => {
+            layer.notes.push(format!(
+                "{scheme}://: Symfony's {p} transport picks its port and TLS mode itself, \
+                 whatever the DSN says; mxray infers them from the port, or give --port and \
+                 --security"
+            ));
+            None
+        }
+        None => {
+            let url = Url {
+                scheme: &scheme,
+                port,
+                host: &host,
+                params: &params,
+            };
+            Some(scheme_security(dialect, kind, &url, &mut layer, &source))
+        }
+    };
+    let security = query_security(dialect, &params, security).map_err(|problem| err(&problem))?;
+    if let Some((value, raw, note)) = security {
+        layer.security = Some(Cand::new(value, source.clone(), Some(&raw)).noted(note));
+    }
+    set_verify_peer(&mut layer, &params, &source);
+    Ok(layer)
+}
+
+/// A security reading: the mode, the text it was read from, and the note explaining it.
+type Reading = (Security, String, String);
+
+/// The parts of the URL the scheme's security reading depends on.
+struct Url<'a> {
+    scheme: &'a str,
+    port: Option<u16>,
+    host: &'a str,
+    params: &'a [(String, String)],
+}
+
+/// The decoded user name and password, and whether they came from the command line.
+struct UserInfo {
+    user: Option<String>,
+    password: Option<String>,
+    on_command_line: bool,
+}
+
+/// The last value of query parameter `name` (names match case-insensitively).
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The lower-cased scheme and the rest after `://`; a combined DSN or a non-URL is refused.
+fn split_scheme(text: &str) -> Result<(String, &str), &'static str> {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("failover(") || lower.starts_with("roundrobin(") {
+        return Err("a failover()/roundrobin() DSN names several transports: give one of them");
+    }
+    let not_a_url = "not a URL (expected scheme://host, e.g. smtp://mail.example.com:587)";
+    let Some((scheme_raw, rest)) = text.split_once("://") else {
+        return Err(not_a_url);
+    };
+    let scheme = scheme_raw.to_ascii_lowercase();
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Err(not_a_url);
+    }
+    Ok((scheme, rest))
+}
+
+/// The authority and what follows it (path, query, fragment).
+fn split_authority(rest: &str) -> Result<(&str, &str), &'static str> {
     // The authority ends at the first '/', '?' or '#'. An '@' after that, before any '=', means
     // the password holds one of those characters unencoded.
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, after) = rest.split_at(authority_end);
     if after.split('=').next().unwrap_or("").contains('@') {
-        return Err(err(
+        return Err(
             "a '/', '?' or '#' in the user name or password must be percent-encoded \
              (%2F, %3F, %23)",
-        ));
+        );
     }
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
-    };
+    Ok((authority, after))
+}
+
+/// The decoded user name and password of the user info; empty ones count as absent.
+fn user_and_password(userinfo: Option<&str>) -> Result<(Option<String>, Option<String>), String> {
     let (user, password) = match userinfo {
         Some(info) => match info.split_once(':') {
             Some((user, password)) => (Some(user), Some(password)),
@@ -105,50 +201,41 @@ pub(super) fn parse(
         None => (None, None),
     };
     let user = match user.filter(|u| !u.is_empty()) {
-        Some(u) => Some(decode(u, false).map_err(|e| err(&format!("the user name {e}")))?),
+        Some(u) => Some(decode(u, false).map_err(|e| format!("the user name {e}"))?),
         None => None,
     };
     let password = match password.filter(|p| !p.is_empty()) {
-        Some(p) => Some(decode(p, false).map_err(|e| err(&format!("the password {e}")))?),
+        Some(p) => Some(decode(p, false).map_err(|e| format!("the password {e}"))?),
         None => None,
     };
+    Ok((user, password))
+}
 
-    let (host, port_text) = split_host_port(hostport).map_err(|problem| err(&problem))?;
-    let port = match port_text.filter(|p| !p.is_empty()) {
+fn parse_port(port_text: Option<&str>) -> Result<Option<u16>, &'static str> {
+    match port_text.filter(|p| !p.is_empty()) {
         Some(p) => match p.parse::<u32>() {
             Ok(n) if (1..=65535).contains(&n) && p.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(n as u16)
+                Ok(Some(n as u16))
             }
-            _ => return Err(err("the port is not a port number (1-65535)")),
+            _ => Err("the port is not a port number (1-65535)"),
         },
-        None => None,
-    };
-
-    let before_fragment = after.split('#').next().unwrap_or("");
-    let (path, query) = before_fragment
-        .split_once('?')
-        .unwrap_or((before_fragment, ""));
-    let params = parse_query(query).map_err(|problem| err(&problem))?;
-    let param = |name: &str| {
-        params
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-
-    let mut layer = Layer::default();
-    if !path.is_empty() && path != "/" && dialect == Dialect::Symfony {
-        layer
-            .notes
-            .push(format!("{source}: the path {} is ignored", shown(path)));
+        None => Ok(None),
     }
+}
 
-    // Host, and the provider's own host for Symfony's `…@default`.
+/// The host, and the provider's own host for Symfony's `…@default`.
+fn set_host(
+    layer: &mut Layer,
+    scheme: &str,
+    provider: Option<&str>,
+    host: &str,
+    params: &[(String, String)],
+    source: &Source,
+) {
     let provider_default = provider.is_some() && host.eq_ignore_ascii_case("default");
     if provider_default {
-        let p = provider.as_deref().unwrap_or_default();
-        match provider_host(p, param("region")) {
+        let p = provider.unwrap_or_default();
+        match provider_host(p, param(params, "region")) {
             Some(h) => {
                 let note = format!("{scheme}://…@default: Symfony's {p} transport connects to {h}");
                 layer.host = Some(Cand::new(h, source.clone(), Some("default")).noted(note));
@@ -159,14 +246,14 @@ pub(super) fn parse(
             )),
         }
     } else {
-        layer.host = Some(Cand::new(host.clone(), source.clone(), None));
+        layer.host = Some(Cand::new(host.to_string(), source.clone(), None));
     }
-    if let Some(port) = port {
-        layer.port = Some(Cand::new(port, source.clone(), None));
-    }
+}
 
-    // Credentials. SendGrid's and Postmark's Symfony transports take the key from the user part.
-    match (provider.as_deref(), user, password) {
+/// The credentials. SendGrid's and Postmark's Symfony transports take the key from the user part.
+fn set_credentials(layer: &mut Layer, provider: Option<&str>, userinfo: UserInfo, source: &Source) {
+    let on_command_line = userinfo.on_command_line;
+    match (provider, userinfo.user, userinfo.password) {
         (Some("sendgrid"), Some(key), None) => {
             layer.user = Some(Cand::new("apikey".to_string(), source.clone(), None).noted(
                 "sendgrid+smtp: the DSN's user part is the API key; Symfony logs in as \"apikey\" \
@@ -194,126 +281,132 @@ pub(super) fn parse(
             }
         }
     }
-    layer.provider_hint = provider.clone();
+}
 
-    // Security, as the dialect reads the scheme.
-    let verdict = |security: Security, note: String| Some((security, scheme.clone(), note));
-    let mut security: Option<(Security, String, String)> = None;
-    if let Some(p) = &provider {
-        layer.notes.push(format!(
-            "{scheme}://: Symfony's {p} transport picks its port and TLS mode itself, whatever \
-             the DSN says; mxray infers them from the port, or give --port and --security"
-        ));
-    } else {
-        match (dialect, kind) {
-            (Dialect::Symfony, Scheme::Smtp) => {
-                let auto_tls = param("auto_tls").map(php_bool);
-                let require_tls = param("require_tls").map(php_bool).unwrap_or(false);
-                if auto_tls == Some(false) {
-                    security = verdict(
-                        Security::Plain,
-                        "smtp:// with auto_tls=false → no TLS: Symfony never starts TLS".into(),
-                    );
-                    if require_tls {
-                        layer.config_errors.push(ConfigProblem {
-                            source: source.clone(),
-                            message: "require_tls=true with auto_tls=false: Symfony Mailer \
-                                      refuses to send (TLS required but never started)"
-                                .into(),
-                        });
-                    }
-                } else if port == Some(465) {
-                    security = verdict(
-                        Security::Implicit,
-                        "smtp:// on port 465 → implicit TLS (Symfony Mailer uses implicit TLS \
-                         on port 465 whatever the scheme)"
-                            .into(),
-                    );
-                } else if port.is_none() && host != "localhost" {
-                    security = verdict(
-                        Security::Implicit,
-                        "smtp:// without a port → implicit TLS on port 465 (Symfony Mailer's \
-                         choice for any host but localhost)"
-                            .into(),
-                    );
-                    layer.port_hint = Some((
-                        465,
-                        "smtp:// without a port: Symfony Mailer uses port 465".into(),
-                    ));
-                } else if require_tls {
-                    security = verdict(
-                        Security::Starttls,
-                        "smtp:// with require_tls=true → STARTTLS, required".into(),
-                    );
-                } else {
-                    security = verdict(
-                        Security::StarttlsIfOffered,
-                        "smtp:// → STARTTLS when the server offers it, plain text otherwise \
-                         (Symfony's opportunistic TLS)"
-                            .into(),
-                    );
-                }
-                if port.is_none() && host == "localhost" {
-                    layer.port_hint = Some((
-                        25,
-                        "smtp://localhost without a port: Symfony Mailer uses port 25".into(),
-                    ));
-                }
-            }
-            (Dialect::Symfony, Scheme::Smtps) => {
-                security = verdict(Security::Implicit, "smtps:// → implicit TLS".into());
-                layer.port_hint = Some((465, "smtps:// without a port: 465".into()));
-            }
-            (Dialect::Django, Scheme::Smtp) => {
-                security = verdict(
-                    Security::Plain,
-                    "smtp:// in EMAIL_URL → no TLS (dj-email-url and django-environ leave \
-                     EMAIL_USE_TLS and EMAIL_USE_SSL false)"
-                        .into(),
-                );
-                layer.port_hint = Some((25, "smtp:// in EMAIL_URL without a port: 25".into()));
-            }
-            (Dialect::Django, Scheme::Smtps) => {
-                security = verdict(
-                    Security::Starttls,
-                    "smtps:// in EMAIL_URL → STARTTLS: dj-email-url and django-environ read \
-                     smtps as EMAIL_USE_TLS, not as implicit TLS"
-                        .into(),
-                );
-            }
-            (_, Scheme::Submission) => {
-                security = verdict(Security::Starttls, format!("{scheme}:// → STARTTLS"));
-                layer.port_hint = Some((587, format!("{scheme}:// without a port: 587")));
-            }
-            (_, Scheme::Submissions) => {
-                security = verdict(Security::Implicit, "submissions:// → implicit TLS".into());
-                layer.port_hint = Some((465, "submissions:// without a port: 465".into()));
-            }
-            (_, Scheme::SmtpTls) => {
-                security = verdict(
-                    Security::Starttls,
-                    "smtp+tls:// → STARTTLS (django-environ: EMAIL_USE_TLS)".into(),
-                );
-            }
-            (_, Scheme::SmtpSsl) => {
-                security = verdict(
-                    Security::Implicit,
-                    "smtp+ssl:// → implicit TLS (django-environ: EMAIL_USE_SSL)".into(),
-                );
-            }
+/// Security, as the dialect reads a non-provider scheme (with the port hint it implies).
+fn scheme_security(
+    dialect: Dialect,
+    kind: Scheme,
+    url: &Url<'_>,
+    layer: &mut Layer,
+    source: &Source,
+) -> Reading {
+    let scheme = url.scheme;
+    let verdict = |security: Security, note: String| (security, scheme.to_string(), note);
+    match (dialect, kind) {
+        (Dialect::Symfony, Scheme::Smtp) => symfony_smtp_security(url, layer, source),
+        (Dialect::Symfony, Scheme::Smtps) => {
+            layer.port_hint = Some((465, "smtps:// without a port: 465".into()));
+            verdict(Security::Implicit, "smtps:// → implicit TLS".into())
         }
+        (Dialect::Django, Scheme::Smtp) => {
+            layer.port_hint = Some((25, "smtp:// in EMAIL_URL without a port: 25".into()));
+            verdict(
+                Security::Plain,
+                "smtp:// in EMAIL_URL → no TLS (dj-email-url and django-environ leave \
+                 EMAIL_USE_TLS and EMAIL_USE_SSL false)"
+                    .into(),
+            )
+        }
+        (Dialect::Django, Scheme::Smtps) => verdict(
+            Security::Starttls,
+            "smtps:// in EMAIL_URL → STARTTLS: dj-email-url and django-environ read \
+             smtps as EMAIL_USE_TLS, not as implicit TLS"
+                .into(),
+        ),
+        (_, Scheme::Submission) => {
+            layer.port_hint = Some((587, format!("{scheme}:// without a port: 587")));
+            verdict(Security::Starttls, format!("{scheme}:// → STARTTLS"))
+        }
+        (_, Scheme::Submissions) => {
+            layer.port_hint = Some((465, "submissions:// without a port: 465".into()));
+            verdict(Security::Implicit, "submissions:// → implicit TLS".into())
+        }
+        (_, Scheme::SmtpTls) => verdict(
+            Security::Starttls,
+            "smtp+tls:// → STARTTLS (django-environ: EMAIL_USE_TLS)".into(),
+        ),
+        (_, Scheme::SmtpSsl) => verdict(
+            Security::Implicit,
+            "smtp+ssl:// → implicit TLS (django-environ: EMAIL_USE_SSL)".into(),
+        ),
     }
+}
 
-    // Query parameters that override the scheme's reading.
+/// Symfony's `smtp://`: the TLS mode follows auto_tls, require_tls, the port and the host.
+fn symfony_smtp_security(url: &Url<'_>, layer: &mut Layer, source: &Source) -> Reading {
+    let verdict = |security: Security, note: String| (security, url.scheme.to_string(), note);
+    let auto_tls = param(url.params, "auto_tls").map(php_bool);
+    let require_tls = param(url.params, "require_tls")
+        .map(php_bool)
+        .unwrap_or(false);
+    if url.port.is_none() && url.host == "localhost" {
+        layer.port_hint = Some((
+            25,
+            "smtp://localhost without a port: Symfony Mailer uses port 25".into(),
+        ));
+    }
+    if auto_tls == Some(false) {
+        if require_tls {
+            layer.config_errors.push(ConfigProblem {
+                source: source.clone(),
+                message: "require_tls=true with auto_tls=false: Symfony Mailer \
+                          refuses to send (TLS required but never started)"
+                    .into(),
+            });
+        }
+        verdict(
+            Security::Plain,
+            "smtp:// with auto_tls=false → no TLS: Symfony never starts TLS".into(),
+        )
+    } else if url.port == Some(465) {
+        verdict(
+            Security::Implicit,
+            "smtp:// on port 465 → implicit TLS (Symfony Mailer uses implicit TLS \
+             on port 465 whatever the scheme)"
+                .into(),
+        )
+    } else if url.port.is_none() && url.host != "localhost" {
+        layer.port_hint = Some((
+            465,
+            "smtp:// without a port: Symfony Mailer uses port 465".into(),
+        ));
+        verdict(
+            Security::Implicit,
+            "smtp:// without a port → implicit TLS on port 465 (Symfony Mailer's \
+             choice for any host but localhost)"
+                .into(),
+        )
+    } else if require_tls {
+        verdict(
+            Security::Starttls,
+            "smtp:// with require_tls=true → STARTTLS, required".into(),
+        )
+    } else {
+        verdict(
+            Security::StarttlsIfOffered,
+            "smtp:// → STARTTLS when the server offers it, plain text otherwise \
+             (Symfony's opportunistic TLS)"
+                .into(),
+        )
+    }
+}
+
+/// Query parameters that override the scheme's reading: Django's ssl=/tls=, then encryption=.
+fn query_security(
+    dialect: Dialect,
+    params: &[(String, String)],
+    mut security: Option<Reading>,
+) -> Result<Option<Reading>, String> {
     if dialect == Dialect::Django {
         let truthy = |v: Option<&str>| v.and_then(super::parse_bool) == Some(true);
-        if truthy(param("ssl")) {
+        if truthy(param(params, "ssl")) {
             security = Some((
                 Security::Implicit,
                 "ssl=true".into(),
                 "ssl=true in EMAIL_URL → implicit TLS (EMAIL_USE_SSL)".into(),
             ));
-        } else if truthy(param("tls")) {
+        } else if truthy(param(params, "tls")) {
             security = Some((
                 Security::Starttls,
                 "tls=true".into(),
@@ -321,36 +414,33 @@ pub(super) fn parse(
             ));
         }
     }
-    if let Some(word) = param("encryption") {
-        let mapped = match word.trim().to_ascii_lowercase().as_str() {
-            "" | "null" | "none" => None,
-            "tls" => Some((Security::Starttls, "tls is STARTTLS")),
-            "starttls" => Some((Security::Starttls, "STARTTLS")),
-            "ssl" => Some((Security::Implicit, "ssl is implicit TLS")),
-            _ => {
-                return Err(err(&format!(
-                    "encryption={}: unknown encryption (use tls or ssl)",
-                    shown(word)
-                )))
-            }
-        };
-        if let Some((mapped, meaning)) = mapped {
-            let mut note = format!(
-                "encryption={word} → {mapped} (Laravel, SwiftMailer and PHPMailer: {meaning})"
-            );
-            if let Some((before, _, _)) = &security {
-                if *before != mapped {
-                    note.push_str(&format!("; the scheme alone would mean {before}"));
-                }
-            }
-            security = Some((mapped, format!("encryption={word}"), note));
+    let Some(word) = param(params, "encryption") else {
+        return Ok(security);
+    };
+    let (mapped, meaning) = match word.trim().to_ascii_lowercase().as_str() {
+        "" | "null" | "none" => return Ok(security),
+        "tls" => (Security::Starttls, "tls is STARTTLS"),
+        "starttls" => (Security::Starttls, "STARTTLS"),
+        "ssl" => (Security::Implicit, "ssl is implicit TLS"),
+        _ => {
+            return Err(format!(
+                "encryption={}: unknown encryption (use tls or ssl)",
+                shown(word)
+            ))
+        }
+    };
+    let mut note =
+        format!("encryption={word} → {mapped} (Laravel, SwiftMailer and PHPMailer: {meaning})");
+    if let Some((before, _, _)) = &security {
+        if *before != mapped {
+            note.push_str(&format!("; the scheme alone would mean {before}"));
         }
     }
-    if let Some((value, raw, note)) = security {
-        layer.security = Some(Cand::new(value, source.clone(), Some(&raw)).noted(note));
-    }
+    Ok(Some((mapped, format!("encryption={word}"), note)))
+}
 
-    if let Some(v) = param("verify_peer").filter(|v| !v.is_empty()) {
+fn set_verify_peer(layer: &mut Layer, params: &[(String, String)], source: &Source) {
+    if let Some(v) = param(params, "verify_peer").filter(|v| !v.is_empty()) {
         let verify = php_bool(v);
         let mut cand = Cand::new(verify, source.clone(), Some(&format!("verify_peer={v}")));
         if !verify {
@@ -360,7 +450,6 @@ pub(super) fn parse(
         }
         layer.verify_peer = Some(cand);
     }
-    Ok(layer)
 }
 
 /// The scheme's kind and, for Symfony's `provider+smtp`, the provider.

@@ -55,57 +55,11 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 )
                 .evidence(text.chars().take(200).collect::<String>()),
             ),
-            Ok(k) => {
-                if let (Some(err), true) = (&k.key_error, k.absurd_size()) {
-                    let size = match k.key_bits {
-                        Some(bits) => format!("RSA modulus: {bits} bits"),
-                        None => format!("p=: {} characters", k.public_key.len()),
-                    };
-                    out.push(
-                        Finding::new(
-                            crate::code!("dkim.key-invalid"),
-                            &name,
-                            format!("the DKIM key at `{}` is unusable: {err}", s.selector),
-                        )
-                        .evidence(size)
-                        .evidence(format!("record: {} characters", text.len())),
-                    );
-                    continue;
-                }
-                if let Some(err) = &k.key_error {
-                    out.push(Finding::new(
-                        crate::code!("dkim.syntax"),
-                        &name,
-                        format!(
-                            "the key in the DKIM record at `{}` is unusable: {err}",
-                            s.selector
-                        ),
-                    ));
-                    continue;
-                }
-                if k.revoked {
-                    revoked.push(name.clone());
-                    continue;
-                }
-                valid += 1;
-                if k.testing {
-                    out.push(
-                        Finding::new(crate::code!("dkim.testing"), &name, format!("the DKIM key at `{}` is flagged as testing (t=y): receivers may treat failures leniently", s.selector))
-                            .evidence(text.chars().take(120).collect::<String>()),
-                    );
-                }
-                if let (KeyType::Rsa, Some(bits)) = (&k.key_type, k.key_bits) {
-                    if bits < 2048 {
-                        let f = Finding::new(crate::code!("dkim.key-weak"), &name, format!("the DKIM key at `{}` is RSA {bits}-bit; 2048 bits is today's minimum", s.selector))
-                            .evidence(format!("RSA modulus: {bits} bits"));
-                        out.push(if bits < 1024 {
-                            f.severity(Severity::Error)
-                        } else {
-                            f
-                        });
-                    }
-                }
-            }
+            Ok(k) => match key_rules(&name, &s.selector, &text, &k, out) {
+                KeyState::Valid => valid += 1,
+                KeyState::Revoked => revoked.push(name.clone()),
+                KeyState::Unusable => {}
+            },
         }
     }
     for name in revoked {
@@ -145,6 +99,78 @@ pub fn dkim_rules(domain: &str, ev: &DkimEvidence, out: &mut Vec<Finding>) {
                 .fix("Look up the selector in a received message's DKIM-Signature header (`s=`) and run again with `--dkim-selector SELECTOR`. If the domain does not sign, enable DKIM at the mail provider and publish its key."),
         );
     }
+}
+
+/// What a parsed DKIM key counts as in the selector totals.
+enum KeyState {
+    Valid,
+    Revoked,
+    Unusable,
+}
+
+/// The findings about one parsed key (unusable, testing, weak) and what it counts as.
+fn key_rules(
+    name: &str,
+    selector: &str,
+    text: &str,
+    k: &dkim::DkimKey,
+    out: &mut Vec<Finding>,
+) -> KeyState {
+    if let (Some(err), true) = (&k.key_error, k.absurd_size()) {
+        let size = match k.key_bits {
+            Some(bits) => format!("RSA modulus: {bits} bits"),
+            None => format!("p=: {} characters", k.public_key.len()),
+        };
+        out.push(
+            Finding::new(
+                crate::code!("dkim.key-invalid"),
+                name,
+                format!("the DKIM key at `{}` is unusable: {err}", selector),
+            )
+            .evidence(size)
+            .evidence(format!("record: {} characters", text.len())),
+        );
+        return KeyState::Unusable;
+    }
+    if let Some(err) = &k.key_error {
+        out.push(Finding::new(
+            crate::code!("dkim.syntax"),
+            name,
+            format!(
+                "the key in the DKIM record at `{}` is unusable: {err}",
+                selector
+            ),
+        ));
+        return KeyState::Unusable;
+    }
+    if k.revoked {
+        return KeyState::Revoked;
+    }
+    if k.testing {
+        out.push(
+            Finding::new(crate::code!("dkim.testing"), name, format!("the DKIM key at `{selector}` is flagged as testing (t=y): receivers may treat failures leniently"))
+                .evidence(text.chars().take(120).collect::<String>()),
+        );
+    }
+    if let (KeyType::Rsa, Some(bits)) = (&k.key_type, k.key_bits) {
+        if bits < 2048 {
+            let f = Finding::new(
+                crate::code!("dkim.key-weak"),
+                name,
+                format!(
+                    "the DKIM key at `{}` is RSA {bits}-bit; 2048 bits is today's minimum",
+                    selector
+                ),
+            )
+            .evidence(format!("RSA modulus: {bits} bits"));
+            out.push(if bits < 1024 {
+                f.severity(Severity::Error)
+            } else {
+                f
+            });
+        }
+    }
+    KeyState::Valid
 }
 
 pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
