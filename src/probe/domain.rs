@@ -33,7 +33,7 @@ pub struct DomainRequest {
 
 #[allow(
     clippy::too_many_lines,
-    reason = "being reworked alongside the bulk runner; cut into steps once that lands"
+    reason = "the domain audit's concurrent DNS and probe steps in one join; to be cut into those steps"
 )]
 pub async fn probe_domain(
     ctx: Ctx,
