@@ -98,6 +98,20 @@ struct TargetExpect<'a> {
     required_ports: Option<&'a [u16]>,
 }
 
+/// The expectation keys every target table has, read the same way for each kind.
+macro_rules! target_expect {
+    ($t:expr) => {
+        TargetExpect {
+            ignore: &$t.ignore,
+            fail_on: $t.fail_on,
+            min_cert_days: $t.min_cert_days,
+            min_tls_version: $t.min_tls_version.as_deref(),
+            dmarc_policy: $t.dmarc_policy,
+            required_ports: $t.required_ports.as_deref(),
+        }
+    };
+}
+
 impl Layers<'_> {
     fn expect(&self, what: &str, t: TargetExpect) -> anyhow::Result<(Expect, Vec<String>, FailOn)> {
         let (f, g) = (self.flags, self.file);
@@ -218,10 +232,6 @@ fn parse_command(what: &str, argv: Vec<String>) -> anyhow::Result<Command> {
 }
 
 /// Every target of the file as a job, in the file's order; the first bad one is the error.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the three target kinds' command lines built in one place; to be split per kind"
-)]
 pub(super) fn jobs(
     file_name: &str,
     text: &str,
@@ -249,17 +259,7 @@ pub(super) fn jobs(
         opt(&mut argv, "--tls-name", &t.tls_name);
         argv.extend(net.iter().cloned());
         argv.extend(["--".into(), t.host.clone()]);
-        let (expect, ignore, fail_on) = layers.expect(
-            &what,
-            TargetExpect {
-                ignore: &t.ignore,
-                fail_on: t.fail_on,
-                min_cert_days: t.min_cert_days,
-                min_tls_version: t.min_tls_version.as_deref(),
-                dmarc_policy: t.dmarc_policy,
-                required_ports: t.required_ports.as_deref(),
-            },
-        )?;
+        let (expect, ignore, fail_on) = layers.expect(&what, target_expect!(t))?;
         out.push(Job {
             line: header_line(text, "server", i),
             label: format!("server {}", t.host),
@@ -290,17 +290,7 @@ pub(super) fn jobs(
         }
         argv.extend(net.iter().cloned());
         argv.extend(["--".into(), t.name.clone()]);
-        let (expect, ignore, fail_on) = layers.expect(
-            &what,
-            TargetExpect {
-                ignore: &t.ignore,
-                fail_on: t.fail_on,
-                min_cert_days: t.min_cert_days,
-                min_tls_version: t.min_tls_version.as_deref(),
-                dmarc_policy: t.dmarc_policy,
-                required_ports: t.required_ports.as_deref(),
-            },
-        )?;
+        let (expect, ignore, fail_on) = layers.expect(&what, target_expect!(t))?;
         out.push(Job {
             line: header_line(text, "domain", i),
             label: format!("domain {}", t.name),
@@ -356,17 +346,7 @@ pub(super) fn jobs(
         if let Some(u) = &t.url {
             argv.extend(["--".into(), u.clone()]);
         }
-        let (expect, ignore, fail_on) = layers.expect(
-            &what,
-            TargetExpect {
-                ignore: &t.ignore,
-                fail_on: t.fail_on,
-                min_cert_days: t.min_cert_days,
-                min_tls_version: t.min_tls_version.as_deref(),
-                dmarc_policy: t.dmarc_policy,
-                required_ports: t.required_ports.as_deref(),
-            },
-        )?;
+        let (expect, ignore, fail_on) = layers.expect(&what, target_expect!(t))?;
         out.push(Job {
             line: header_line(text, "check", i),
             label: format!("check {shown}"),
