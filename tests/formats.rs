@@ -6,7 +6,7 @@
 mod common;
 
 use mxray::report::Report;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn mxray(args: &[&str]) -> (i32, String, String) {
@@ -20,23 +20,6 @@ fn mxray(args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for dir in ["server", "domain", "check"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(dir);
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "json") {
-                all.push(p);
-            }
-        }
-    }
-    all.sort();
-    all
 }
 
 fn report(p: &Path, extra: &[&str]) -> Report {
@@ -56,7 +39,7 @@ fn with_ignore(p: &Path) -> Vec<String> {
 #[test]
 fn junit_is_valid_and_drops_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for p in fixtures() {
+    for p in common::fixtures::all() {
         let ignore = with_ignore(&p);
         let mut args = vec!["diagnose", p.to_str().unwrap(), "--format", "junit"];
         args.extend(ignore.iter().map(String::as_str));
@@ -131,7 +114,7 @@ fn sarif_is_valid_and_has_a_result_per_finding() {
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for p in fixtures() {
+    for p in common::fixtures::all() {
         let ignore = with_ignore(&p);
         let mut args = vec!["diagnose", p.to_str().unwrap(), "--format", "sarif"];
         args.extend(ignore.iter().map(String::as_str));
@@ -156,7 +139,7 @@ fn sarif_is_valid_and_has_a_result_per_finding() {
 
 #[test]
 fn ndjson_is_one_valid_report_per_line() {
-    for p in fixtures() {
+    for p in common::fixtures::all() {
         let (_, out, _) = mxray(&["diagnose", p.to_str().unwrap(), "--format", "ndjson"]);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 1, "{}", p.display());

@@ -4,32 +4,17 @@
 //! certificate, the strict CSP, no script and no external URL. A second test pushes hostile
 //! strings through every server-, DNS- and user-supplied field and checks the DOM.
 
+#[path = "common/fixtures.rs"]
+mod fixture_files;
+
 use mxray::evidence::domain::SpfNode;
 use mxray::evidence::{PhaseName, PortProbe, ServerEvidence};
 use mxray::render::{html, RenderOptions};
 use mxray::report::{finalize, Body, FailOn, Report};
 use scraper::{ElementRef, Html, Selector};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for dir in ["server", "domain", "check"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(dir);
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "json") {
-                all.push(p);
-            }
-        }
-    }
-    all.sort();
-    assert!(all.len() >= 50, "fixtures missing: {}", all.len());
-    all
-}
 
 fn load(path: &Path) -> Report {
     let text = std::fs::read_to_string(path).unwrap();
@@ -311,7 +296,7 @@ fn assert_body_sections(doc: &Html, report: &Report, name: &str) {
 #[test]
 fn every_fixture_renders_to_a_structured_inert_page() {
     let mut codes = BTreeSet::new();
-    for path in fixtures() {
+    for path in fixture_files::all() {
         let report = rediagnose(load(&path));
         let name = path.display().to_string();
         let page = html::render(&report, &RenderOptions::default());

@@ -25,24 +25,6 @@ fn diagnose(path: &Path, extra: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
-fn fixtures() -> Vec<std::path::PathBuf> {
-    let mut all = Vec::new();
-    for dir in ["server", "domain", "check"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(dir);
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "json") {
-                all.push(p);
-            }
-        }
-    }
-    all.sort();
-    assert!(all.len() >= 50, "fixtures missing: {}", all.len());
-    all
-}
-
 fn name(p: &Path) -> String {
     let dir = p.parent().unwrap().file_name().unwrap().to_string_lossy();
     format!("{dir}__{}", p.file_stem().unwrap().to_string_lossy())
@@ -50,7 +32,7 @@ fn name(p: &Path) -> String {
 
 #[test]
 fn human_reports_of_every_fixture() {
-    for p in fixtures() {
+    for p in common::fixtures::all() {
         insta::assert_snapshot!(
             format!("{}__human", name(&p)),
             diagnose(&p, &["--color", "never"])
@@ -60,7 +42,7 @@ fn human_reports_of_every_fixture() {
 
 #[test]
 fn json_reports_of_every_fixture() {
-    for p in fixtures() {
+    for p in common::fixtures::all() {
         let text = diagnose(&p, &["--format", "json"]);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         common::schema::assert_valid(&v);
