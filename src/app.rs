@@ -213,6 +213,27 @@ fn domain(args: DomainArgs) -> anyhow::Result<u8> {
     emit(report, now, &args.output)
 }
 
+/// The checked DKIM selectors and blocklist zones of a domain audit, and the zones to ask:
+/// those given, else the default ones with `--dnsbl`, else none.
+pub(crate) fn dnsbl_zones(args: &DomainArgs) -> anyhow::Result<Vec<String>> {
+    for s in &args.dkim_selectors {
+        cli::validate_host(s).map_err(|e| anyhow::anyhow!("--dkim-selector: {e}"))?;
+    }
+    for z in &args.dnsbl_zones {
+        cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
+    }
+    Ok(if !args.dnsbl_zones.is_empty() {
+        args.dnsbl_zones.clone()
+    } else if args.dnsbl {
+        probe::dnsbl::DEFAULT_ZONES
+            .iter()
+            .map(|z| z.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    })
+}
+
 /// Audits one domain and returns its report, not yet diagnosed, with the diagnosis' "now".
 fn domain_report(args: &DomainArgs) -> anyhow::Result<(Report, i64)> {
     let domain = cli::validate_host(args.domain.as_deref().unwrap_or_default())
@@ -221,12 +242,7 @@ fn domain_report(args: &DomainArgs) -> anyhow::Result<(Report, i64)> {
         anyhow::bail!("{domain} is an IP address, not a mail domain (use `mxray server {domain}`)");
     }
     let ports = cli::parse_ports_or(args.ports.as_deref(), &[25]).map_err(anyhow::Error::msg)?;
-    for s in &args.dkim_selectors {
-        cli::validate_host(s).map_err(|e| anyhow::anyhow!("--dkim-selector: {e}"))?;
-    }
-    for z in &args.dnsbl_zones {
-        cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
-    }
+    let dnsbl_zones = dnsbl_zones(args)?;
     let helo = args.net.helo.clone().unwrap_or_else(|| domain.clone());
     let mail_from = match args.mail_from.as_deref().map(str::trim) {
         None => format!("postmaster@{domain}"),
@@ -249,16 +265,6 @@ fn domain_report(args: &DomainArgs) -> anyhow::Result<(Report, i64)> {
             helo: helo.clone(),
         })
         .collect();
-    let dnsbl_zones: Vec<String> = if !args.dnsbl_zones.is_empty() {
-        args.dnsbl_zones.clone()
-    } else if args.dnsbl {
-        probe::dnsbl::DEFAULT_ZONES
-            .iter()
-            .map(|z| z.to_string())
-            .collect()
-    } else {
-        Vec::new()
-    };
     let net = Net::from_args(&args.net)?;
     let (started_at, now) = now_rfc3339();
     let mut settings = net.settings(&args.net, ports, None);

@@ -4,7 +4,7 @@
 //! read by its own thread into a small channel, so memory holds the domains in flight, the
 //! counters and the hashes of the names seen, never the list or the results.
 
-use super::{now_rfc3339, Net, EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE};
+use super::{dnsbl_zones, now_rfc3339, Net, EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE};
 use crate::bulk::input::{Entries, Entry, Seen};
 use crate::bulk::shard::Shard;
 use crate::bulk::tally::Tally;
@@ -82,22 +82,7 @@ pub(super) fn run(args: DomainArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let ports = cli::parse_ports_or(args.ports.as_deref(), &[25]).map_err(anyhow::Error::msg)?;
-    for s in &args.dkim_selectors {
-        cli::validate_host(s).map_err(|e| anyhow::anyhow!("--dkim-selector: {e}"))?;
-    }
-    for z in &args.dnsbl_zones {
-        cli::validate_host(z).map_err(|e| anyhow::anyhow!("--dnsbl-zone: {e}"))?;
-    }
-    let dnsbl_zones: Vec<String> = if !args.dnsbl_zones.is_empty() {
-        args.dnsbl_zones.clone()
-    } else if args.dnsbl {
-        probe::dnsbl::DEFAULT_ZONES
-            .iter()
-            .map(|z| z.to_string())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let dnsbl_zones = dnsbl_zones(&args)?;
     let net = Net::from_args(&args.net)?;
     let stdin = from == Path::new("-");
     let name = if stdin {
