@@ -1,5 +1,6 @@
 pub mod certs;
 pub mod check;
+pub mod child;
 pub mod fake_provider;
 pub mod fixtures;
 pub mod hostile;
