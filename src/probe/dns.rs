@@ -90,6 +90,11 @@ impl Dns {
         })
     }
 
+    /// The phase timeout; one query, its retry included, takes at most twice as long.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Allows `n` queries in flight at once instead of the default 16: a bulk run audits many
     /// domains at once, and with distant resolvers the round trips, not the work, set its pace.
     pub fn with_in_flight(mut self, n: usize) -> Dns {

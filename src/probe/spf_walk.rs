@@ -1,13 +1,15 @@
 //! Walks a domain's SPF policy through DNS: the record, every `include:` and `redirect=`
 //! target, and the lookups of `a`, `mx`, `ptr` and `exists` terms — recorded as a tree so
 //! diagnosis can count lookups (RFC 7208 §4.6.4) and show the whole tree, even past the limit.
-//! The walk itself is bounded: depth, nodes, and names per `mx`.
+//! The walk itself is bounded: depth, nodes, names per `mx`, and time — it is sequential, and
+//! forty records behind a resolver that never answers would otherwise cost eighty timeouts.
 
 use super::dns::Dns;
 use crate::evidence::domain::{SpfNode, TermLookup};
 use crate::evidence::{Lookup, LookupStatus};
 use crate::policy::spf::{self, MechKind, Modifier, TermKind};
 use hickory_resolver::proto::rr::RecordType;
+use std::time::{Duration, Instant};
 
 /// Deeper than any sane policy; RFC 7208's 10-lookup limit is judged by diagnosis.
 const MAX_DEPTH: usize = 12;
@@ -15,11 +17,26 @@ const MAX_DEPTH: usize = 12;
 const MAX_NODES: usize = 40;
 /// RFC 7208 §4.6.4: an `mx` term may look up at most 10 names; one more shows the excess.
 const MAX_MX_NAMES: usize = 11;
+/// Phase timeouts after which no further record is fetched (the ones in flight finish).
+pub const WALK_TIMEOUTS: u32 = 10;
+
+/// Where the walk stands: records left to fetch, the path from the root, the time bound.
+struct Budget {
+    records: usize,
+    seen: Vec<String>,
+    until: Instant,
+    limit: Duration,
+}
 
 pub async fn walk(dns: &Dns, domain: &str) -> SpfNode {
-    let mut budget = MAX_NODES;
-    let mut seen = Vec::new();
-    node(dns, domain, "root", 0, &mut budget, &mut seen).await
+    let limit = dns.timeout() * WALK_TIMEOUTS;
+    let mut budget = Budget {
+        records: MAX_NODES,
+        seen: Vec::new(),
+        until: Instant::now() + limit,
+        limit,
+    };
+    node(dns, domain, "root", 0, &mut budget).await
 }
 
 fn node<'a>(
@@ -27,8 +44,7 @@ fn node<'a>(
     domain: &'a str,
     via: &'a str,
     depth: usize,
-    budget: &'a mut usize,
-    seen: &'a mut Vec<String>,
+    budget: &'a mut Budget,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = SpfNode> + Send + 'a>> {
     Box::pin(async move {
         let lookup = dns.lookup(domain, RecordType::TXT).await;
@@ -47,15 +63,15 @@ fn node<'a>(
             children: Vec::new(),
             stopped: None,
         };
-        *budget = budget.saturating_sub(1);
+        budget.records = budget.records.saturating_sub(1);
         let key = domain.to_ascii_lowercase();
-        if seen.contains(&key) {
+        if budget.seen.contains(&key) {
             n.stopped = Some("loop: this domain's record is already in the tree".into());
             return n;
         }
         // `seen` is the path from the root: a loop is a domain that includes its own ancestor.
         // The same domain in two branches is walked (and counted) twice, as evaluation would.
-        seen.push(key);
+        budget.seen.push(key);
         // Several records are a PermError: nothing to follow.
         let [text] = n.records.as_slice() else {
             return n;
@@ -100,7 +116,7 @@ fn node<'a>(
                 ));
                 continue;
             }
-            if depth + 1 >= MAX_DEPTH || *budget == 0 {
+            if depth + 1 >= MAX_DEPTH || budget.records == 0 {
                 n.children.push(stub(
                     &spec.text,
                     how,
@@ -108,10 +124,18 @@ fn node<'a>(
                 ));
                 continue;
             }
-            let child = node(dns, &spec.text, how, depth + 1, budget, seen).await;
+            if Instant::now() >= budget.until {
+                let why = format!(
+                    "walk bounded: out of time ({:.1} s)",
+                    budget.limit.as_secs_f64()
+                );
+                n.children.push(stub(&spec.text, how, &why));
+                continue;
+            }
+            let child = node(dns, &spec.text, how, depth + 1, budget).await;
             n.children.push(child);
         }
-        seen.pop();
+        budget.seen.pop();
         n
     })
 }

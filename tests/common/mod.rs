@@ -1,6 +1,7 @@
 pub mod certs;
 pub mod check;
 pub mod child;
+pub mod fake_dns;
 pub mod fake_provider;
 pub mod fixtures;
 pub mod hostile;
