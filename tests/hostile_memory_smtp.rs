@@ -203,6 +203,19 @@ async fn a_tls_alert_in_the_middle_of_the_handshake_is_named() {
     assert_names(&run, "tls.handshake-failed", "HandshakeFailure");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_file_without_end_is_refused_at_its_bound() {
+    let run = mxray(&["server", "127.0.0.1", "--ca-file", "/dev/zero"]).await;
+    run.assert_within("--ca-file /dev/zero", SLACK);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read CA file /dev/zero: larger than 4 MiB"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 #[ignore = "not a test: the entry point that starts mxray for the tests above"]
 fn child_spawner() {

@@ -34,6 +34,10 @@ impl std::fmt::Debug for TrustStore {
     }
 }
 
+/// A CA bundle this size holds thousands of certificates (the system one is about 200 KiB); past
+/// it, `--ca-file /dev/zero` or a mistaken path is refused instead of filling memory.
+pub const MAX_CA_FILE: usize = 4 << 20;
+
 impl TrustStore {
     /// webpki roots, the system store, and `--ca-file` certificates.
     pub fn load(ca_file: Option<&Path>, system: bool) -> anyhow::Result<TrustStore> {
@@ -47,7 +51,7 @@ impl TrustStore {
         }
         let custom_roots = ca_file.is_some();
         if let Some(path) = ca_file {
-            let data = std::fs::read(path)
+            let data = crate::bounded_read::file_at_most(path, MAX_CA_FILE)
                 .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
             let mut added = 0;
             for c in rustls_pemfile::certs(&mut data.as_slice()) {
