@@ -33,9 +33,10 @@ async fn audit(case: &str, dns: &FakeDns, extra: &[&str]) -> ChildRun {
     run
 }
 
-/// The README's bound for a domain audit.
+/// The README's bound for a domain audit probing one port (its MX hosts have no address here,
+/// so the SPF walk and the DNS areas set the pace).
 fn domain_bound() -> Duration {
-    Duration::from_secs(60 * TIMEOUT_S) + SLACK
+    Duration::from_secs(26 * TIMEOUT_S) + SLACK
 }
 
 fn spf_all(owner: &Name) -> Reply {
@@ -116,6 +117,7 @@ async fn a_cname_loop_is_no_address_not_a_hang() {
     })
     .await;
     let run = audit("CNAME loop", &dns, &[]).await;
+    assert!(run.has("dns.mx-invalid-target"), "{:?}", run.codes());
     assert!(run.text().contains("loop1.hostile.test"), "{}", run.text());
 }
 

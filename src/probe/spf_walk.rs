@@ -69,9 +69,6 @@ fn node<'a>(
             n.stopped = Some("loop: this domain's record is already in the tree".into());
             return n;
         }
-        // `seen` is the path from the root: a loop is a domain that includes its own ancestor.
-        // The same domain in two branches is walked (and counted) twice, as evaluation would.
-        budget.seen.push(key);
         // Several records are a PermError: nothing to follow.
         let [text] = n.records.as_slice() else {
             return n;
@@ -79,19 +76,30 @@ fn node<'a>(
         let Ok(record) = spf::parse(text) else {
             return n;
         };
+        // `seen` is the path from the root: a loop is a domain that includes its own ancestor.
+        // The same domain in two branches is walked (and counted) twice, as evaluation would.
+        budget.seen.push(key);
         for term in &record.terms {
+            // Out of time, a term's names are not looked up (as for one that uses macros).
+            let late = Instant::now() >= budget.until;
             let (target, how) = match &term.kind {
                 TermKind::Mechanism(m) => match &m.kind {
                     MechKind::Include { domain } => (Some(domain), "include"),
                     MechKind::A { domain: d, .. } => {
-                        n.term_lookups.push(
-                            addresses(dns, term_domain(d.as_ref(), domain), &term.text).await,
-                        );
+                        let d = term_domain(d.as_ref(), domain).filter(|_| !late);
+                        n.term_lookups.push(addresses(dns, d, &term.text).await);
                         continue;
                     }
                     MechKind::Mx { domain: d, .. } => {
-                        n.term_lookups
-                            .push(mx_names(dns, term_domain(d.as_ref(), domain), &term.text).await);
+                        let d = term_domain(d.as_ref(), domain).filter(|_| !late);
+                        n.term_lookups.push(mx_names(dns, d, &term.text).await);
+                        continue;
+                    }
+                    MechKind::Exists { .. } if late => {
+                        n.term_lookups.push(TermLookup {
+                            term: term.text.clone(),
+                            lookups: Vec::new(),
+                        });
                         continue;
                     }
                     MechKind::Exists { domain: d } if !d.has_macros => {
@@ -124,7 +132,7 @@ fn node<'a>(
                 ));
                 continue;
             }
-            if Instant::now() >= budget.until {
+            if late {
                 let why = format!(
                     "walk bounded: out of time ({:.1} s)",
                     budget.limit.as_secs_f64()

@@ -108,3 +108,22 @@ pub fn acceptor(served: Served) -> TlsAcceptor {
     .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     TlsAcceptor::from(Arc::new(cfg))
 }
+
+/// A CA (its PEM, for `--ca-file`) and a leaf for `name` it signed, served without the CA.
+pub fn ca_signed(name: &str) -> (String, Served) {
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "Hostile Test CA");
+    let ca_key = KeyPair::generate().expect("key");
+    let ca_pem = ca.self_signed(&ca_key).expect("ca").pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().expect("key");
+    let leaf = leaf_params(vec![name.to_string()])
+        .signed_by(&key, &issuer)
+        .expect("leaf");
+    let served = Served {
+        chain: vec![leaf.der().clone()],
+        key: key_der(&key),
+    };
+    (ca_pem, served)
+}
