@@ -235,6 +235,13 @@ async fn includes_that_never_answer_stop_at_the_walk_time_bound() {
         "{:?}",
         run.elapsed
     );
+    // Unanswered includes are lookups that failed, not records that are missing.
+    assert!(!run.has("spf.include-broken"), "{:?}", run.codes());
+    assert!(
+        run.text().contains("silent0.hostile.test (include: in the SPF policy) failed"),
+        "{}",
+        run.text()
+    );
     assert!(
         run.text().contains("walk bounded: out of time"),
         "{}",

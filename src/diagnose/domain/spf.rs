@@ -226,7 +226,24 @@ fn node_rules(n: &SpfNode, root: bool, out: &mut Vec<Finding>) {
     } else {
         format!("{}:{}", n.via, n.domain)
     };
-    if !root && n.stopped.is_none() && n.records.is_empty() {
+    if !root && n.stopped.is_none() && n.records.is_empty() && n.lookup.status.is_failure() {
+        // Unanswered is not absent: receivers that cannot fetch it get a TempError, not PermError.
+        out.push(
+            Finding::new(
+                crate::code!("dns.lookup-failed"),
+                format!("{} TXT", n.domain),
+                format!(
+                    "the TXT lookup of {} ({}: in the SPF policy) failed, so that part of the policy is unknown",
+                    n.domain, n.via
+                ),
+            )
+            .evidence(format!(
+                "{} TXT: {}",
+                n.domain,
+                crate::diagnose::status_words(n.lookup.status)
+            )),
+        );
+    } else if !root && n.stopped.is_none() && n.records.is_empty() {
         out.push(
             Finding::new(crate::code!("spf.include-broken"), &subj, format!("the SPF policy refers to {}, which has no SPF record: receivers return PermError", n.domain))
                 .evidence(format!("{} TXT: {}", n.domain, crate::diagnose::status_words(n.lookup.status))),
