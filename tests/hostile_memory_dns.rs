@@ -249,6 +249,39 @@ async fn includes_that_never_answer_stop_at_the_walk_time_bound() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_dmarc_report_domains_that_never_answer_are_not_asked_one_by_one() {
+    let dns = fake_dns::start(|n, t| {
+        let name = text(n);
+        if is((n, t), DOMAIN, RecordType::MX) {
+            Reply::Records(vec![mx(n, 10, "mx.hostile.test")])
+        } else if is((n, t), DOMAIN, RecordType::TXT) {
+            spf_all(n)
+        } else if is((n, t), "_dmarc.hostile.test", RecordType::TXT) {
+            let mut strings = vec!["v=DMARC1; p=reject; rua=mailto:r@r0.example".to_string()];
+            strings.extend((1..1000).map(|i| format!(",mailto:r@r{i}.example")));
+            Reply::Records(vec![txt(n, strings)])
+        } else if name.contains("._report._dmarc.") {
+            Reply::TruncatedThenSilent
+        } else {
+            Reply::NxDomain
+        }
+    })
+    .await;
+    let run = audit("DMARC with 1,000 silent report domains", &dns, &[]).await;
+    let asked = run.report["evidence"]["dmarc"]["report_auth"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(asked, 10, "{}", run.text());
+    // Unanswered is unknown, not "has not agreed".
+    assert!(!run.has("dmarc.report-auth-missing"), "{:?}", run.codes());
+    assert!(
+        run.text().contains("hostile.test._report._dmarc.r0.example TXT: the resolver did not answer in time"),
+        "{}",
+        run.text()
+    );
+}
+
 #[test]
 #[ignore = "not a test: the entry point that starts mxray for the tests above"]
 fn child_spawner() {

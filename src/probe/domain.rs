@@ -17,6 +17,8 @@ use std::net::IpAddr;
 
 /// MX hosts probed at most; a domain with more is exotic and the rest add nothing.
 const MAX_MX_HOSTS: usize = 10;
+/// Report domains of a DMARC record whose authorization (RFC 7489 §7.1) is looked up.
+const MAX_REPORT_DOMAINS: usize = 10;
 
 pub struct DomainRequest {
     pub domain: String,
@@ -308,12 +310,16 @@ pub(super) async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
         .flat_map(|l| l.records.iter())
         .find(|r| is_dmarc(r))
     {
-        for rua_domain in rua_domains(record) {
-            if !same_org(&rua_domain, domain) {
-                let name = format!("{domain}._report._dmarc.{rua_domain}");
-                report_auth.push(dns.lookup(&name, RecordType::TXT).await);
-            }
-        }
+        // At once and at most ten: a record may list a thousand report domains.
+        let names = rua_domains(record)
+            .into_iter()
+            .filter(|rua_domain| !same_org(rua_domain, domain))
+            .take(MAX_REPORT_DOMAINS)
+            .map(|rua_domain| format!("{domain}._report._dmarc.{rua_domain}"));
+        report_auth = futures::future::join_all(
+            names.map(|name| dns.lookup_owned(name, RecordType::TXT)),
+        )
+        .await;
     }
     DmarcEvidence {
         lookups,

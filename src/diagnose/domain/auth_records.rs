@@ -282,7 +282,21 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         out.push(Finding::new(crate::code!("dmarc.no-reports"), &subj, "the DMARC record asks for no aggregate reports (no rua=), so you never learn who sends as your domain").evidence(text.clone()));
     }
     for auth in &ev.report_auth {
-        if !auth.records.iter().any(|r| dmarc::is_dmarc(r)) {
+        if auth.status.is_failure() {
+            // No answer is not a refusal: the authorization is unknown.
+            out.push(
+                Finding::new(
+                    crate::code!("dns.lookup-failed"),
+                    format!("{} TXT", auth.name),
+                    "the lookup of a report domain's DMARC authorization failed, so whether it accepts the reports is unknown",
+                )
+                .evidence(format!(
+                    "{} TXT: {}",
+                    auth.name,
+                    crate::diagnose::status_words(auth.status)
+                )),
+            );
+        } else if !auth.records.iter().any(|r| dmarc::is_dmarc(r)) {
             out.push(
                 Finding::new(crate::code!("dmarc.report-auth-missing"), &subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
                     .evidence(format!("{} TXT: {}", auth.name, crate::diagnose::status_words(auth.status))),
