@@ -44,7 +44,12 @@ fn spf_all(owner: &Name) -> Reply {
 }
 
 fn assert_says(run: &ChildRun, code: &str, words: &str) {
-    assert!(run.has(code), "no {code}: {:?}\n{}", run.codes(), run.text());
+    assert!(
+        run.has(code),
+        "no {code}: {:?}\n{}",
+        run.codes(),
+        run.text()
+    );
     assert!(
         run.text().contains(words),
         "the report does not say {words:?}: {}",
@@ -238,7 +243,8 @@ async fn includes_that_never_answer_stop_at_the_walk_time_bound() {
     // Unanswered includes are lookups that failed, not records that are missing.
     assert!(!run.has("spf.include-broken"), "{:?}", run.codes());
     assert!(
-        run.text().contains("silent0.hostile.test (include: in the SPF policy) failed"),
+        run.text()
+            .contains("silent0.hostile.test (include: in the SPF policy) failed"),
         "{}",
         run.text()
     );
@@ -276,7 +282,9 @@ async fn a_thousand_dmarc_report_domains_that_never_answer_are_not_asked_one_by_
     // Unanswered is unknown, not "has not agreed".
     assert!(!run.has("dmarc.report-auth-missing"), "{:?}", run.codes());
     assert!(
-        run.text().contains("hostile.test._report._dmarc.r0.example TXT: the resolver did not answer in time"),
+        run.text().contains(
+            "hostile.test._report._dmarc.r0.example TXT: the resolver did not answer in time"
+        ),
         "{}",
         run.text()
     );

@@ -28,7 +28,12 @@ const TIMEOUT_S: u64 = 1;
 fn address() -> Ipv4Addr {
     static NEXT: AtomicU8 = AtomicU8::new(1);
     let pid = std::process::id();
-    Ipv4Addr::new(127, 44, (pid % 250) as u8, NEXT.fetch_add(1, Ordering::SeqCst))
+    Ipv4Addr::new(
+        127,
+        44,
+        (pid % 250) as u8,
+        NEXT.fetch_add(1, Ordering::SeqCst),
+    )
 }
 
 /// Reads the request's head, so the answer never races the request.
@@ -130,7 +135,12 @@ async fn a_valid_policy_sets_the_baseline() {
 #[ignore = "needs root (port 443): tests/run.sh"]
 async fn a_policy_that_streams_forever_is_cut_at_the_size_bound() {
     let run = audit("MTA-STS streams forever", |mut tls| async move {
-        if !send(&mut tls, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n").await {
+        if !send(
+            &mut tls,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+        )
+        .await
+        {
             return;
         }
         let chunk = b"mx: mx.hostile.test\r\n".repeat(1000);
@@ -138,7 +148,11 @@ async fn a_policy_that_streams_forever_is_cut_at_the_size_bound() {
     })
     .await;
     assert!(run.has("mta-sts.policy-unreachable"), "{:?}", run.codes());
-    assert!(policy_error(&run).contains("larger than 80 KiB"), "{}", policy_error(&run));
+    assert!(
+        policy_error(&run).contains("larger than 80 KiB"),
+        "{}",
+        policy_error(&run)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,7 +169,11 @@ async fn a_huge_content_length_dribbled_ends_at_the_time_bound() {
     })
     .await;
     assert!(run.has("mta-sts.policy-unreachable"), "{:?}", run.codes());
-    assert!(policy_error(&run).contains("no complete answer in time"), "{}", policy_error(&run));
+    assert!(
+        policy_error(&run).contains("no complete answer in time"),
+        "{}",
+        policy_error(&run)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,7 +189,10 @@ async fn a_redirect_loop_is_not_followed() {
     .await;
     assert!(run.has("mta-sts.policy-unreachable"), "{:?}", run.codes());
     let error = policy_error(&run);
-    assert!(error.contains("a redirect to https://mta-sts.hostile.test/"), "{error}");
+    assert!(
+        error.contains("a redirect to https://mta-sts.hostile.test/"),
+        "{error}"
+    );
     assert!(error.contains("does not allow redirects"), "{error}");
 }
 

@@ -33,7 +33,12 @@ async fn probe(case: &str, port: u16, role: &str) -> ChildRun {
 }
 
 fn assert_violation(run: &ChildRun, code: &str, words: &str) {
-    assert!(run.has(code), "no {code}: {:?}\n{}", run.codes(), run.text());
+    assert!(
+        run.has(code),
+        "no {code}: {:?}\n{}",
+        run.codes(),
+        run.text()
+    );
     assert!(
         run.text().contains(words),
         "the report does not say {words:?}: {}",
@@ -44,8 +49,7 @@ fn assert_violation(run: &ChildRun, code: &str, words: &str) {
 /// An IMAP greeting, then `answer` (written until the client goes away when `endless`) to the
 /// first command.
 async fn imap(mut sock: TcpStream, answer: Vec<u8>, endless: bool) {
-    if !send(&mut sock, b"* OK IMAP4rev1 ready\r\n").await || read_line(&mut sock).await.is_none()
-    {
+    if !send(&mut sock, b"* OK IMAP4rev1 ready\r\n").await || read_line(&mut sock).await.is_none() {
         return;
     }
     while send(&mut sock, &answer).await && endless {}
@@ -105,13 +109,14 @@ async fn imap_capability_of_a_million_items_is_cut_at_the_line_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pop3_capa_of_a_million_items_stops_at_the_line_count() {
     let srv = serve(|mut sock: TcpStream| async move {
-        if !send(&mut sock, b"+OK POP3 ready\r\n").await || read_line(&mut sock).await.is_none()
-        {
+        if !send(&mut sock, b"+OK POP3 ready\r\n").await || read_line(&mut sock).await.is_none() {
             return;
         }
         let _ = send(&mut sock, b"+OK capabilities follow\r\n").await;
         for chunk in 0..1000 {
-            let lines: String = (0..1000).map(|i| format!("X-ITEM-{chunk}-{i}\r\n")).collect();
+            let lines: String = (0..1000)
+                .map(|i| format!("X-ITEM-{chunk}-{i}\r\n"))
+                .collect();
             if !send(&mut sock, lines.as_bytes()).await {
                 return;
             }

@@ -45,7 +45,12 @@ async fn probe_with(case: &str, port: u16, role: &str, timeout_s: u64) -> ChildR
 }
 
 fn assert_names(run: &ChildRun, code: &str, words: &str) {
-    assert!(run.has(code), "no {code}: {:?}\n{}", run.codes(), run.text());
+    assert!(
+        run.has(code),
+        "no {code}: {:?}\n{}",
+        run.codes(),
+        run.text()
+    );
     assert!(
         run.text().contains(words),
         "the report does not say {words:?}: {}",
@@ -65,8 +70,7 @@ async fn a_well_behaved_starttls_server_sets_the_baseline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_greeting_at_one_byte_a_second_ends_at_the_phase_deadline() {
     let srv = serve(|mut sock| async move {
-        let mut next = b"220 ".iter().copied().chain(std::iter::repeat(b'x'));
-        while let Some(b) = next.next() {
+        for b in b"220 ".iter().copied().chain(std::iter::repeat(b'x')) {
             if !send(&mut sock, &[b]).await {
                 return;
             }
@@ -97,7 +101,11 @@ async fn a_ten_megabyte_reply_line_is_cut_at_the_line_bound() {
     })
     .await;
     let run = probe("10 MB reply line", srv.port, "smtp").await;
-    assert_names(&run, "smtp.protocol-violation", "reply line longer than 2048 bytes");
+    assert_names(
+        &run,
+        "smtp.protocol-violation",
+        "reply line longer than 2048 bytes",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,7 +141,11 @@ async fn starttls_then(case: &str, served: common::certs::Served) -> ChildRun {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_then_a_megabyte_certificate_is_too_large() {
-    let run = starttls_then("STARTTLS + 1 MB certificate", oversized(1 << 20, "fake.test")).await;
+    let run = starttls_then(
+        "STARTTLS + 1 MB certificate",
+        oversized(1 << 20, "fake.test"),
+    )
+    .await;
     assert_names(&run, "tls.handshake-too-large", "larger than mxray reads");
 }
 
@@ -210,7 +222,8 @@ async fn a_ca_file_without_end_is_refused_at_its_bound() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("cannot read CA file /dev/zero: larger than 4 MiB"),
+        run.stderr
+            .contains("cannot read CA file /dev/zero: larger than 4 MiB"),
         "{}",
         run.stderr
     );

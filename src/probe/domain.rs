@@ -316,10 +316,9 @@ pub(super) async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
             .filter(|rua_domain| !same_org(rua_domain, domain))
             .take(MAX_REPORT_DOMAINS)
             .map(|rua_domain| format!("{domain}._report._dmarc.{rua_domain}"));
-        report_auth = futures::future::join_all(
-            names.map(|name| dns.lookup_owned(name, RecordType::TXT)),
-        )
-        .await;
+        report_auth =
+            futures::future::join_all(names.map(|name| dns.lookup_owned(name, RecordType::TXT)))
+                .await;
     }
     DmarcEvidence {
         lookups,

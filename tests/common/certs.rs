@@ -113,7 +113,8 @@ pub fn acceptor(served: Served) -> TlsAcceptor {
 pub fn ca_signed(name: &str) -> (String, Served) {
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "Hostile Test CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "Hostile Test CA");
     let ca_key = KeyPair::generate().expect("key");
     let ca_pem = ca.self_signed(&ca_key).expect("ca").pem();
     let issuer = Issuer::new(ca, ca_key);

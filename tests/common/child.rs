@@ -109,7 +109,13 @@ fn run_blocking(args: &[String]) -> ChildRun {
     std::fs::write(path("args.json"), serde_json::to_vec(args).expect("args")).expect("args");
     let started = Instant::now();
     let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args([SPAWNER_TEST, "--exact", "--include-ignored", "--test-threads", "1"])
+        .args([
+            SPAWNER_TEST,
+            "--exact",
+            "--include-ignored",
+            "--test-threads",
+            "1",
+        ])
         .env(SPAWN_DIR, dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -120,7 +126,9 @@ fn run_blocking(args: &[String]) -> ChildRun {
     assert!(status.success(), "the spawner failed: {status}");
     let read = |name: &str| std::fs::read(path(name)).unwrap_or_default();
     let result = String::from_utf8(read("result")).expect("result");
-    let mut nums = result.split_whitespace().map(|n| n.parse::<i64>().expect("number"));
+    let mut nums = result
+        .split_whitespace()
+        .map(|n| n.parse::<i64>().expect("number"));
     let (code, peak_kib) = (nums.next().expect("code"), nums.next().expect("peak"));
     let stdout = read("stdout");
     let stderr = String::from_utf8_lossy(&read("stderr")).into_owned();
@@ -129,8 +137,8 @@ fn run_blocking(args: &[String]) -> ChildRun {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {stderr}",
+            panic!(
+                "not JSON ({e}): {}\nstderr: {stderr}",
                 String::from_utf8_lossy(&stdout[..stdout.len().min(4096)])
             )
         })
@@ -147,14 +155,17 @@ fn run_blocking(args: &[String]) -> ChildRun {
 /// The spawner's side, run by the ignored test [`SPAWNER_TEST`] of a re-executed test binary:
 /// starts mxray with the arguments in the directory, reaps it, and writes its exit code and
 /// peak memory there. Without the environment variable (a normal test run) it does nothing.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also gives its resource usage"
+)]
 pub fn spawner_entry() {
     let Some(dir) = std::env::var_os(SPAWN_DIR) else {
         return;
     };
     let dir = std::path::PathBuf::from(dir);
     let args: Vec<String> =
-        serde_json::from_slice(&std::fs::read(dir.join("args.json")).expect("args"))
-            .expect("args");
+        serde_json::from_slice(&std::fs::read(dir.join("args.json")).expect("args")).expect("args");
     let file = |name: &str| std::fs::File::create(dir.join(name)).expect("output file");
     let child = Command::new(env!("CARGO_BIN_EXE_mxray"))
         .args(&args)

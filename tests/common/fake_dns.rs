@@ -50,7 +50,9 @@ impl FakeDns {
 
 pub async fn start(zone: impl Fn(&Name, RecordType) -> Reply + Send + Sync + 'static) -> FakeDns {
     let zone: Zone = Arc::new(zone);
-    let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind udp");
+    let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind udp");
     let port = udp.local_addr().expect("addr").port();
     let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
@@ -108,7 +110,11 @@ async fn serve_tcp(mut sock: TcpStream, zone: Zone, queries: Arc<AtomicUsize>) {
 fn answer(zone: &Zone, query: &[u8], udp: bool) -> Option<Vec<u8>> {
     let request = Message::from_vec(query).ok()?;
     let question = request.queries.first()?.clone();
-    let mut response = Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
+    let mut response = Message::new(
+        request.metadata.id,
+        MessageType::Response,
+        request.metadata.op_code,
+    );
     response.metadata.recursion_desired = request.metadata.recursion_desired;
     response.metadata.recursion_available = true;
     response.add_query(question.clone());
@@ -122,7 +128,11 @@ fn answer(zone: &Zone, query: &[u8], udp: bool) -> Option<Vec<u8>> {
     }
     let mut wire = response.to_vec().ok()?;
     if udp && wire.len() > UDP_MAX {
-        let mut cut = Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
+        let mut cut = Message::new(
+            request.metadata.id,
+            MessageType::Response,
+            request.metadata.op_code,
+        );
         cut.metadata.recursion_desired = request.metadata.recursion_desired;
         cut.metadata.recursion_available = true;
         cut.metadata.truncation = true;

@@ -2,6 +2,7 @@
 //! its reporting addresses.
 
 use crate::evidence::domain::{DkimEvidence, DmarcEvidence};
+use crate::evidence::Lookup;
 use crate::findings::{Finding, Severity};
 use crate::policy::dkim::{self, KeyType};
 use crate::policy::dmarc::{self, Policy};
@@ -281,7 +282,12 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
     if d.rua.is_empty() {
         out.push(Finding::new(crate::code!("dmarc.no-reports"), &subj, "the DMARC record asks for no aggregate reports (no rua=), so you never learn who sends as your domain").evidence(text.clone()));
     }
-    for auth in &ev.report_auth {
+    report_auth_rules(&subj, &ev.report_auth, out);
+}
+
+/// Each report domain's authorization (RFC 7489 §7.1): missing, or unknown when the lookup failed.
+fn report_auth_rules(subj: &str, report_auth: &[Lookup], out: &mut Vec<Finding>) {
+    for auth in report_auth {
         if auth.status.is_failure() {
             // No answer is not a refusal: the authorization is unknown.
             out.push(
@@ -298,7 +304,7 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
             );
         } else if !auth.records.iter().any(|r| dmarc::is_dmarc(r)) {
             out.push(
-                Finding::new(crate::code!("dmarc.report-auth-missing"), &subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
+                Finding::new(crate::code!("dmarc.report-auth-missing"), subj, format!("reports go to another domain that has not agreed to receive them, so receivers drop them ({} missing)", auth.name))
                     .evidence(format!("{} TXT: {}", auth.name, crate::diagnose::status_words(auth.status))),
             );
         }
