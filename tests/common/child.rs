@@ -80,6 +80,12 @@ impl ChildRun {
     }
 }
 
+/// The binary under test: this build's, or the one `MXRAY_TEST_BIN` names (a release build,
+/// or another revision to compare the same cases against).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("MXRAY_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_mxray").into())
+}
+
 /// The environment variable that turns a re-executed test binary into the spawner.
 const SPAWN_DIR: &str = "MXRAY_TEST_SPAWN_DIR";
 /// The name of the ignored test every memory-test file declares to call [`spawner_entry`].
@@ -167,7 +173,7 @@ pub fn spawner_entry() {
     let args: Vec<String> =
         serde_json::from_slice(&std::fs::read(dir.join("args.json")).expect("args")).expect("args");
     let file = |name: &str| std::fs::File::create(dir.join(name)).expect("output file");
-    let child = Command::new(env!("CARGO_BIN_EXE_mxray"))
+    let child = Command::new(binary())
         .args(&args)
         .stdin(Stdio::null())
         .stdout(file("stdout"))
