@@ -214,6 +214,37 @@ async fn an_spf_include_bomb_is_cut_at_the_walk_bound() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_include_with_two_records_reached_twice_is_no_loop() {
+    // The root includes `two` (two SPF records: nothing to follow) and `b`, which includes
+    // `two` again: two branches, no loop.
+    let dns = fake_dns::start(|n, t| {
+        if is((n, t), DOMAIN, RecordType::MX) {
+            return Reply::Records(vec![mx(n, 10, "mx.hostile.test")]);
+        }
+        if t != RecordType::TXT {
+            return Reply::NxDomain;
+        }
+        let record = |text: &str| txt(n, vec![text.to_string()]);
+        match text(n).as_str() {
+            DOMAIN => Reply::Records(vec![record(
+                "v=spf1 include:two.hostile.test include:b.hostile.test -all",
+            )]),
+            "two.hostile.test" => {
+                Reply::Records(vec![record("v=spf1 -all"), record("v=spf1 ~all")])
+            }
+            "b.hostile.test" => {
+                Reply::Records(vec![record("v=spf1 include:two.hostile.test -all")])
+            }
+            _ => Reply::NxDomain,
+        }
+    })
+    .await;
+    let run = audit("SPF include with two records, twice", &dns, &[]).await;
+    assert!(run.has("spf.multiple-records"), "{:?}", run.codes());
+    assert!(!run.has("spf.include-loop"), "{:?}", run.codes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn includes_that_never_answer_stop_at_the_walk_time_bound() {
     // Thirty includes whose lookups time out: one after the other, thirty timeouts or more.
     let dns = fake_dns::start(|n, t| {
