@@ -4,7 +4,7 @@
 # list, and the DNS-only runs again with 50 ms of round-trip time (one process, and 1, 2 and 4
 # shard processes side by side at a fixed per-process concurrency).
 #
-# Usage: bench/bulk.sh        (as root; Debian 12; ~6 minutes plus the build)
+# Usage: bench/bulk.sh        (as root; Debian 12; ~3 minutes plus the build)
 #
 # What it does:
 #  1. Installs what is missing (apt: iproute2, iptables, iputils-ping, python3, python3-venv,
