@@ -26,8 +26,15 @@ const DRAIN: Duration = Duration::from_secs(2);
 const MAX_CONCURRENCY: usize = 1024;
 /// Queries in flight per domain in flight (a domain asks some 20 names, many at once).
 const DNS_PER_DOMAIN: usize = 4;
-/// Queries in flight at most, whatever the concurrency.
-const MAX_DNS_IN_FLIGHT: usize = 256;
+/// Queries in flight at most, whatever the concurrency. Far resolvers make a run latency-bound:
+/// 1,024 queries of 50 ms each is some 20,000 queries, 2,000 domains, a second.
+const MAX_DNS_IN_FLIGHT: usize = 1024;
+/// Open files kept for everything but DNS sockets (stdio, the list, the output, the runtime).
+const RESERVED_FILES: usize = 64;
+/// Connections a domain in flight may hold beside its queries (its MX probes).
+const FILES_PER_DOMAIN: usize = 2;
+/// The open-file limit asked for: every in-flight query is a socket of its own.
+const WANTED_FILES: u64 = 65_536;
 /// Entries read ahead of the domains in flight.
 const READ_AHEAD: usize = 256;
 
@@ -112,7 +119,7 @@ pub(super) fn run(args: DomainArgs) -> anyhow::Result<u8> {
         .build()?;
     let result = rt.block_on(async {
         let dns = Dns::new(&net.resolvers, net.timeout)?
-            .with_in_flight((concurrency * DNS_PER_DOMAIN).min(MAX_DNS_IN_FLIGHT));
+            .with_in_flight(dns_in_flight(concurrency, raise_open_files()));
         let mut settings = settings;
         settings.resolvers = dns.description.clone();
         let shared = Arc::new(Shared {
@@ -417,4 +424,78 @@ fn count_domains(from: &Path, shard: Option<Shard>) -> Option<u64> {
         }
     }
     Some(n)
+}
+
+/// Queries allowed in flight: some per domain in flight, bounded, and within the open-file
+/// limit (`None`: unlimited) with room left for the domains' own connections, since a socket
+/// past the limit fails its lookup instead of waiting for one.
+fn dns_in_flight(concurrency: usize, open_files: Option<u64>) -> usize {
+    let wanted = (concurrency * DNS_PER_DOMAIN).min(MAX_DNS_IN_FLIGHT);
+    let Some(files) = open_files else {
+        return wanted;
+    };
+    let spare = usize::try_from(files)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(RESERVED_FILES + FILES_PER_DOMAIN * concurrency);
+    wanted.min(spare).max(DNS_PER_DOMAIN)
+}
+
+/// Raises the soft open-file limit towards the hard one (many systems start processes at
+/// 1,024 with a far higher hard limit) and returns the limit now in force.
+#[cfg(unix)]
+fn raise_open_files() -> Option<u64> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let limit = getrlimit(Resource::Nofile);
+    let target = limit.maximum.map_or(WANTED_FILES, |m| m.min(WANTED_FILES));
+    if limit.current.is_some_and(|c| c < target) {
+        let mut raised = limit;
+        raised.current = Some(target);
+        // Refused (a sandbox, an OS cap below the hard limit): the current limit stands.
+        let _ = setrlimit(Resource::Nofile, raised);
+    }
+    getrlimit(Resource::Nofile).current
+}
+
+#[cfg(not(unix))]
+fn raise_open_files() -> Option<u64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dns_in_flight, raise_open_files, MAX_DNS_IN_FLIGHT};
+
+    #[test]
+    fn queries_in_flight_grow_with_concurrency_up_to_the_cap() {
+        assert_eq!(dns_in_flight(1, Some(65_536)), 4);
+        assert_eq!(dns_in_flight(64, Some(65_536)), 256);
+        assert_eq!(dns_in_flight(256, None), MAX_DNS_IN_FLIGHT);
+        assert_eq!(dns_in_flight(1024, Some(65_536)), MAX_DNS_IN_FLIGHT);
+    }
+
+    #[test]
+    fn queries_in_flight_stay_within_the_open_file_limit() {
+        // 1,024 files, 256 domains: 64 kept, 512 for their connections, 448 for queries.
+        assert_eq!(dns_in_flight(256, Some(1024)), 448);
+        // A limit too low for the concurrency still lets every domain ask something.
+        assert_eq!(dns_in_flight(1024, Some(1024)), 4);
+        assert_eq!(dns_in_flight(16, Some(0)), 4);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_soft_limit_is_raised_and_reported() {
+        let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
+        let now = raise_open_files();
+        let want = hard.map_or(super::WANTED_FILES, |h| h.min(super::WANTED_FILES));
+        // Never lowered, and at least the target where the hard limit allows it.
+        assert!(
+            now.is_none_or(|n| n >= want),
+            "limit {now:?}, wanted {want}"
+        );
+        assert_eq!(
+            now,
+            rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+        );
+    }
 }

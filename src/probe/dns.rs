@@ -1,7 +1,8 @@
 //! The one resolver layer: system resolver or `--resolver` servers, per-query timeout, bounded
-//! concurrency, and a run-wide cache so no name is asked twice. hickory's error types stay in
-//! this file (they change between releases); callers see [`Lookup`] with NXDOMAIN, NODATA and
-//! resolver failure kept apart.
+//! concurrency, and a run-wide cache so no name is asked twice, not even by two callers at once
+//! (a bulk run's domains share MX hosts and includes). hickory's error types stay in this file
+//! (they change between releases); callers see [`Lookup`] with NXDOMAIN, NODATA and resolver
+//! failure kept apart.
 //!
 //! Queries go to hickory's name-server pool directly, not through its `Resolver`: the resolver
 //! answers `localhost` for every PTR under 127.in-addr.arpa and ::1 itself (RFC 6761 special
@@ -27,18 +28,45 @@ use tokio::sync::Semaphore;
 const MAX_IN_FLIGHT: usize = 16;
 /// Answers cached at most (about 300 bytes each): one domain's audit asks a few dozen names,
 /// a bulk run millions, and the names domains share (MX hosts, includes) are asked again soon.
+/// Two generations of half this each: a name asked in the older one moves to the newer, so the
+/// shared names outlive the turnover of the domains' own.
 const MAX_CACHED: usize = 4096;
 /// PTR names followed for forward confirmation (a host with dozens of PTRs gains nothing more).
 const MAX_PTR_NAMES: usize = 5;
 
 /// Lower-cased FQDN and type: one answer per question per run.
 type CacheKey = (String, RecordType);
+/// A lookup and whether the resolver vouched for it (AD bit).
+type Answer = (Lookup, bool);
+/// One question's answer, set by the first caller; callers asking meanwhile wait for it.
+type Slot = Arc<tokio::sync::OnceCell<Answer>>;
+
+#[derive(Default)]
+struct Cache {
+    new: HashMap<CacheKey, Slot>,
+    old: HashMap<CacheKey, Slot>,
+}
+
+impl Cache {
+    /// The slot of a question: the one already answered or being asked, else a fresh one.
+    fn slot(&mut self, key: &CacheKey) -> Slot {
+        if let Some(slot) = self.new.get(key) {
+            return slot.clone();
+        }
+        let slot = self.old.remove(key).unwrap_or_default();
+        if self.new.len() >= MAX_CACHED / 2 {
+            self.old = std::mem::take(&mut self.new);
+        }
+        self.new.insert(key.clone(), slot.clone());
+        slot
+    }
+}
 
 #[derive(Clone)]
 pub struct Dns {
     pool: NameServerPool<TokioRuntimeProvider>,
     timeout: Duration,
-    cache: Arc<Mutex<HashMap<CacheKey, (Lookup, bool)>>>,
+    cache: Arc<Mutex<Cache>>,
     limit: Arc<Semaphore>,
     pub description: Vec<String>,
 }
@@ -157,11 +185,27 @@ impl Dns {
             format!("{name}.")
         };
         let key = (fqdn.to_ascii_lowercase(), rtype);
-        if let Some((mut hit, ad)) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            // Answered from this run's cache: it cost nothing this time.
-            hit.duration_ms = 0;
-            return (hit, ad);
+        let slot = match self.cache.lock() {
+            Ok(mut c) => c.slot(&key),
+            Err(_) => Slot::default(),
+        };
+        let mut asked = false;
+        let (mut answer, ad) = slot
+            .get_or_init(|| {
+                asked = true;
+                self.ask(name, &fqdn, rtype, dnssec)
+            })
+            .await
+            .clone();
+        if !asked {
+            // Answered by this run's cache, or by the same question already in flight: no query
+            // of its own.
+            answer.duration_ms = 0;
         }
+        (answer, ad)
+    }
+
+    async fn ask(&self, name: &str, fqdn: &str, rtype: RecordType, dnssec: bool) -> Answer {
         let mut ad = false;
         let _permit = self.limit.acquire().await;
         let started = Instant::now();
@@ -173,7 +217,7 @@ impl Dns {
             duration_ms: 0,
             error: None,
         };
-        let result = match query_name(&fqdn) {
+        let result = match query_name(fqdn) {
             Ok(n) => self.query(n, rtype, dnssec).await,
             Err(e) => {
                 out.status = LookupStatus::Failed;
@@ -192,13 +236,6 @@ impl Dns {
                 out.status = status;
                 out.error = text;
             }
-        }
-        if let Ok(mut c) = self.cache.lock() {
-            // A bulk run asks millions of names: start over rather than grow without end.
-            if c.len() >= MAX_CACHED {
-                c.clear();
-            }
-            c.insert(key, (out.clone(), ad));
         }
         (out, ad)
     }
