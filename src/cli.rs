@@ -212,9 +212,10 @@ pub struct BulkArgs {
     /// stderr.
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
-    /// Domains audited at once with --from.
-    #[arg(long, default_value_t = 32, value_name = "N", requires = "from")]
-    pub concurrency: usize,
+    /// Domains audited at once with --from (default 32, or 256 with --no-probe: DNS alone
+    /// opens no connection to the mail servers, and far resolvers need many questions in flight).
+    #[arg(long, value_name = "N", requires = "from")]
+    pub concurrency: Option<usize>,
     /// Keep only the domains of shard K of N (1-based; `auto/N` takes K from a Kubernetes
     /// Indexed Job's JOB_COMPLETION_INDEX + 1). N runs, K = 1…N, cover every domain once.
     #[arg(long, value_name = "K/N", requires = "from")]

@@ -22,6 +22,11 @@ use std::time::{Duration, Instant};
 pub const EXIT_INTERRUPTED: u8 = 130;
 /// How long domains in flight may take to end after Ctrl-C before they are abandoned.
 const DRAIN: Duration = Duration::from_secs(2);
+/// Domains at once when probing: each may hold MX connections beside its questions.
+const DEFAULT_CONCURRENCY: usize = 32;
+/// Domains at once with --no-probe: only questions, and at 50 ms RTT 32 domains in flight cap a
+/// run near 250 domains/s where 256 reach some 800 (BENCHMARKS.md, "mxray domain --from").
+const DEFAULT_CONCURRENCY_DNS_ONLY: usize = 256;
 /// Most domains at once: each holds a few sockets and the DNS pool serves them all.
 const MAX_CONCURRENCY: usize = 1024;
 /// Queries in flight per domain in flight (a domain asks some 20 names, many at once).
@@ -77,7 +82,11 @@ pub(super) fn run(args: DomainArgs) -> anyhow::Result<u8> {
     if args.output.save.is_some() {
         anyhow::bail!("--save keeps one report; with --from every report is in the NDJSON output");
     }
-    let concurrency = args.bulk.concurrency;
+    let concurrency = args.bulk.concurrency.unwrap_or(if args.no_probe {
+        DEFAULT_CONCURRENCY_DNS_ONLY
+    } else {
+        DEFAULT_CONCURRENCY
+    });
     if concurrency == 0 || concurrency > MAX_CONCURRENCY {
         anyhow::bail!("--concurrency must be between 1 and {MAX_CONCURRENCY}");
     }
