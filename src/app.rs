@@ -3,6 +3,7 @@
 
 mod bulk;
 mod check;
+mod password_prompt;
 mod report_merge;
 mod run;
 mod run_config;

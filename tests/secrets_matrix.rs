@@ -477,7 +477,19 @@ fn cell(r: &Row, format: &str, rig: Option<&Rig>) -> Result<(), String> {
             ("diagnose stdout".into(), stdout),
             ("diagnose stderr".into(), stderr),
         ]);
-    } else if let Some(server) = &ep.server {
+    } else if format == "json" {
+        // `run` saves nothing; its JSON array shows whether the login happened.
+        let accepted = serde_json::from_str::<serde_json::Value>(&read(&output))
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .into_iter()
+            .flatten()
+            .any(|r| login_accepted(&r));
+        if !accepted {
+            return Err(format!("the login was not accepted: {}", read(&output)));
+        }
+    }
+    if let (false, Some(server)) = (saves, &ep.server) {
         if wire_payloads(&server.log()).is_empty() {
             return Err(format!("no login reached the server: {:?}", server.log()));
         }
@@ -502,12 +514,7 @@ fn assert_logged_in(r: &Row, ep: &Endpoint, saved: &str) -> Result<(), String> {
     }
     let v: serde_json::Value = serde_json::from_str(saved).map_err(|e| format!("{e}: {saved}"))?;
     common::schema::assert_valid(&v);
-    let accepted = v["evidence"]["configured"]["probes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|p| p["login"]["accepted"] == true);
-    if !accepted {
+    if !login_accepted(&v) {
         return Err(format!("the login was not accepted: {saved}"));
     }
     if let Some(server) = &ep.server {
@@ -518,6 +525,14 @@ fn assert_logged_in(r: &Row, ep: &Endpoint, saved: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn login_accepted(report: &serde_json::Value) -> bool {
+    report["evidence"]["configured"]["probes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|p| p["login"]["accepted"] == true)
 }
 
 /// Runs every row in every format on a few threads; the failures, one per line.

@@ -383,7 +383,7 @@ fn login_secrets(
             .map(|h| format!(" at {}", crate::cli::clip(&h.value, crate::cli::ECHO_CHARS)))
             .unwrap_or_default();
         // The user name comes from a URL or a file: nothing in it may drive the terminal.
-        let text = rpassword::prompt_password(format!(
+        let text = super::password_prompt::ask(&format!(
             "Password for {}{host} (not shown; Enter to skip the login test): ",
             crate::cli::clip(&user.value, crate::cli::ECHO_CHARS)
         ))
