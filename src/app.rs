@@ -29,14 +29,14 @@ const MAX_ERROR_CHARS: usize = 400;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_UNUSABLE
-            } else {
-                EXIT_OK
-            };
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: clap's own text.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(EXIT_OK);
+        }
+        Err(e) => {
+            eprintln!("{}", argument_error(e));
+            return ExitCode::from(EXIT_UNUSABLE);
         }
     };
     match run(cli) {
@@ -47,6 +47,35 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
+}
+
+/// clap's error as one bounded line: the value it quotes cut like every other quoted value
+/// (clap quotes it whole: a 10,000-character `--timeout` gave a 10 KB error), the possible
+/// values and the tip kept, the usage block left to `--help`.
+fn argument_error(mut e: clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    for kind in [
+        ContextKind::InvalidValue,
+        ContextKind::InvalidArg,
+        ContextKind::InvalidSubcommand,
+    ] {
+        if let Some(ContextValue::String(v)) = e.get(kind) {
+            if v.chars().count() > cli::ECHO_CHARS {
+                let head: String = v.chars().take(cli::ECHO_CHARS).collect();
+                let cut = format!("{head}… ({} bytes)", v.len());
+                e.insert(kind, ContextValue::String(cut));
+            }
+        }
+    }
+    let text = e.render().to_string();
+    let mut line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect();
+    line.push("(see --help)");
+    cli::clip(&line.join(" "), MAX_ERROR_CHARS)
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {

@@ -327,6 +327,11 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The most distinct ports one run probes: a port costs up to 16 × the timeout on every
+/// address, and a report of more, with full transcripts, would outgrow what `mxray diagnose`
+/// reads back.
+pub const MAX_PORTS: usize = 64;
+
 /// Ports probed when none are given.
 pub const DEFAULT_PORTS: &[u16] = &[25, 465, 587, 993, 995];
 
@@ -378,6 +383,11 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
         let port = port as u16;
         if out.iter().any(|p| p.port == port) {
             continue;
+        }
+        if out.len() == MAX_PORTS {
+            return Err(format!(
+                "--ports names more than {MAX_PORTS} ports; each is probed on every address, so give at most {MAX_PORTS}"
+            ));
         }
         out.push(PortSpec {
             port,

@@ -123,9 +123,16 @@ pub(super) fn check_report(args: CheckArgs) -> anyhow::Result<(Report, i64)> {
             return check_discover(args, client, address);
         }
     }
-    let endpoint = match (&resolved.host, &resolved.port) {
-        (Some(h), Some(p)) => {
-            let host = cli::validate_host(&h.value).map_err(anyhow::Error::msg)?;
+    // A host is judged as soon as it is given, so that settings incomplete otherwise never
+    // show a name no resolver would take.
+    let host = resolved
+        .host
+        .as_ref()
+        .map(|h| cli::validate_host(&h.value))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let endpoint = match (host, &resolved.port) {
+        (Some(host), Some(p)) => {
             let security = resolved
                 .security
                 .as_ref()
