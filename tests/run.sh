@@ -12,5 +12,5 @@ trap 'tests/servers/down.sh' EXIT
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # Licences, duplicate versions and sources (deny.toml); advisories need GitHub: README "Dependency audit".
-command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2; cargo deny --offline check licenses bans sources
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2; cargo deny check licenses bans sources
 cargo test --all-targets -- --include-ignored
