@@ -1,5 +1,16 @@
 //! Runs a parsed command: builds the config, probes, diagnoses, renders, picks the exit code.
 //! Exit status: 0 nothing reached `--fail-on`, 1 something did, 2 mxray could not run.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 mod bulk;
 mod check;

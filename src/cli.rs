@@ -1,4 +1,15 @@
 //! Command-line interface (clap) and its validation into one [`Config`].
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use crate::evidence::{Family, PortSpec, Role};
 use crate::render::Format;
