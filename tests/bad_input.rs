@@ -184,6 +184,10 @@ fn cases() -> Vec<Case> {
             File::Bytes(b"SMTP_HOST=127.0.0.1\nSMTP_PASSWORD=a\0b\n".to_vec()),
             "contains a NUL byte",
         ),
+        case(
+            &["server", "example.com", "--ca-file", "/dev/zero"],
+            "cannot read CA file \"/dev/zero\": larger than 4 MiB",
+        ),
         // Saved reports.
         with_file(
             &["diagnose", "FILE"],
@@ -262,5 +266,5 @@ fn each_is_one_line_and_exit_2() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(cases.len(), 28);
+    assert_eq!(cases.len(), 29);
 }
