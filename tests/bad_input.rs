@@ -131,6 +131,22 @@ fn cases() -> Vec<Case> {
             &["domain", "example.com", "--dnsbl-zone", &host],
             "(10000 bytes)",
         ),
+        case(
+            &[
+                &["domain", "example.com"][..],
+                &["--dkim-selector", "s"].repeat(65),
+            ]
+            .concat(),
+            "--dkim-selector is given 65 times; at most 64",
+        ),
+        case(
+            &[
+                &["server", "example.com"][..],
+                &["--resolver", "127.0.0.1"].repeat(65),
+            ]
+            .concat(),
+            "--resolver is given 65 times; at most 64",
+        ),
         // Values clap parses, quoted cut.
         case(
             &["server", "example.com", "--per-address", &host],
@@ -266,5 +282,5 @@ fn each_is_one_line_and_exit_2() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(cases.len(), 29);
+    assert_eq!(cases.len(), 31);
 }
