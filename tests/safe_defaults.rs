@@ -112,23 +112,43 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The settings' notes that name a safety override.
+fn override_notes(v: &serde_json::Value) -> Vec<String> {
+    v["evidence"]["settings"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.starts_with("--"))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn no_credentials_without_tls_unless_allowed() {
     let (port, log, _rt) = plaintext_server();
     let v = json(check_args(port, "none", net(true), &[]));
     assert!(lines_starting(&log, "AUTH").is_empty(), "{:?}", log.lock());
+    assert_eq!(override_notes(&v), Vec::<String>::new());
     assert!(
         codes(&v).contains(&"auth.login-not-possible".to_string()),
         "{:?}",
         codes(&v)
     );
 
-    json(check_args(
+    let v = json(check_args(
         port,
         "none",
         net(true),
         &["--allow-plaintext-auth"],
     ));
+    assert_eq!(
+        override_notes(&v),
+        [
+            "--allow-plaintext-auth: the login goes ahead without TLS; the password then crosses \
+          the network in clear"
+        ]
+    );
     let auth = lines_starting(&log, "AUTH");
     assert_eq!(auth.len(), 1, "{auth:?}");
     let payload = auth[0].rsplit(' ').next().unwrap();
@@ -171,6 +191,13 @@ fn no_credentials_after_a_failed_certificate_unless_insecure() {
         })
     });
     assert!(noted, "{probe}");
+    assert_eq!(
+        override_notes(&v),
+        [
+            "--insecure: the login goes ahead even when the certificate fails verification; the \
+          password may then reach whoever is in the middle"
+        ]
+    );
 }
 
 #[test]

@@ -105,7 +105,11 @@ pub(super) fn check_report(args: CheckArgs) -> anyhow::Result<(Report, i64)> {
             .as_ref()
             .map(|p| PasswordShape::of(p.expose())),
         password_on_command_line: resolved.password_on_command_line,
-        notes: resolved.notes.clone(),
+        notes: with_overrides(
+            &args,
+            secrets.password.is_some() || secrets.token.is_some(),
+            &resolved.notes,
+        ),
         problems: resolved
             .config_errors
             .iter()
@@ -409,6 +413,27 @@ fn login_secrets(
         token,
         mechanism,
     })
+}
+
+/// The settings' notes, then the safety checks the user switched off for a login that has
+/// credentials: the report says so in every format, not only in the transcript.
+fn with_overrides(args: &CheckArgs, credentials: bool, notes: &[String]) -> Vec<String> {
+    let mut out = notes.to_vec();
+    if credentials && args.insecure {
+        out.push(
+            "--insecure: the login goes ahead even when the certificate fails verification; the \
+             password may then reach whoever is in the middle"
+                .into(),
+        );
+    }
+    if credentials && args.allow_plaintext_auth {
+        out.push(
+            "--allow-plaintext-auth: the login goes ahead without TLS; the password then \
+             crosses the network in clear"
+                .into(),
+        );
+    }
+    out
 }
 
 #[derive(Clone, Copy)]
