@@ -1,5 +1,16 @@
 //! Reading a file or stream the user names with a size bound: `/dev/zero`, an endless pipe or a
 //! huge file given by mistake ends in a one-line error instead of exhausting memory.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use std::io::Read;
 

@@ -1,4 +1,15 @@
 //! Command-line interface (clap) and its validation into one [`Config`].
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use crate::evidence::{Family, PortSpec, Role};
 use crate::render::Format;
@@ -328,6 +339,11 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The most distinct ports one run probes: a port costs up to 16 × the timeout on every
+/// address, and a report of more, with full transcripts, would outgrow what `mxray diagnose`
+/// reads back.
+pub const MAX_PORTS: usize = 64;
+
 /// Ports probed when none are given.
 pub const DEFAULT_PORTS: &[u16] = &[25, 465, 587, 993, 995];
 
@@ -379,6 +395,11 @@ pub fn parse_ports_or(list: Option<&str>, defaults: &[u16]) -> Result<Vec<PortSp
         let port = port as u16;
         if out.iter().any(|p| p.port == port) {
             continue;
+        }
+        if out.len() == MAX_PORTS {
+            return Err(format!(
+                "--ports names more than {MAX_PORTS} ports; each is probed on every address, so give at most {MAX_PORTS}"
+            ));
         }
         out.push(PortSpec {
             port,

@@ -6,6 +6,17 @@
 //! as `live.com`. Every human renderer shows such text through [`visible`], and the finished
 //! report goes through [`terminal_output`] as a last guard. JSON keeps the data as received
 //! (serde escapes control characters there).
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -74,8 +85,10 @@ pub fn terminal_output(text: &str, keep_sgr: bool) -> Cow<'_, str> {
             continue;
         }
         if keep_sgr && c == '\u{1b}' {
-            if let Some(len) = sgr_len(&bytes[at..]) {
-                out.push_str(&text[at..at + len]);
+            let sgr = sgr_len(bytes.get(at..).unwrap_or_default())
+                .and_then(|len| Some((len, text.get(at..at + len)?)));
+            if let Some((len, sequence)) = sgr {
+                out.push_str(sequence);
                 skip_to = at + len;
                 continue;
             }
@@ -87,11 +100,14 @@ pub fn terminal_output(text: &str, keep_sgr: bool) -> Cow<'_, str> {
 
 /// The length of a Select Graphic Rendition sequence at the start of `b`, if it is one.
 fn sgr_len(b: &[u8]) -> Option<usize> {
-    if b.len() < 3 || b[0] != 0x1b || b[1] != b'[' {
+    let [0x1b, b'[', rest @ ..] = b else {
+        return None;
+    };
+    if rest.is_empty() {
         return None;
     }
     // Colour sequences are short; a long run of digits is not ours.
-    let params = b[2..]
+    let params = rest
         .iter()
         .take(32)
         .take_while(|x| x.is_ascii_digit() || **x == b';')

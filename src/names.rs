@@ -5,6 +5,17 @@
 //! (`bücher.example`, `почта.рф`, `æøå.no`); DNS, TLS and SMTP without SMTPUTF8 need the
 //! A-label form (`xn--bcher-kva.example`). Conversion happens once, where a name enters mxray;
 //! reports show both forms.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use crate::escape::echo;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};

@@ -1,5 +1,16 @@
 //! The JSON envelope shared by every command: schema version, command, target, timing, the
 //! command's evidence, and the findings. `--save` writes it; `mxray diagnose` reads it back.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use crate::evidence::domain::DomainEvidence;
 use crate::evidence::{ServerEvidence, SCHEMA_VERSION};

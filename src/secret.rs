@@ -1,6 +1,17 @@
 //! A password or token as mxray holds it: never printed, logged or serialised in clear. Its
 //! own module at the bottom of the crate, so the probe (which sends it) and the settings (which
 //! read it) share it without depending on each other.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use serde::{Serialize, Serializer};
 use std::fmt;

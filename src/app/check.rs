@@ -105,7 +105,11 @@ pub(super) fn check_report(args: CheckArgs) -> anyhow::Result<(Report, i64)> {
             .as_ref()
             .map(|p| PasswordShape::of(p.expose())),
         password_on_command_line: resolved.password_on_command_line,
-        notes: resolved.notes.clone(),
+        notes: with_overrides(
+            &args,
+            secrets.password.is_some() || secrets.token.is_some(),
+            &resolved.notes,
+        ),
         problems: resolved
             .config_errors
             .iter()
@@ -123,9 +127,16 @@ pub(super) fn check_report(args: CheckArgs) -> anyhow::Result<(Report, i64)> {
             return check_discover(args, client, address);
         }
     }
-    let endpoint = match (&resolved.host, &resolved.port) {
-        (Some(h), Some(p)) => {
-            let host = cli::validate_host(&h.value).map_err(anyhow::Error::msg)?;
+    // A host is judged as soon as it is given, so that settings incomplete otherwise never
+    // show a name no resolver would take.
+    let host = resolved
+        .host
+        .as_ref()
+        .map(|h| cli::validate_host(&h.value))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let endpoint = match (host, &resolved.port) {
+        (Some(host), Some(p)) => {
             let security = resolved
                 .security
                 .as_ref()
@@ -383,7 +394,7 @@ fn login_secrets(
             .map(|h| format!(" at {}", crate::cli::clip(&h.value, crate::cli::ECHO_CHARS)))
             .unwrap_or_default();
         // The user name comes from a URL or a file: nothing in it may drive the terminal.
-        let text = rpassword::prompt_password(format!(
+        let text = super::password_prompt::ask(&format!(
             "Password for {}{host} (not shown; Enter to skip the login test): ",
             crate::cli::clip(&user.value, crate::cli::ECHO_CHARS)
         ))
@@ -402,6 +413,27 @@ fn login_secrets(
         token,
         mechanism,
     })
+}
+
+/// The settings' notes, then the safety checks the user switched off for a login that has
+/// credentials: the report says so in every format, not only in the transcript.
+fn with_overrides(args: &CheckArgs, credentials: bool, notes: &[String]) -> Vec<String> {
+    let mut out = notes.to_vec();
+    if credentials && args.insecure {
+        out.push(
+            "--insecure: the login goes ahead even when the certificate fails verification; the \
+             password may then reach whoever is in the middle"
+                .into(),
+        );
+    }
+    if credentials && args.allow_plaintext_auth {
+        out.push(
+            "--allow-plaintext-auth: the login goes ahead without TLS; the password then \
+             crosses the network in clear"
+                .into(),
+        );
+    }
+    out
 }
 
 #[derive(Clone, Copy)]

@@ -33,7 +33,7 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<u8> {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
                 let result = one(&job.command);
-                if let Ok(mut slot) = slots[i].lock() {
+                if let Some(Ok(mut slot)) = slots.get(i).map(|s| s.lock()) {
                     *slot = Some(result);
                 }
             });

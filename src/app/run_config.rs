@@ -67,7 +67,7 @@ pub fn parse(name: &str, text: &str) -> anyhow::Result<RunSettings> {
             return anyhow::anyhow!("{name}: {message}");
         };
         let start = span.start.min(text.len());
-        let line_no = text[..start].matches('\n').count() + 1;
+        let line_no = text.get(..start).unwrap_or(text).matches('\n').count() + 1;
         let line = text.lines().nth(line_no - 1).unwrap_or("");
         let key = line
             .split_once('=')

@@ -1,5 +1,16 @@
 //! The recorded facts of a run. Pure data (serde), no logic: a timeout or a reset is an
 //! observation recorded here, never an `Err`. Diagnosis reads only this.
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

@@ -287,7 +287,7 @@ fn rsa_key(der: &[u8], format: KeyFormat) -> Option<KeyFacts> {
 fn rsa_bits(modulus: &[u8]) -> Option<u32> {
     let start = modulus.iter().position(|&b| b != 0)?;
     let significant = u32::try_from(modulus.len() - start).ok()?;
-    Some(significant * 8 - modulus[start].leading_zeros())
+    Some(significant * 8 - modulus.get(start)?.leading_zeros())
 }
 
 /// Standard base64 (RFC 4648 §4). Whitespace anywhere is skipped; the `=` padding may be omitted

@@ -157,7 +157,7 @@ pub fn parse(txt: &str) -> Result<Dmarc, SyntaxError> {
     };
     let mut seen: Vec<String> = vec!["v".to_string()];
     let mut have_p = false;
-    for &(name, value) in &tags[1..] {
+    for &(name, value) in tags.iter().skip(1) {
         let key = name.to_ascii_lowercase();
         if seen.contains(&key) {
             return Err(err(&key, "duplicate tag"));
@@ -353,7 +353,7 @@ fn size_limit(tag: &str, size: &str) -> Result<u64, SyntaxError> {
                 't' => 40,
                 _ => return Err(bad()),
             };
-            (&size[..i], shift)
+            (size.get(..i).unwrap_or(size), shift)
         }
         _ => (size, 0),
     };
@@ -380,7 +380,7 @@ pub fn org_domain_candidates(domain: &str) -> Vec<String> {
     let mut out = vec![labels.join(".")];
     let mut x = if n >= 8 { 7 } else { n - 1 };
     while x >= 2 {
-        out.push(labels[n - x..].join("."));
+        out.push(labels.get(n - x..).unwrap_or_default().join("."));
         x -= 1;
     }
     out

@@ -15,8 +15,19 @@ fn forbidden(text: &str) -> Option<&'static str> {
     })
 }
 
+/// The longest credential a login sends: its base64 in an AUTH PLAIN or XOAUTH2 initial
+/// response then stays under RFC 4954's 12,288-octet AUTH line, and a megabyte pasted by
+/// mistake never goes on the wire. Real passwords are far shorter, OAuth access tokens a few KB.
+pub const MAX_CREDENTIAL_BYTES: usize = 8192;
+
 /// `what` ("the password", "the username", "the OAuth token") read from `source`.
 pub fn check(what: &str, source: &str, text: &str) -> Result<(), SettingsError> {
+    if text.len() > MAX_CREDENTIAL_BYTES {
+        return Err(SettingsError::new(format!(
+            "{what} from {source} is {} bytes long, more than the {MAX_CREDENTIAL_BYTES} a login carries (RFC 4954 limits an AUTH line to 12,288 octets): check it",
+            text.len()
+        )));
+    }
     match forbidden(text) {
         None => Ok(()),
         Some(c) => Err(SettingsError::new(format!(
@@ -108,5 +119,17 @@ mod tests {
             "{flag}"
         );
         assert!(from_url("smtp://alice:pa%20ss%09w@mail.example.com:587").is_ok());
+    }
+
+    #[test]
+    fn a_credential_past_the_bound_is_refused_by_its_length() {
+        let at = "p".repeat(MAX_CREDENTIAL_BYTES);
+        assert!(check("the password", "the URL", &at).is_ok());
+        let e = check("the password", "the URL", &format!("{at}p")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the password from the URL is 8193 bytes long, more than the 8192 a login carries \
+             (RFC 4954 limits an AUTH line to 12,288 octets): check it"
+        );
     }
 }

@@ -42,13 +42,13 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
 
     while i < chars.len() {
         // Start of a line.
-        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+        while matches!(chars.get(i), Some(' ' | '\t')) {
             i += 1;
         }
-        if i >= chars.len() {
+        let Some(&c) = chars.get(i) else {
             break;
-        }
-        match chars[i] {
+        };
+        match c {
             '\n' => {
                 line += 1;
                 i += 1;
@@ -59,7 +59,7 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
                 continue;
             }
             '#' => {
-                while i < chars.len() && chars[i] != '\n' {
+                while chars.get(i).is_some_and(|&c| c != '\n') {
                     i += 1;
                 }
                 continue;
@@ -69,14 +69,16 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
 
         let key_line = line;
         let start = i;
-        while i < chars.len() && chars[i] != '=' && !at_eol(chars[i]) {
+        while chars.get(i).is_some_and(|&c| c != '=' && !at_eol(c)) {
             i += 1;
         }
-        if i >= chars.len() || chars[i] != '=' {
+        if chars.get(i) != Some(&'=') {
             warnings.push(format!("line {key_line} is not KEY=value and was skipped"));
             continue;
         }
-        let mut key: String = chars[start..i]
+        let mut key: String = chars
+            .get(start..i)
+            .unwrap_or_default()
             .iter()
             .collect::<String>()
             .trim()
@@ -91,14 +93,14 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
             warnings.push(format!(
                 "line {key_line}: not a variable name before '=', line skipped"
             ));
-            while i < chars.len() && chars[i] != '\n' {
+            while chars.get(i).is_some_and(|&c| c != '\n') {
                 i += 1;
             }
             continue;
         }
 
         let mut spaced = false;
-        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+        while matches!(chars.get(i), Some(' ' | '\t')) {
             spaced = true;
             i += 1;
         }
@@ -113,16 +115,16 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
                 continue;
             };
             // After the closing quote: spaces, then a comment or the line's end.
-            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+            while matches!(chars.get(i), Some(' ' | '\t')) {
                 i += 1;
             }
-            if i < chars.len() && !at_eol(chars[i]) && chars[i] != '#' {
+            if chars.get(i).is_some_and(|&c| !at_eol(c) && c != '#') {
                 warnings.push(format!(
                     "line {line}: text after {}'s closing quote was ignored",
                     crate::escape::clip(&key, crate::escape::ECHO_CHARS)
                 ));
             }
-            while i < chars.len() && chars[i] != '\n' {
+            while chars.get(i).is_some_and(|&c| c != '\n') {
                 i += 1;
             }
             value
@@ -152,13 +154,12 @@ fn is_variable_name(key: &str) -> bool {
 /// quote, which `*i` ends past; counts the lines it spans. None when the quote never closes.
 fn quoted_value(chars: &[char], i: &mut usize, line: &mut usize, q: char) -> Option<String> {
     let mut value = String::new();
-    while *i < chars.len() {
-        let c = chars[*i];
+    while let Some(&c) = chars.get(*i) {
         *i += 1;
         match c {
             c if c == q => return Some(value),
             '\\' if q == '"' && *i < chars.len() => {
-                let next = chars[*i];
+                let next = chars.get(*i).copied().unwrap_or('\\');
                 *i += 1;
                 match next {
                     'n' => value.push('\n'),
@@ -186,20 +187,26 @@ fn quoted_value(chars: &[char], i: &mut usize, line: &mut usize, q: char) -> Opt
 /// and trailing blanks. `spaced`: blanks stood between the '=' and the value.
 fn unquoted_value(chars: &[char], i: &mut usize, spaced: bool) -> String {
     let start = *i;
-    while *i < chars.len() && chars[*i] != '\n' && chars[*i] != '\r' {
+    while chars.get(*i).is_some_and(|&c| c != '\n' && c != '\r') {
         *i += 1;
     }
-    let raw = &chars[start..*i];
+    let raw = chars.get(start..*i).unwrap_or_default();
     // '#' starts a comment at the value's start after a space, or after a space or tab.
     let mut end = raw.len();
+    let mut before = None;
     for (j, &c) in raw.iter().enumerate() {
-        if c == '#' && ((j == 0 && spaced) || (j > 0 && (raw[j - 1] == ' ' || raw[j - 1] == '\t')))
-        {
+        if c == '#' && ((j == 0 && spaced) || matches!(before, Some(' ' | '\t'))) {
             end = j;
             break;
         }
+        before = Some(c);
     }
-    raw[..end].iter().collect::<String>().trim_end().to_string()
+    raw.get(..end)
+        .unwrap_or_default()
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// The variables mxray reads.

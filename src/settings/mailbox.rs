@@ -100,8 +100,8 @@ pub(super) fn parse_url(
             "a '/', '?' or '#' in the user name or password must be percent-encoded",
         ));
     }
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (Some(userinfo), hostport),
         None => (None, authority),
     };
     let (user, password) = match userinfo.map(|i| i.split_once(':').unwrap_or((i, ""))) {

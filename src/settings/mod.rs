@@ -15,6 +15,17 @@
 //!
 //! `.env` files are read with dotenv syntax; `${VAR}` references are **not** expanded (a note
 //! says so when a value we use contains one).
+// Values from the user, the network and saved reports: a bad one is an error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 pub mod credentials;
 mod env;

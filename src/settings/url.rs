@@ -38,9 +38,9 @@ pub(super) fn redact(text: &str) -> String {
         return "***".to_string();
     };
     // The last '@' before the query ends the user info.
-    let query_at = rest.find('?').unwrap_or(rest.len());
-    match rest[..query_at].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+    let before_query = rest.split('?').next().unwrap_or(rest);
+    match before_query.rfind('@').and_then(|at| rest.get(at + 1..)) {
+        Some(after) => format!("{scheme}://***@{after}"),
         None => text.to_string(),
     }
 }
@@ -62,8 +62,8 @@ pub(super) fn parse(
         )));
     }
     let (authority, after) = split_authority(rest).map_err(err)?;
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (Some(userinfo), hostport),
         None => (None, authority),
     };
     let (user, password) = user_and_password(userinfo).map_err(|problem| err(&problem))?;
@@ -492,10 +492,9 @@ fn classify(scheme_text: &str) -> Result<(Scheme, Option<String>), String> {
 /// Host and port text; `[…]` holds an IPv6 address (returned without the brackets).
 pub(super) fn split_host_port(hostport: &str) -> Result<(String, Option<&str>), String> {
     let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
-        let Some(close) = inner.find(']') else {
+        let Some((address, tail)) = inner.split_once(']') else {
             return Err("'[' without ']' around the IPv6 address".into());
         };
-        let (address, tail) = (&inner[..close], &inner[close + 1..]);
         if address.parse::<Ipv6Addr>().is_err() {
             return Err(format!("[{}] is not an IPv6 address", shown(address)));
         }
@@ -549,9 +548,10 @@ pub(super) fn decode(text: &str, plus: bool) -> Result<String, &'static str> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+    while let Some(&b) = bytes.get(i) {
+        let digit = |at: usize| bytes.get(at).copied().and_then(hex);
+        match b {
+            b'%' => match (digit(i + 1), digit(i + 2)) {
                 (Some(high), Some(low)) => {
                     out.push(high * 16 + low);
                     i += 3;

@@ -35,23 +35,26 @@ pub(super) fn domain_and_cidr(rest: &str, mech: &str) -> Result<DomainAndCidr, S
 
 /// Split a trailing run of `/` and digits (starting at a `/`) off `s`: the CIDR candidate.
 fn split_cidr(s: &str) -> (&str, Option<&str>) {
-    let b = s.as_bytes();
-    let mut start = b.len();
-    while start > 0 && (b[start - 1] == b'/' || b[start - 1].is_ascii_digit()) {
-        start -= 1;
-    }
-    match s[start..].find('/') {
-        Some(i) => (&s[..start + i], Some(&s[start + i..])),
+    let run = s
+        .bytes()
+        .rev()
+        .take_while(|b| *b == b'/' || b.is_ascii_digit())
+        .count();
+    let start = s.len() - run;
+    let slash = s.get(start..).and_then(|t| t.find('/')).map(|i| start + i);
+    match slash.and_then(|at| s.split_at_checked(at)) {
+        Some((name, cidr)) => (name, Some(cidr)),
         None => (s, None),
     }
 }
 
 /// `[ "/" ip4-len ] [ "//" ip6-len ]`, given text that starts with `/`.
 fn dual_cidr(c: &str) -> Result<(Option<u8>, Option<u8>), String> {
-    let (v4, v6) = match (c.strip_prefix("//"), c[1..].split_once("//")) {
+    let after_slash = c.get(1..).unwrap_or_default();
+    let (v4, v6) = match (c.strip_prefix("//"), after_slash.split_once("//")) {
         (Some(v6), _) => (None, Some(v6)),
         (None, Some((v4, v6))) => (Some(v4), Some(v6)),
-        (None, None) => (Some(&c[1..]), None),
+        (None, None) => (Some(after_slash), None),
     };
     if v4.into_iter().chain(v6).any(|s| s.contains('/')) {
         return Err(format!(

@@ -12,8 +12,8 @@ const VERSION: &str = "v=spf1";
 /// the end of the text (§4.5). `v=spf10` and `v=spf1\t…` are not.
 pub fn is_spf(txt: &str) -> bool {
     let b = txt.as_bytes();
-    b.len() >= VERSION.len()
-        && b[..VERSION.len()].eq_ignore_ascii_case(VERSION.as_bytes())
+    b.get(..VERSION.len())
+        .is_some_and(|v| v.eq_ignore_ascii_case(VERSION.as_bytes()))
         && b.get(VERSION.len()).is_none_or(|&c| c == b' ')
 }
 
@@ -22,7 +22,7 @@ pub fn parse(txt: &str) -> Result<Record, SyntaxError> {
     check_version(txt)?;
     let mut terms: Vec<Term> = Vec::new();
     let mut at = VERSION.len();
-    for text in txt[at..].split(' ') {
+    for text in txt.get(at..).unwrap_or_default().split(' ') {
         let offset = at;
         at += text.len() + 1;
         if text.is_empty() {
@@ -134,7 +134,7 @@ fn parse_modifier(name: &str, value: &str) -> Result<Modifier, String> {
 
 fn parse_directive(text: &str) -> Result<Mechanism, String> {
     let (qualifier, body) = match text.chars().next().and_then(Qualifier::from_char) {
-        Some(q) => (q, &text[1..]),
+        Some(q) => (q, text.get(1..).unwrap_or_default()),
         None => (Qualifier::Pass, text),
     };
     let (name, rest) = body.split_at(body.find([':', '/']).unwrap_or(body.len()));

@@ -96,7 +96,7 @@ fn check_domain_end(text: &str, last: &str) -> Result<(), String> {
         ""
     };
     let body = last.strip_suffix('.').unwrap_or(last);
-    match body.rfind('.').map(|dot| &body[dot + 1..]) {
+    match body.rsplit_once('.').map(|(_, top)| top) {
         Some(top) if is_toplabel(top) => Ok(()),
         Some(top) => Err(format!(
             "`{top}` is not a valid top-level label in `{text}`: letters, digits and inner \
@@ -155,7 +155,11 @@ pub(super) fn parse_macro_string(s: &str, spaces: bool) -> Result<Vec<MacroPart>
 
 /// The rest of a `%{…}` whose `%` is at byte `start` of `s`.
 fn parse_macro(s: &str, start: usize, chars: &mut Chars<'_>) -> Result<MacroPart, String> {
-    let shown = &s[start..s[start..].find('}').map_or(s.len(), |end| start + end + 1)];
+    let from = s.get(start..).unwrap_or_default();
+    let shown = from
+        .find('}')
+        .and_then(|end| from.get(..=end))
+        .unwrap_or(from);
     let letter = match chars.next() {
         Some((_, c)) if MACRO_LETTERS.contains(c.to_ascii_lowercase()) => c,
         Some((_, '}')) => return Err("empty macro `%{}`".into()),
