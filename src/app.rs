@@ -37,9 +37,6 @@ pub const EXIT_UNUSABLE: u8 = 2;
 /// The longest error line printed; longer ones are cut with their length.
 const MAX_ERROR_CHARS: usize = 400;
 
-/// A CA file read at most: a system bundle of every public root is some 200 KB.
-const MAX_CA_FILE_BYTES: usize = 4 * 1024 * 1024;
-
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -144,16 +141,6 @@ impl Net {
         }
         if let Some(n) = &net.tls_name {
             cli::validate_host(n).map_err(|e| anyhow::anyhow!("--tls-name: {e}"))?;
-        }
-        if let Some(path) = &net.ca_file {
-            // The trust store reads the whole file: bound it first, so that `--ca-file
-            // /dev/zero` is an error rather than all the memory there is.
-            crate::bounded_read::file_at_most(path, MAX_CA_FILE_BYTES).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot read CA file {}: {e}",
-                    cli::echo(&path.to_string_lossy())
-                )
-            })?;
         }
         let trust = TrustStore::load(net.ca_file.as_deref(), true)?;
         Ok(Net {

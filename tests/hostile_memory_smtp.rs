@@ -223,7 +223,7 @@ async fn a_ca_file_without_end_is_refused_at_its_bound() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("cannot read CA file /dev/zero: larger than 4 MiB"),
+            .contains("cannot read CA file \"/dev/zero\": larger than 4 MiB"),
         "{}",
         run.stderr
     );

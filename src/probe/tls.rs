@@ -51,8 +51,12 @@ impl TrustStore {
         }
         let custom_roots = ca_file.is_some();
         if let Some(path) = ca_file {
-            let data = crate::bounded_read::file_at_most(path, MAX_CA_FILE)
-                .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", path.display()))?;
+            let data = crate::bounded_read::file_at_most(path, MAX_CA_FILE).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read CA file {}: {e}",
+                    crate::escape::echo(&path.to_string_lossy())
+                )
+            })?;
             let mut added = 0;
             for c in rustls_pemfile::certs(&mut data.as_slice()) {
                 let c = c.map_err(|e| {
