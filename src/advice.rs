@@ -2,6 +2,18 @@
 //! discovered setting, the per-area verdicts of a domain audit, the SPF totals and the DKIM
 //! keys. `diagnose::advice` fills it from the evidence and the findings; every renderer only
 //! formats it, so JSON (and any other format) carries what the human report shows.
+// Evidence from servers and input from users reach this code: a surprise is a finding or an
+// error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 use serde::{Deserialize, Serialize};
 

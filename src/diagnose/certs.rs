@@ -48,7 +48,11 @@ fn names_evidence(sans: &[String]) -> String {
     format!(
         "certificate names ({}): {}, … and {} more",
         sans.len(),
-        sans[..NAMES_SHOWN].join(", "),
+        sans.iter()
+            .take(NAMES_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
         sans.len() - NAMES_SHOWN
     )
 }

@@ -119,8 +119,9 @@ pub fn check(ev: &CheckEvidence, now: i64) -> Vec<Finding> {
         &logins,
         &mut out,
     );
-    let login_error = out[mark..]
+    let login_error = out
         .iter()
+        .skip(mark)
         .any(|f| f.severity == crate::findings::Severity::Error);
     super::check_login::never_passes(ev, login_error, &mut out);
     if let Some(f) = &ev.from_domain {

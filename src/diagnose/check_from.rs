@@ -58,7 +58,7 @@ fn permission(ev: &FromDomainEvidence, out: &mut Vec<Finding>) {
             )
             .evidence(format!(
                 "{provider} asks its customers to publish `include:{include}`; the record includes: {}",
-                if names.len() > 1 { names[1..].join(", ") } else { "nothing".into() }
+                if names.len() > 1 { names.get(1..).unwrap_or_default().join(", ") } else { "nothing".into() }
             ))
             .fix(format!(
                 "Add `include:{include}` to the SPF record of {} (one TXT record, e.g. `v=spf1 include:{include} ~all`, keeping your other senders), or send as an address of a domain that permits {provider}.",
@@ -139,7 +139,7 @@ pub fn send(s: &SendAttempt, subject: &str, out: &mut Vec<Finding>) {
     ];
     // The last step that got a reply is where it stopped.
     let last = steps.iter().rposition(|(_, r)| r.is_some());
-    let stop = last.map(|i| &steps[i]);
+    let stop = last.and_then(|i| steps.get(i));
     let Some((step, Some(reply))) = stop else {
         out.push(Finding::new(
             crate::code!("smtp.message-rejected"),

@@ -12,7 +12,11 @@ use crate::knowledge::replies_mailbox;
 /// The first standard ports: (implicit TLS, STARTTLS).
 fn ports(protocol: Protocol) -> (u16, u16) {
     let (implicit, starttls) = super::check_ports::standard_ports(protocol);
-    (implicit[0], starttls[0])
+    // Every mailbox protocol has both in the port table; 0 would only name a missing row.
+    (
+        implicit.first().copied().unwrap_or_default(),
+        starttls.first().copied().unwrap_or_default(),
+    )
 }
 
 /// Which protocol a standard port belongs to, when it is not `protocol`'s.

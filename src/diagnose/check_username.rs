@@ -22,7 +22,8 @@ pub fn documented_form(s: &ClientSettings, protocol: Protocol) -> Option<Finding
         .iter()
         .filter(|f| f.host == wanted)
         .collect();
-    let form = facts.first()?.username;
+    let first = facts.first()?;
+    let form = first.username;
     if facts.iter().any(|f| f.username != form) {
         return None;
     }
@@ -35,8 +36,8 @@ pub fn documented_form(s: &ClientSettings, protocol: Protocol) -> Option<Finding
             _ => return None,
         },
         host.value,
-        facts[0].source,
-        facts[0].verified
+        first.source,
+        first.verified
     );
     let u = user.value.trim();
     match (form, u.rsplit_once('@')) {

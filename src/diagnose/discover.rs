@@ -300,7 +300,7 @@ fn conflicts(ev: &DiscoveryEvidence, out: &mut Vec<Finding>) {
             .collect();
         let mut disagree = Vec::new();
         for (i, (a, sa)) in sets.iter().enumerate() {
-            for (b, sb) in &sets[i + 1..] {
+            for (b, sb) in sets.iter().skip(i + 1) {
                 let shared = sa.iter().any(|x| sb.iter().any(|y| std::ptr::eq(*x, *y)));
                 if !shared {
                     disagree.push((*a, *b));

@@ -51,12 +51,9 @@ fn forward(ev: &ServerEvidence, resolvers: &str, out: &mut Vec<Finding>) {
         )
         .evidence(format!("resolver {resolvers} answered NXDOMAIN for {host}"));
         let near = hosts::near_misses(host);
-        if !near.is_empty() {
+        if let Some(best) = near.first() {
             f = f.evidence(format!("did you mean: {}", near.join(", ")));
-            f.fix = format!(
-                "Use the correct host name — probably {}. {}",
-                near[0], f.fix
-            );
+            f.fix = format!("Use the correct host name — probably {best}. {}", f.fix);
         }
         out.push(f);
     } else if !asked.is_empty()

@@ -1,5 +1,17 @@
 //! Diagnosis: pure functions from recorded evidence to findings. No I/O, no clock — "now" is
 //! the evidence's own start time, so a saved run diagnoses the same way tomorrow.
+// Evidence from servers and input from users reach this code: a surprise is a finding or an
+// error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 pub mod advice;
 mod certs;

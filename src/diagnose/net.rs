@@ -127,8 +127,10 @@ fn dialogue(ev: &ServerEvidence, p: &PortProbe, subj: &str, out: &mut Vec<Findin
         .iter()
         .position(|ph| ph.phase == PhaseName::Login)
         .unwrap_or(p.phases.len());
-    if let Some(ph) = p.phases[..before_login]
+    if let Some(ph) = p
+        .phases
         .iter()
+        .take(before_login)
         .filter(|ph| ph.outcome.is_ok() && ph.duration_ms >= slow_ms)
         .filter(|ph| {
             !matches!(

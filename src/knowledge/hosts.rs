@@ -54,6 +54,10 @@ pub fn near_misses(host: &str) -> Vec<&'static str> {
 
 /// Damerau–Levenshtein (optimal string alignment): a swapped pair of letters counts once,
 /// as in the typo `gmial`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the matrix is sized (len + 1)² and every index is within the loops' 1..=len"
+)]
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();

@@ -152,7 +152,7 @@ fn normalise(reply: &Reply) -> String {
     let mut words = Vec::new();
     for line in &reply.lines {
         let b = line.as_bytes();
-        let rest = if b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit) {
+        let rest = if b.get(..3).is_some_and(|c| c.iter().all(u8::is_ascii_digit)) {
             line.get(4..).unwrap_or("")
         } else {
             line.as_str()
@@ -183,9 +183,10 @@ fn enhanced_codes(text: &str) -> Vec<String> {
         .filter(|w| {
             let parts: Vec<&str> = w.split('.').collect();
             parts.len() == 3
-                && matches!(parts[0], "2" | "4" | "5")
-                && parts[1..]
+                && matches!(parts.first(), Some(&("2" | "4" | "5")))
+                && parts
                     .iter()
+                    .skip(1)
                     .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
         })
         .map(str::to_string)

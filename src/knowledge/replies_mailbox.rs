@@ -177,7 +177,8 @@ pub fn alerts(reply: &Reply) -> Vec<String> {
         .iter()
         .filter_map(|l| {
             let at = l.to_ascii_uppercase().find("[ALERT]")?;
-            Some(l[at + "[ALERT]".len()..].trim().to_string())
+            // ASCII upper-casing keeps every byte offset, so `at` is one in `l` too.
+            Some(l.get(at + "[ALERT]".len()..)?.trim().to_string())
         })
         .filter(|a| !a.is_empty())
         .collect()

@@ -75,7 +75,7 @@ pub(super) fn tree(s: &mut String, root: &SpfNode, totals: (usize, usize)) {
         let y = i * ROW + 2;
         if let Some(p) = r.parent {
             // An elbow from the parent's box down to this one.
-            let px = rows[p].depth * INDENT + 12;
+            let px = rows.get(p).map_or(0, |parent| parent.depth) * INDENT + 12;
             let py = p * ROW + 2 + ROW - 6;
             let my = y + (ROW - 6) / 2;
             let _ = write!(s, "<path class=\"edge\" d=\"M{px} {py} V{my} H{x}\"/>");

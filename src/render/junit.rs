@@ -99,7 +99,7 @@ fn testcase(x: &mut String, a: &Area, class: &str, report: &Report) {
         return;
     }
     x.push_str(">\n");
-    if !failing.is_empty() {
+    if let Some(first) = failing.first() {
         let codes: Vec<&str> = failing.iter().map(|f| f.code.as_str()).collect();
         let worst = failing
             .iter()
@@ -109,7 +109,7 @@ fn testcase(x: &mut String, a: &Area, class: &str, report: &Report) {
         let _ = write!(
             x,
             "      <failure message=\"{}\" type=\"{}\">",
-            attr(&format!("{}: {}", codes.join(", "), failing[0].summary)),
+            attr(&format!("{}: {}", codes.join(", "), first.summary)),
             worst.label()
         );
         for f in &failing {

@@ -1,4 +1,16 @@
 //! Rendering: one match over the output format, one file per format.
+// Evidence from servers and input from users reach this code: a surprise is a finding or an
+// error, never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 mod areas;
 pub use crate::escape;

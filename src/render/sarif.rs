@@ -86,14 +86,17 @@ fn result(f: &Finding, report: &Report) -> Value {
             "fix": f.fix,
         },
     });
-    if let Some(i) = index {
-        r["ruleIndex"] = json!(i);
+    if let (Some(i), Some(o)) = (index, r.as_object_mut()) {
+        o.insert("ruleIndex".into(), json!(i));
     }
-    if f.ignored {
-        r["suppressions"] = json!([{
-            "kind": "external",
-            "justification": "ignored with --ignore",
-        }]);
+    if let (true, Some(o)) = (f.ignored, r.as_object_mut()) {
+        o.insert(
+            "suppressions".into(),
+            json!([{
+                "kind": "external",
+                "justification": "ignored with --ignore",
+            }]),
+        );
     }
     r
 }

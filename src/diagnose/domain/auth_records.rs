@@ -236,7 +236,9 @@ pub fn dmarc_rules(domain: &str, ev: &DmarcEvidence, out: &mut Vec<Finding>) {
         out.push(f);
         return;
     }
-    let text = records[0];
+    let Some(&text) = records.first() else {
+        return;
+    };
     let d = match dmarc::parse(text) {
         Ok(d) => d,
         Err(e) => {

@@ -60,6 +60,10 @@ const AREAS: &[&[CodeInfo]] = &[
 
 /// Whether `code` is catalogued, usable in constants: [`crate::code!`] checks every code a
 /// rule names when mxray is compiled, so a typo or a removed code does not build.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: slices have no const get(); every index is below the length it loops to"
+)]
 pub const fn known(code: &str) -> bool {
     let mut a = 0;
     while a < AREAS.len() {
@@ -75,6 +79,10 @@ pub const fn known(code: &str) -> bool {
     false
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn: slices have no const get(); the lengths are equal and i stays below them"
+)]
 const fn same(x: &[u8], y: &[u8]) -> bool {
     if x.len() != y.len() {
         return false;
@@ -107,7 +115,7 @@ pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
     CATALOGUE
         .binary_search_by(|info| info.code.cmp(code))
         .ok()
-        .map(|i| CATALOGUE[i])
+        .and_then(|i| CATALOGUE.get(i).copied())
 }
 
 /// The area of a code, the part before the dot: "tls" for "tls.cert-expired".
