@@ -388,7 +388,9 @@ async fn probe_candidates(ctx: &Ctx, dns: &Dns, list: &mut [Candidate], req: &Di
         .collect()
         .await;
     for (i, ev) in done {
-        list[i].probe = Some(ev);
+        if let Some(entry) = list.get_mut(i) {
+            entry.probe = Some(ev);
+        }
     }
 }
 

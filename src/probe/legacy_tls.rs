@@ -370,9 +370,9 @@ impl Reader {
                     });
                 }
             }
-            let header = self.buf.get(..5)?;
-            let (kind, major) = (header[0], header[1]);
-            let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+            let header: [u8; 5] = self.buf.get(..5)?.try_into().ok()?;
+            let [kind, major, _, len_hi, len_lo] = header;
+            let len = u16::from_be_bytes([len_hi, len_lo]) as usize;
             if !is_tls_type(kind) || major != 3 {
                 return Some(malformed(format!("bad record header {header:02x?}")));
             }
@@ -407,8 +407,7 @@ impl Reader {
     }
 
     fn alerts(&mut self) -> Option<LegacyOutcome> {
-        while self.alert.len() >= 2 {
-            let (level, d) = (self.alert[0], self.alert[1]);
+        while let [level, d, ..] = self.alert[..] {
             self.alert.drain(..2);
             if self.hello.is_some() && (level != 1 || d == 0) {
                 return self.incomplete(format!(
@@ -435,8 +434,10 @@ impl Reader {
                 return None;
             }
             let msg: Vec<u8> = self.handshake.drain(..4 + len).collect();
-            let body = &msg[4..];
-            match (msg[0], self.hello.is_some()) {
+            let (&[kind, ..], Some(body)) = (msg.as_slice(), msg.get(4..)) else {
+                return None;
+            };
+            match (kind, self.hello.is_some()) {
                 (0, _) => {} // HelloRequest
                 (2, false) => match parse_server_hello(body) {
                     Some(h) => self.hello = Some(h),
@@ -494,12 +495,17 @@ pub async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
         if room == 0 {
             break reader.end(End::Budget(max_bytes));
         }
-        match tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await {
+        match tokio::time::timeout_at(
+            deadline,
+            stream.read(chunk.get_mut(..room).unwrap_or_default()),
+        )
+        .await
+        {
             Err(_) => break reader.end(End::Timeout),
             Ok(Err(_)) | Ok(Ok(0)) => break reader.end(End::Eof),
             Ok(Ok(n)) => {
                 bytes_read += n;
-                if let Some(done) = reader.feed(&chunk[..n]) {
+                if let Some(done) = reader.feed(chunk.get(..n).unwrap_or_default()) {
                     break done;
                 }
             }

@@ -155,6 +155,10 @@ fn gs2_name(user: &str) -> String {
 /// RFC 2195: the username, a space, and the lower-case hex HMAC-MD5 of the challenge keyed
 /// with the password.
 pub fn cram_md5(user: &str, password: &Secret, challenge: &[u8]) -> String {
+    #[allow(
+        clippy::expect_used,
+        reason = "HMAC takes a key of any length (RFC 2104 §2)"
+    )]
     let mut mac = Hmac::<md5::Md5>::new_from_slice(password.expose().as_bytes())
         .expect("HMAC takes a key of any length");
     mac.update(challenge);

@@ -161,17 +161,17 @@ pub fn queue_id(reply: &Reply) -> Option<String> {
     // Postfix and many others: "Ok: queued as 4Xyz"; Exim: "OK id=1abc-000-XY".
     for marker in ["queued as ", "id="] {
         if let Some(i) = lower.find(marker) {
-            return token(&text[i + marker.len()..]);
+            return token(text.get(i + marker.len()..)?);
         }
     }
     // Gmail: "2.0.0 OK  1700000000 abc123.4 - gsmtp": the reference before "- gsmtp".
     if let Some(i) = lower.find(" - gsmtp") {
-        return text[..i].split_whitespace().last().map(str::to_string);
+        return text.get(..i)?.split_whitespace().last().map(str::to_string);
     }
     // Microsoft: "2.0.0 OK <id@host> [Hostname=…]".
     if let (Some(a), Some(b)) = (text.find('<'), text.find('>')) {
         if a < b {
-            return Some(text[a..=b].to_string());
+            return text.get(a..=b).map(str::to_string);
         }
     }
     None

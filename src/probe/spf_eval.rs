@@ -153,7 +153,7 @@ async fn addresses(dns: &Dns, name: &str, ip: IpAddr, st: &mut State) -> Result<
 async fn validated_names(dns: &Dns, ip: IpAddr) -> Vec<String> {
     let rev = Name::from(ip).to_ascii();
     let ptr = dns.lookup(&rev, RecordType::PTR).await;
-    let names = &ptr.records[..ptr.records.len().min(MAX_PTR)];
+    let names = ptr.records.get(..MAX_PTR).unwrap_or(&ptr.records);
     let forward = futures::future::join_all(names.iter().map(|n| dns.lookup(n, family(ip)))).await;
     confirmed(names, &forward, ip)
 }

@@ -52,11 +52,11 @@ impl AsyncRead for Tap {
         let before = buf.filled().len();
         let r = Pin::new(&mut me.tcp).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &r {
-            let new = &buf.filled()[before..];
+            let new = buf.filled().get(before..).unwrap_or_default();
             if let Ok(mut seen) = me.seen.lock() {
                 seen.received += new.len() as u64;
                 let room = HEAD_BYTES.saturating_sub(seen.head.len());
-                seen.head.extend_from_slice(&new[..new.len().min(room)]);
+                seen.head.extend_from_slice(new.get(..room).unwrap_or(new));
             }
         }
         r

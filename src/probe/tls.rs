@@ -85,6 +85,10 @@ impl TrustStore {
         })
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "ring's provider supports rustls' default versions; no server input here"
+    )]
     fn client_config(&self, recorder: Arc<RecordingVerifier>) -> rustls::ClientConfig {
         // builder_with_provider: the process-wide default provider may be ambiguous (stack.md pitfall 3).
         rustls::ClientConfig::builder_with_provider(self.provider.clone())
@@ -312,7 +316,7 @@ fn failure(kind: HandshakeFailureKind, alert: Option<String>, seen: &Seen) -> Ha
     HandshakeFailure {
         kind,
         alert,
-        first_bytes: super::legacy_tls::escape(&seen.head[..seen.head.len().min(QUOTED_BYTES)]),
+        first_bytes: super::legacy_tls::escape(seen.head.get(..QUOTED_BYTES).unwrap_or(&seen.head)),
         bytes_received: seen.received,
     }
 }
@@ -360,11 +364,16 @@ fn looks_like_tls(head: &[u8]) -> bool {
 /// (`m2 NO STARTTLS failed: …`) is answering the handshake in plain text too.
 fn plaintext_after_records(head: &[u8]) -> bool {
     let mut at = 0;
-    while at + 5 <= head.len() && looks_like_tls(&head[at..]) {
-        let len = usize::from(u16::from_be_bytes([head[at + 3], head[at + 4]]));
-        at += 5 + len;
+    while let Some(rest) = head.get(at..).filter(|r| looks_like_tls(r)) {
+        let Some(&[_, _, _, hi, lo]) = rest.get(..5) else {
+            break;
+        };
+        at += 5 + usize::from(u16::from_be_bytes([hi, lo]));
     }
-    at > 0 && at < head.len() && !looks_like_tls(&head[at..])
+    at > 0
+        && head
+            .get(at..)
+            .is_some_and(|r| !r.is_empty() && !looks_like_tls(r))
 }
 
 /// rustls' words when the first bytes are not a TLS record — the peer talks plaintext.
