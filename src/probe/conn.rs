@@ -155,6 +155,16 @@ pub enum Stream {
     Tls(Box<TlsStream<super::tap::Tap>>),
 }
 
+impl Stream {
+    /// Acknowledge at once what the next read waits for (see [`super::quickack`]).
+    fn quickack(&self) {
+        match self {
+            Stream::Plain(s) => super::quickack::set(s),
+            Stream::Tls(s) => super::quickack::set(s.get_ref().0.tcp()),
+        }
+    }
+}
+
 impl AsyncRead for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -336,6 +346,7 @@ impl Conn {
                 )));
             }
             let mut chunk = [0u8; 4096];
+            self.stream.quickack();
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
             match read {
                 // Bytes that never became a line are garbage, not silence.
@@ -426,6 +437,17 @@ impl Conn {
     /// Best-effort goodbye: bounded, and its failure changes nothing.
     pub async fn shutdown(&mut self) {
         let _ = tokio::time::timeout(Duration::from_millis(500), self.stream.shutdown()).await;
+    }
+
+    /// Ends the session: sends `line` (QUIT, LOGOUT) and closes without waiting for the
+    /// reply. Everything the probe learns comes before it; the reply would only cost a round
+    /// trip on every port. Recorded as the phase `quit`, its outcome that of the write.
+    pub async fn quit(&mut self, rec: &mut Recorder, line: &str) {
+        let t = rec.begin();
+        let r = self.send(rec, line, line).await;
+        rec.note("closed without waiting for the reply: nothing is learned from it");
+        rec.record(PhaseName::Quit, t, r).ok();
+        self.shutdown().await;
     }
 }
 
