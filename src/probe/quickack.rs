@@ -37,7 +37,8 @@ mod tests {
         use std::os::fd::AsRawFd;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (client, _server) = tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        let (client, _server) =
+            tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
         let client = client.unwrap();
         super::set(&client);
         let mut val: libc::c_int = 0;
