@@ -96,6 +96,15 @@ impl Recorder {
             outcome,
         });
     }
+    /// [`Recorder::end`] for a phase that ended before now (one run beside others).
+    pub fn end_at(&mut self, phase: PhaseName, began: Instant, ended: Instant, outcome: Outcome) {
+        self.phases.push(Phase {
+            phase,
+            start_ms: began.duration_since(self.start).as_millis() as u64,
+            duration_ms: ended.saturating_duration_since(began).as_millis() as u64,
+            outcome,
+        });
+    }
     /// Records a step's result as a phase and passes it on.
     pub fn record<T>(
         &mut self,

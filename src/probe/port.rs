@@ -44,7 +44,8 @@ pub async fn probe_port_limited(
         let t_legacy = rec.begin();
         let early = async {
             if speculate {
-                Some(legacy::early(ctx, addr, role, limit).await)
+                let asked = legacy::early(ctx, addr, role, limit).await;
+                Some((asked, std::time::Instant::now()))
             } else {
                 None
             }
@@ -56,10 +57,17 @@ pub async fn probe_port_limited(
         };
         let ((), early) = tokio::join!(main_sequence, early);
         let plaintext_peer = probe.tls.as_ref().is_some_and(|t| t.peer_spoke_plaintext);
-        if let Some(asked) = early.filter(|_| probe.tls.is_some() && !plaintext_peer) {
+        if let Some((asked, done)) = early.filter(|_| probe.tls.is_some() && !plaintext_peer) {
+            let asks_more = probe.tls.as_ref().is_none_or(|t| t.version.is_none());
             let l = legacy::finish(ctx, addr, role, &probe, asked, limit).await;
             rec.note(&legacy::summary(&l));
-            rec.end(PhaseName::LegacyTls, t_legacy, Outcome::Ok);
+            // The phase ends with its last hello, not when the main dialogue let it be read.
+            let end = if asks_more {
+                std::time::Instant::now()
+            } else {
+                done
+            };
+            rec.end_at(PhaseName::LegacyTls, t_legacy, end, Outcome::Ok);
             probe.legacy_tls = Some(l);
         }
     }
