@@ -50,7 +50,7 @@ fn total(c: &Chain) -> u64 {
 fn longest(chains: impl IntoIterator<Item = Chain>) -> Chain {
     chains
         .into_iter()
-        .max_by_key(|c| total(c))
+        .max_by_key(total)
         .unwrap_or_default()
 }
 
