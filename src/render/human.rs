@@ -44,10 +44,10 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
 /// Why the run took what it took: the chain of steps that had to follow each other.
 fn critical_path(s: &mut String, c: &crate::diagnose::critical_path::CriticalPath, run_ms: u64) {
     let rt = |r: Option<f64>| r.map(|r| format!(" {r:.1} RTT")).unwrap_or_default();
-    let per = c
-        .rtt_ms
-        .map(|r| format!(", {} round trips of {r} ms", rt(c.round_trips).trim()))
-        .unwrap_or_default();
+    let per = match (c.round_trips, c.rtt_ms) {
+        (Some(n), Some(r)) => format!(", {n:.1} round trips of {r} ms"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         s,
         "\n{} {} ms{per}, of the run's {run_ms} ms:",
