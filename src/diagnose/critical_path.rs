@@ -7,7 +7,7 @@
 //! (after a sniff) on their own connections; a host name's A/AAAA come before its probes and
 //! its PTRs, each PTR before its forward confirmation. In `mxray domain`: the MX answer before
 //! the exchanges' lookups and probes, the MTA-STS record before its policy fetch, the SPF walk
-//! record by record (and term by term), the MX answer and the SPF walk before the DKIM
+//! record by record (and term by term, a term's A and AAAA at once), the MX answer and the SPF walk before the DKIM
 //! selectors, the DMARC tree walk lookup by lookup. Everything else runs beside.
 
 use crate::evidence::domain::{DomainEvidence, SpfNode};
@@ -48,10 +48,7 @@ fn total(c: &Chain) -> u64 {
 }
 
 fn longest(chains: impl IntoIterator<Item = Chain>) -> Chain {
-    chains
-        .into_iter()
-        .max_by_key(total)
-        .unwrap_or_default()
+    chains.into_iter().max_by_key(total).unwrap_or_default()
 }
 
 fn then(mut a: Chain, b: Chain) -> Chain {
@@ -126,7 +123,14 @@ fn server_chain(ev: &ServerEvidence) -> Chain {
 fn spf(node: &SpfNode) -> Chain {
     let mut c = vec![dns(&node.lookup)];
     for t in &node.term_lookups {
-        c.extend(t.lookups.iter().map(dns));
+        // `a`: A and AAAA at once; `mx`: the MX, then its names' A at once.
+        match t.lookups.split_first() {
+            Some((mx, names)) if mx.rtype == "MX" => {
+                c.push(dns(mx));
+                c.extend(slowest(names));
+            }
+            _ => c.extend(slowest(&t.lookups)),
+        }
     }
     for child in &node.children {
         c.extend(spf(child));

@@ -116,3 +116,33 @@ fn a_domain_audit_chains_mx_before_its_servers() {
     assert_eq!(c.steps[1].what, "DNS A mail.mxray.test");
     assert_eq!(c.total_ms, 50 + 400);
 }
+
+#[test]
+fn the_spf_walk_counts_a_terms_a_and_aaaa_once() {
+    let report = crate::report::load(&include_bytes!("../../fixtures/domain/spf11.json")[..])
+        .expect("fixture");
+    let Body::Domain(ev) = report.body else {
+        panic!("a domain fixture")
+    };
+    let mut node = ev.spf.tree.clone();
+    node.lookup.duration_ms = 50;
+    node.children.clear();
+    let asked = |rtype: &str, ms: u64| Lookup {
+        rtype: rtype.into(),
+        duration_ms: ms,
+        ..node.lookup.clone()
+    };
+    node.term_lookups = vec![
+        crate::evidence::domain::TermLookup {
+            term: "a".into(),
+            lookups: vec![asked("A", 50), asked("AAAA", 40)],
+        },
+        crate::evidence::domain::TermLookup {
+            term: "mx".into(),
+            lookups: vec![asked("MX", 30), asked("A", 20), asked("A", 25)],
+        },
+    ];
+    let walk = spf(&node);
+    let steps: Vec<u64> = walk.iter().map(|s| s.duration_ms).collect();
+    assert_eq!(steps, [50, 50, 30, 25]);
+}
