@@ -25,14 +25,16 @@ struct Gauge {
 }
 
 /// Holds each connection a moment before greeting, so probes that are allowed to overlap do.
-/// A connection counts from its greeting to its QUIT — both inside the client's own use of
-/// it. The client closes right after writing QUIT, so the server may read that QUIT only after
-/// the next connection's accept; counting from the greeting, 150 ms after the accept, keeps
-/// the count from running ahead of the client's.
+/// A connection counts from its accept to its QUIT — both inside the client's own use of it.
+/// The most at once is read at the greeting: the client closes right after writing QUIT, so
+/// the server may read that QUIT only after the next connection's accept, but long before
+/// that connection's greeting, 150 ms later.
 async fn counted_smtp(mut sock: tokio::net::TcpStream, gauge: Arc<Gauge>) {
+    gauge.now.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let n = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
-    gauge.max.fetch_max(n, Ordering::SeqCst);
+    gauge
+        .max
+        .fetch_max(gauge.now.load(Ordering::SeqCst), Ordering::SeqCst);
     let mut counted = true;
     if send(&mut sock, GREETING).await {
         while let Some(cmd) = read_cmd(&mut sock).await {
@@ -127,7 +129,7 @@ async fn two_hosts_on_one_address_share_its_limit() {
     assert!(max >= 1);
 }
 
-/// Counts each connection from its greeting (as [`counted_smtp`]) to its STARTTLS, then gives
+/// Counts each connection as [`counted_smtp`] does, up to its STARTTLS, then gives
 /// the go-ahead and closes: every TLS attempt (the main handshake and each legacy hello) ends
 /// there, after the count was given back.
 async fn counted_starttls(
@@ -136,9 +138,11 @@ async fn counted_starttls(
     total: Arc<AtomicUsize>,
 ) {
     total.fetch_add(1, Ordering::SeqCst);
+    gauge.now.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let n = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
-    gauge.max.fetch_max(n, Ordering::SeqCst);
+    gauge
+        .max
+        .fetch_max(gauge.now.load(Ordering::SeqCst), Ordering::SeqCst);
     let mut counted = true;
     if send(&mut sock, GREETING).await {
         while let Some(cmd) = read_cmd(&mut sock).await {
