@@ -439,6 +439,7 @@ fn diagnosed(
     report.summary = report::finalize(&mut findings, ignore, fail_on);
     report.findings = findings;
     report.advice = crate::diagnose::advice::advice(&report.body, &report.findings);
+    report.critical_path = crate::diagnose::critical_path::of(&report.body);
     report
 }
 

@@ -298,8 +298,9 @@ pub struct NetArgs {
     /// (MAIL FROM / RCPT TO / RSET, never DATA) and report an open relay.
     #[arg(long)]
     pub relay_test: bool,
-    /// Connections at once to any one address.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    /// Connections at once to any one address. The default 10 is two per port for the five
+    /// usual ports: each port's main dialogue and its legacy TLS hellos beside it.
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub per_address: usize,
     /// A phase slower than this many seconds is reported (net.slow).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]

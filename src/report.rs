@@ -36,6 +36,10 @@ pub struct Report {
     /// reports from before it existed, and filled again by `mxray diagnose`.
     #[serde(default, skip_serializing_if = "crate::advice::Advice::is_empty")]
     pub advice: crate::advice::Advice,
+    /// The longest chain of steps that depended on each other, from the evidence's timings;
+    /// absent for `mxray check` and in reports from before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_path: Option<crate::diagnose::critical_path::CriticalPath>,
     pub summary: Summary,
 }
 
@@ -153,6 +157,7 @@ impl Report {
             duration_ms,
             findings: Vec::new(),
             advice: crate::advice::Advice::default(),
+            critical_path: None,
             summary: Summary::default(),
         }
     }
@@ -233,6 +238,8 @@ struct Typed<E> {
     findings: Vec<Finding>,
     #[serde(default)]
     advice: crate::advice::Advice,
+    #[serde(default)]
+    critical_path: Option<crate::diagnose::critical_path::CriticalPath>,
     summary: Summary,
 }
 
@@ -248,6 +255,7 @@ impl<E> Typed<E> {
             duration_ms: self.duration_ms,
             findings: self.findings,
             advice: self.advice,
+            critical_path: self.critical_path,
             summary: self.summary,
         }
     }

@@ -98,11 +98,14 @@ fn counting_smtp() -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
             let Ok(mut conn) = conn else { continue };
             let (o, p) = (o.clone(), p.clone());
             t.fetch_add(1, Ordering::SeqCst);
-            let now = o.fetch_add(1, Ordering::SeqCst) + 1;
-            p.fetch_max(now, Ordering::SeqCst);
+            o.fetch_add(1, Ordering::SeqCst);
             std::thread::spawn(move || {
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
                 std::thread::sleep(Duration::from_millis(150));
+                // The peak is read at the greeting, not at the accept: the client closes right
+                // after writing QUIT, so this server may read that QUIT only after the next
+                // session's accept, but long before that session's greeting.
+                p.fetch_max(o.load(Ordering::SeqCst), Ordering::SeqCst);
                 let _ = conn.write_all(b"220 mx.bulk.test ESMTP\r\n");
                 let mut reader = BufReader::new(conn.try_clone().unwrap());
                 let mut line = String::new();
@@ -115,8 +118,6 @@ fn counting_smtp() -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
                     let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
                         b"250-mx.bulk.test\r\n250 PIPELINING\r\n"
                     } else if verb.starts_with("QUIT") {
-                        // Counted closed before the client can know the session ended, so its
-                        // next session never overlaps this one in the count.
                         o.fetch_sub(1, Ordering::SeqCst);
                         let _ = conn.write_all(b"221 bye\r\n");
                         return;

@@ -23,6 +23,7 @@ mod check_login;
 pub mod check_mailbox;
 mod check_ports;
 mod check_username;
+pub mod critical_path;
 pub mod discover;
 mod dns;
 pub mod domain;

@@ -454,7 +454,8 @@ pub struct LegacyAttempt {
     pub offered: String,
     /// accepted (the whole first flight, through ServerHelloDone), incomplete (a ServerHello,
     /// then an alert, a close, silence or too many bytes), alert, closed, timeout, not_tls,
-    /// malformed, unreachable
+    /// malformed, unreachable; inferred (not asked: TLS 1.0 after the server refused the 1.1
+    /// hello with protocol_version, which a server that speaks 1.0 must answer with 1.0)
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,

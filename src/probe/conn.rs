@@ -96,6 +96,15 @@ impl Recorder {
             outcome,
         });
     }
+    /// [`Recorder::end`] for a phase that ended before now (one run beside others).
+    pub fn end_at(&mut self, phase: PhaseName, began: Instant, ended: Instant, outcome: Outcome) {
+        self.phases.push(Phase {
+            phase,
+            start_ms: began.duration_since(self.start).as_millis() as u64,
+            duration_ms: ended.saturating_duration_since(began).as_millis() as u64,
+            outcome,
+        });
+    }
     /// Records a step's result as a phase and passes it on.
     pub fn record<T>(
         &mut self,
@@ -153,6 +162,16 @@ impl Default for Recorder {
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<super::tap::Tap>>),
+}
+
+impl Stream {
+    /// Acknowledge at once what the next read waits for (see [`super::quickack`]).
+    fn quickack(&self) {
+        match self {
+            Stream::Plain(s) => super::quickack::set(s),
+            Stream::Tls(s) => super::quickack::set(s.get_ref().0.tcp()),
+        }
+    }
 }
 
 impl AsyncRead for Stream {
@@ -336,6 +355,7 @@ impl Conn {
                 )));
             }
             let mut chunk = [0u8; 4096];
+            self.stream.quickack();
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
             match read {
                 // Bytes that never became a line are garbage, not silence.
@@ -426,6 +446,17 @@ impl Conn {
     /// Best-effort goodbye: bounded, and its failure changes nothing.
     pub async fn shutdown(&mut self) {
         let _ = tokio::time::timeout(Duration::from_millis(500), self.stream.shutdown()).await;
+    }
+
+    /// Ends the session: sends `line` (QUIT, LOGOUT) and closes without waiting for the
+    /// reply. Everything the probe learns comes before it; the reply would only cost a round
+    /// trip on every port. Recorded as the phase `quit`, its outcome that of the write.
+    pub async fn quit(&mut self, rec: &mut Recorder, line: &str) {
+        let t = rec.begin();
+        let r = self.send(rec, line, line).await;
+        rec.note("closed without waiting for the reply: nothing is learned from it");
+        rec.record(PhaseName::Quit, t, r).ok();
+        self.shutdown().await;
     }
 }
 

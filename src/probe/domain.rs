@@ -58,53 +58,33 @@ pub async fn probe_domain_limited(
     progress: Option<Progress>,
 ) -> DomainEvidence {
     let domain = req.domain.as_str();
-    let (mx, spf) = tokio::join!(mx(dns, domain), spf_walk::walk(dns, domain));
-    let exchanges: Vec<String> = mx.hosts.iter().map(|h| h.exchange.clone()).collect();
-    let provider = providers::detect(&exchanges, &includes(&spf));
-    let servers_to_probe: Vec<String> = if mx.null_mx {
-        Vec::new()
-    } else if mx.hosts.is_empty() && matches!(mx.lookup.status, LookupStatus::NoRecords) {
-        vec![domain.to_string()] // RFC 5321 §5.1: no MX, the domain's own address
-    } else {
-        let mut v: Vec<String> = Vec::new();
-        for h in mx
-            .hosts
-            .iter()
-            .filter(|h| !h.ip_literal && h.exchange != ".")
-        {
-            if !v.contains(&h.exchange) && v.len() < MAX_MX_HOSTS {
-                v.push(h.exchange.clone());
-            }
+    // What needs what: the MX hosts' addresses and probes (and their TLSA) need only the MX
+    // answer; DKIM's provider selectors need MX and SPF; DMARC, MTA-STS (and its policy),
+    // TLS-RPT and the --sending-ip evaluations need nothing. Each starts as soon as it can.
+    let (mx_tx, mx_rx) = tokio::sync::oneshot::channel::<Vec<String>>();
+    let mx_side = async {
+        let mut mx = mx(dns, domain).await;
+        let _ = mx_tx.send(mx.hosts.iter().map(|h| h.exchange.clone()).collect());
+        let servers_to_probe = to_probe(&mx, domain);
+        let (cnames, servers, dane) = tokio::join!(
+            cnames(dns, &mx),
+            servers(&ctx, dns, &req, &servers_to_probe, limits, progress.clone()),
+            dane(dns, &servers_to_probe),
+        );
+        for (h, c) in mx.hosts.iter_mut().zip(cnames) {
+            h.cname = c;
         }
-        v
+        (mx, servers, dane)
     };
-    let servers = async {
-        let runs = servers_to_probe.iter().map(|host| {
-            let mut c = ctx.clone();
-            c.tls_name = Some(host.clone());
-            let mut settings = req.settings.clone();
-            settings.tls_name = Some(host.clone());
-            if !req.probe {
-                settings.ports.clear();
-            }
-            let progress = progress.clone();
-            async move { probe_server_limited(c, dns, host, settings, limits, progress).await }
-        });
-        futures::future::join_all(runs).await
+    let spf_side = async {
+        let (spf, exchanges) = tokio::join!(spf_walk::walk(dns, domain), mx_rx);
+        let provider = providers::detect(&exchanges.unwrap_or_default(), &includes(&spf));
+        let selectors = selector_list(&req.selectors, provider);
+        let dkim = dkim(dns, domain, selectors, !req.selectors.is_empty()).await;
+        (spf, provider, dkim)
     };
-    let selectors = selector_list(&req.selectors, provider);
     let sts_name = format!("_mta-sts.{domain}");
     let rpt_name = format!("_smtp._tls.{domain}");
-    let dane = futures::future::join_all(servers_to_probe.iter().map(|mx| async move {
-        let (tlsa, authentic_data) = dns
-            .lookup_dnssec(&format!("_25._tcp.{mx}"), RecordType::TLSA)
-            .await;
-        DaneCheck {
-            mx: mx.clone(),
-            tlsa,
-            authentic_data,
-        }
-    }));
     // The MTA-STS policy fetch needs only its own TXT record: it runs beside the MX probes,
     // and so do the --sending-ip evaluations.
     let sts = async {
@@ -126,19 +106,17 @@ pub async fn probe_domain_limited(
             .cloned()
             .map(|sender| super::spf_eval::evaluate(dns, domain, sender)),
     );
-    let (servers, dane, dmarc, dkim, (mta_sts, mta_sts_policy), tls_rpt, evaluations): (
-        Vec<ServerEvidence>,
-        Vec<DaneCheck>,
-        _,
-        _,
-        _,
-        _,
-        _,
+    let (
+        (mx, servers, dane),
+        (spf, provider, dkim),
+        dmarc,
+        (mta_sts, mta_sts_policy),
+        tls_rpt,
+        evaluations,
     ) = tokio::join!(
-        servers,
-        dane,
+        mx_side,
+        spf_side,
         dmarc(dns, domain),
-        dkim(dns, domain, selectors, !req.selectors.is_empty()),
         sts,
         dns.lookup(&rpt_name, RecordType::TXT),
         evaluations,
@@ -205,24 +183,87 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
             .then_with(|| a.exchange.cmp(&b.exchange))
     });
     let null_mx = hosts.len() == 1 && hosts[0].exchange == ".";
-    if !null_mx {
-        // Only the hosts that may be probed: a list of a thousand costs no more than ten.
-        let cnames = futures::future::join_all(
-            hosts
-                .iter()
-                .take(MAX_MX_HOSTS)
-                .map(|h| dns.lookup(&h.exchange, RecordType::CNAME)),
-        )
-        .await;
-        for (h, c) in hosts.iter_mut().zip(cnames) {
-            h.cname = c.records.first().cloned();
-        }
-    }
     MxEvidence {
         lookup,
         hosts,
         null_mx,
     }
+}
+
+/// Whether each exchange is an alias (RFC 2181 §10.3), asked beside its address lookups.
+async fn cnames(dns: &Dns, mx: &MxEvidence) -> Vec<Option<String>> {
+    if mx.null_mx {
+        return vec![None; mx.hosts.len()];
+    }
+    // Only the hosts that may be probed: a list of a thousand costs no more than ten.
+    let asked = mx
+        .hosts
+        .iter()
+        .take(MAX_MX_HOSTS)
+        .map(|h| dns.lookup(&h.exchange, RecordType::CNAME));
+    futures::future::join_all(asked)
+        .await
+        .into_iter()
+        .map(|c| c.records.first().cloned())
+        .collect()
+}
+
+/// The hosts to probe: the exchanges (each once, at most [`MAX_MX_HOSTS`]), none for a null
+/// MX, the domain itself when it has no MX at all (RFC 5321 §5.1).
+fn to_probe(mx: &MxEvidence, domain: &str) -> Vec<String> {
+    if mx.null_mx {
+        return Vec::new();
+    }
+    if mx.hosts.is_empty() && matches!(mx.lookup.status, LookupStatus::NoRecords) {
+        return vec![domain.to_string()];
+    }
+    let mut v: Vec<String> = Vec::new();
+    for h in mx
+        .hosts
+        .iter()
+        .filter(|h| !h.ip_literal && h.exchange != ".")
+    {
+        if !v.contains(&h.exchange) && v.len() < MAX_MX_HOSTS {
+            v.push(h.exchange.clone());
+        }
+    }
+    v
+}
+
+async fn servers(
+    ctx: &Ctx,
+    dns: &Dns,
+    req: &DomainRequest,
+    hosts: &[String],
+    limits: &super::limits::AddressLimits,
+    progress: Option<Progress>,
+) -> Vec<ServerEvidence> {
+    let runs = hosts.iter().map(|host| {
+        let mut c = ctx.clone();
+        c.tls_name = Some(host.clone());
+        let mut settings = req.settings.clone();
+        settings.tls_name = Some(host.clone());
+        if !req.probe {
+            settings.ports.clear();
+        }
+        let progress = progress.clone();
+        async move { probe_server_limited(c, dns, host, settings, limits, progress).await }
+    });
+    futures::future::join_all(runs).await
+}
+
+async fn dane(dns: &Dns, hosts: &[String]) -> Vec<DaneCheck> {
+    futures::future::join_all(hosts.iter().map(|mx| async move {
+        let (tlsa, authentic_data) = dns
+            .lookup_dnssec(&format!("_25._tcp.{mx}"), RecordType::TLSA)
+            .await;
+        DaneCheck {
+            mx: mx.clone(),
+            tlsa,
+            authentic_data,
+        }
+    }))
+    .await
 }
 
 pub(super) fn includes(tree: &SpfNode) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! IMAP client steps (RFC 9051 / 3501): greeting, CAPABILITY, STARTTLS, LOGOUT. Never LOGIN.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Outcome, PhaseName, Reply};
+use crate::evidence::{Capabilities, PhaseName, Reply};
 
 /// `* OK` or `* PREAUTH` is a greeting; `* BYE` is a refusal; anything else breaks the protocol.
 pub async fn greeting(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, Option<Reply>) {
@@ -132,15 +132,7 @@ pub async fn starttls(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, O
 }
 
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
-    let t = rec.begin();
-    let r = command(conn, rec, "m4", "LOGOUT").await.map(|_| ());
-    // A server that closes right after BYE has done what LOGOUT asks.
-    let outcome = match r {
-        Ok(()) | Err(Stop::Closed) => Outcome::Ok,
-        Err(e) => e.outcome(),
-    };
-    rec.end(PhaseName::Quit, t, outcome);
-    conn.shutdown().await;
+    conn.quit(rec, "m4 LOGOUT").await;
 }
 
 #[cfg(test)]

@@ -34,6 +34,14 @@ impl AddressLimits {
     }
 }
 
+/// A permit of `limit` for one connection, held until dropped; no limit, no permit.
+pub async fn permit(limit: &Option<Arc<Semaphore>>) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    match limit {
+        Some(sem) => sem.clone().acquire_owned().await.ok(),
+        None => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod mta_sts;
 pub mod pop3;
 pub mod port;
 pub mod prelude;
+pub mod quickack;
 pub mod sasl;
 pub mod send;
 pub mod smtp;
@@ -259,14 +260,15 @@ pub async fn probe_server_limited(
             let progress = progress.clone();
             let (ip, spec) = (*ip, *spec);
             tasks.spawn(async move {
-                let _permit = sem.acquire_owned().await;
+                let permit = sem.clone().acquire_owned().await.ok();
                 // Safety net over the per-phase bounds: a probe can never outlive its budget.
                 let budget = ctx.timeout * port::PORT_BUDGET_PHASES;
-                let probe =
-                    match tokio::time::timeout(budget, port::probe_port(&ctx, ip, spec)).await {
-                        Ok(p) => p,
-                        Err(_) => over_budget(ip, spec, budget),
-                    };
+                let limit = Some(sem);
+                let run = port::probe_port_limited(&ctx, ip, spec, permit, &limit);
+                let probe = match tokio::time::timeout(budget, run).await {
+                    Ok(p) => p,
+                    Err(_) => over_budget(ip, spec, budget),
+                };
                 if let Some(p) = &progress {
                     p(&probe);
                 }

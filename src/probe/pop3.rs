@@ -1,7 +1,7 @@
 //! POP3 client steps (RFC 1939, CAPA and STLS from RFC 2449 / 2595): greeting, CAPA, STLS, QUIT.
 
 use super::conn::{Conn, Recorder, StepResult, Stop, MAX_LINES};
-use crate::evidence::{Capabilities, Outcome, PhaseName, Reply};
+use crate::evidence::{Capabilities, PhaseName, Reply};
 
 fn status(l: &str) -> StepResult<bool> {
     if l.starts_with("+OK") {
@@ -120,19 +120,7 @@ pub async fn starttls(conn: &mut Conn, rec: &mut Recorder) -> (StepResult<()>, O
 }
 
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
-    let t = rec.begin();
-    let r = async {
-        conn.send(rec, "QUIT", "QUIT").await?;
-        let deadline = conn.deadline();
-        conn.recv(rec, deadline).await
-    }
-    .await;
-    let outcome = match r {
-        Ok(_) | Err(Stop::Closed) => Outcome::Ok,
-        Err(e) => e.outcome(),
-    };
-    rec.end(PhaseName::Quit, t, outcome);
-    conn.shutdown().await;
+    conn.quit(rec, "QUIT").await;
 }
 
 #[cfg(test)]

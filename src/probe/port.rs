@@ -10,13 +10,107 @@ use crate::evidence::{
 };
 use std::net::{IpAddr, SocketAddr};
 
-/// Upper bound of one port probe, in phase timeouts: main dialogue 8, sniff 3, alternate mode 2,
-/// legacy TLS 3 (each has its own budget).
+/// Upper bound of one port probe, in phase timeouts: sniff 3, then the main dialogue 8 and the
+/// alternate mode 2 beside the legacy TLS 1.1 and 1.0 hellos (1.5 each), then the TLS 1.2 hello
+/// when the main handshake failed (1.5); waiting for a connection permit aside.
 pub const PORT_BUDGET_PHASES: u32 = 16;
 
 pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
+    probe_port_limited(ctx, ip, spec, None, &None).await
+}
+
+/// [`probe_port`] under the address's connection limit: `main` is the permit of the main
+/// connection sequence (sniff, dialogue, other mode), given up as soon as that is done; each
+/// legacy connection takes its own from `limit`.
+pub async fn probe_port_limited(
+    ctx: &Ctx,
+    ip: IpAddr,
+    spec: PortSpec,
+    main: Option<tokio::sync::OwnedSemaphorePermit>,
+    limit: &legacy::Limit,
+) -> PortProbe {
     let mut rec = Recorder::new();
-    let mut probe = PortProbe {
+    let mut probe = empty(ip, spec);
+    let addr = SocketAddr::new(ip, spec.port);
+    if spec.role.is_none() {
+        let (role, how) = sniff::sniff(ctx, addr, &mut rec).await;
+        probe.role = role;
+        probe.sniffed = Some(how);
+    }
+    if let Some(role) = probe.role {
+        // The legacy hellos need nothing from the main dialogue but the role: they start now
+        // and run beside it, and are kept only if the dialogue attempted TLS.
+        let speculate = ctx.legacy && (role.implicit_tls() || !ctx.no_starttls);
+        let t_legacy = rec.begin();
+        let early = async {
+            if speculate {
+                let asked = legacy::early(ctx, addr, role, limit).await;
+                Some((asked, std::time::Instant::now()))
+            } else {
+                None
+            }
+        };
+        let main_sequence = async {
+            dialogue(ctx, addr, role, &mut rec, &mut probe).await;
+            follow_up(ctx, addr, role, &mut rec, &mut probe).await;
+            drop(main);
+        };
+        let ((), early) = tokio::join!(main_sequence, early);
+        let plaintext_peer = probe.tls.as_ref().is_some_and(|t| t.peer_spoke_plaintext);
+        if let Some((asked, done)) = early.filter(|_| probe.tls.is_some() && !plaintext_peer) {
+            let asks_more = probe.tls.as_ref().is_none_or(|t| t.version.is_none());
+            let l = legacy::finish(ctx, addr, role, &probe, asked, limit).await;
+            rec.note(&legacy::summary(&l));
+            // The phase ends with its last hello, not when the main dialogue let it be read.
+            let end = if asks_more {
+                std::time::Instant::now()
+            } else {
+                done
+            };
+            rec.end_at(PhaseName::LegacyTls, t_legacy, end, Outcome::Ok);
+            probe.legacy_tls = Some(l);
+        }
+    }
+    let (phases, transcript, duration) = rec.finish();
+    probe.phases = phases;
+    probe.transcript = transcript;
+    probe.duration_ms = duration;
+    probe
+}
+
+/// After the dialogue, on the main connection sequence: why no login was tried, and the other
+/// TLS mode when the configured one failed the way a mode mix-up does.
+async fn follow_up(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    role: Role,
+    rec: &mut Recorder,
+    probe: &mut PortProbe,
+) {
+    // The follow-up checks read where the dialogue stopped.
+    probe.phases = rec.phases.clone();
+    if ctx.credentials.is_some() && probe.login.is_none() && probe.login_not_tried.is_none() {
+        let skip = super::unreached(probe);
+        rec.note(&format!("login not tried: {}", skip.detail));
+        probe.login_not_tried = Some(skip);
+    }
+    if let Some(alt) = super::alternate::check(ctx, addr, role, probe).await {
+        rec.note(&format!(
+            "the other TLS mode ({}) {}: {}",
+            alt.role.name(),
+            if alt.works {
+                "works"
+            } else {
+                "does not work either"
+            },
+            alt.detail
+        ));
+        probe.alternate = Some(alt);
+    }
+}
+
+fn empty(ip: IpAddr, spec: PortSpec) -> PortProbe {
+    PortProbe {
         address: ip,
         port: spec.port,
         role: spec.role,
@@ -37,49 +131,7 @@ pub async fn probe_port(ctx: &Ctx, ip: IpAddr, spec: PortSpec) -> PortProbe {
         send: None,
         duration_ms: 0,
         transcript: Vec::new(),
-    };
-    let addr = SocketAddr::new(ip, spec.port);
-    if spec.role.is_none() {
-        let (role, how) = sniff::sniff(ctx, addr, &mut rec).await;
-        probe.role = role;
-        probe.sniffed = Some(how);
     }
-    if let Some(role) = probe.role {
-        dialogue(ctx, addr, role, &mut rec, &mut probe).await;
-        // The follow-up checks read where the dialogue stopped.
-        probe.phases = rec.phases.clone();
-        if ctx.credentials.is_some() && probe.login.is_none() && probe.login_not_tried.is_none() {
-            let skip = super::unreached(&probe);
-            rec.note(&format!("login not tried: {}", skip.detail));
-            probe.login_not_tried = Some(skip);
-        }
-        if let Some(alt) = super::alternate::check(ctx, addr, role, &probe).await {
-            rec.note(&format!(
-                "the other TLS mode ({}) {}: {}",
-                alt.role.name(),
-                if alt.works {
-                    "works"
-                } else {
-                    "does not work either"
-                },
-                alt.detail
-            ));
-            probe.alternate = Some(alt);
-        }
-        let plaintext_peer = probe.tls.as_ref().is_some_and(|t| t.peer_spoke_plaintext);
-        if ctx.legacy && probe.tls.is_some() && !plaintext_peer {
-            let t = rec.begin();
-            let l = legacy::probe_versions(ctx, addr, role, &probe).await;
-            rec.note(&legacy::summary(&l));
-            rec.end(PhaseName::LegacyTls, t, Outcome::Ok);
-            probe.legacy_tls = Some(l);
-        }
-    }
-    let (phases, transcript, duration) = rec.finish();
-    probe.phases = phases;
-    probe.transcript = transcript;
-    probe.duration_ms = duration;
-    probe
 }
 
 /// The plaintext or implicit-TLS conversation a client would have, up to the point it would log in.

@@ -400,8 +400,7 @@ async fn exchange(
 }
 
 pub async fn quit(conn: &mut Conn, rec: &mut Recorder) {
-    let _ = command(conn, rec, PhaseName::Quit, "QUIT").await;
-    conn.shutdown().await;
+    conn.quit(rec, "QUIT").await;
 }
 
 #[cfg(test)]

@@ -31,11 +31,38 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         Body::Domain(ev) => super::human_domain::domain(&mut s, ev, report, opts),
         Body::Check(ev) => super::human_check::check(&mut s, ev, &report.advice, opts),
     }
+    if let Some(c) = &report.critical_path {
+        critical_path(&mut s, c, report.duration_ms);
+    }
     findings(&mut s, report);
     if let Body::Check(ev) = &report.body {
         super::human_check::use_these(&mut s, ev, &report.advice);
     }
     s
+}
+
+/// Why the run took what it took: the chain of steps that had to follow each other.
+fn critical_path(s: &mut String, c: &crate::diagnose::critical_path::CriticalPath, run_ms: u64) {
+    let rt = |r: Option<f64>| r.map(|r| format!(" {r:.1} RTT")).unwrap_or_default();
+    let per = match (c.round_trips, c.rtt_ms) {
+        (Some(n), Some(r)) => format!(", {n:.1} round trips of {r} ms"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        s,
+        "\n{} {} ms{per}, of the run's {run_ms} ms:",
+        "Critical path".bold(),
+        c.total_ms
+    );
+    for step in &c.steps {
+        let _ = writeln!(
+            s,
+            "  {:>6} ms{:<9}  {}",
+            step.duration_ms,
+            rt(step.round_trips),
+            esc(&step.what)
+        );
+    }
 }
 
 pub(super) fn server(s: &mut String, ev: &ServerEvidence, opts: &RenderOptions) {
