@@ -276,8 +276,7 @@ impl Conn {
             return line;
         }
         let b = line.as_bytes();
-        let coded = b.len() >= 3
-            && b[..3].iter().all(u8::is_ascii_digit)
+        let coded = b.get(..3).is_some_and(|c| c.iter().all(u8::is_ascii_digit))
             && matches!(b.get(3), None | Some(b' ') | Some(b'-'));
         let keep = if coded { b.len().min(4) } else { 0 };
         let (head, tail) = line.split_at(keep);
@@ -388,7 +387,8 @@ impl Conn {
                     })
                 }
                 Ok(Ok(n)) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
+                    self.buf
+                        .extend_from_slice(chunk.get(..n).unwrap_or_default());
                     arrived += n;
                     last_arrival = Some(Instant::now());
                 }
@@ -436,7 +436,8 @@ impl Conn {
             Err(_) => Ok(false),
             Ok(Ok(0)) => Err(Stop::Closed),
             Ok(Ok(n)) => {
-                self.buf.extend_from_slice(&chunk[..n]);
+                self.buf
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default());
                 Ok(true)
             }
             Ok(Err(e)) => Err(Stop::from_io(&e)),

@@ -182,7 +182,7 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
             .cmp(&b.preference)
             .then_with(|| a.exchange.cmp(&b.exchange))
     });
-    let null_mx = hosts.len() == 1 && hosts[0].exchange == ".";
+    let null_mx = matches!(hosts.as_slice(), [only] if only.exchange == ".");
     MxEvidence {
         lookup,
         hosts,
@@ -334,7 +334,7 @@ pub(super) async fn dmarc(dns: &Dns, domain: &str) -> DmarcEvidence {
     // After the domain itself, start at most 7 labels deep and climb to two labels.
     let first_parent = labels.len().saturating_sub(7).max(1);
     for i in first_parent..labels.len().saturating_sub(1) {
-        names.push(labels[i..].join("."));
+        names.push(labels.get(i..).unwrap_or_default().join("."));
     }
     let mut lookups = Vec::new();
     for name in names {
@@ -393,14 +393,13 @@ fn same_org(a: &str, b: &str) -> bool {
 fn org_domain(d: &str) -> String {
     let d = d.trim_end_matches('.').to_ascii_lowercase();
     let labels: Vec<&str> = d.split('.').collect();
-    let n = labels.len();
     let second_level = ["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"];
-    let keep = if n >= 3 && labels[n - 1].len() == 2 && second_level.contains(&labels[n - 2]) {
-        3
-    } else {
-        2
+    let keep = match labels.as_slice() {
+        [_, .., sld, tld] if tld.len() == 2 && second_level.contains(sld) => 3,
+        _ => 2,
     };
-    labels[n.saturating_sub(keep)..].join(".")
+    let from = labels.len().saturating_sub(keep);
+    labels.get(from..).unwrap_or_default().join(".")
 }
 
 #[cfg(test)]

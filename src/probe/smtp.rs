@@ -48,10 +48,13 @@ pub async fn read_reply(conn: &mut Conn, rec: &mut Recorder) -> StepResult<Reply
 fn parse_line(line: &str) -> StepResult<(u16, bool)> {
     let b = line.as_bytes();
     let bad = || Stop::Violation(format!("not an SMTP reply line: {:?}", truncate(line, 80)));
-    if b.len() < 3 || !b[..3].iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&b[0]) {
+    let Some(digits @ &[first, _, _]) = b.get(..3) else {
+        return Err(bad());
+    };
+    if !digits.iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&first) {
         return Err(bad());
     }
-    let code: u16 = line[..3].parse().map_err(|_| bad())?;
+    let code: u16 = line.get(..3).ok_or_else(bad)?.parse().map_err(|_| bad())?;
     match b.get(3) {
         None | Some(b' ') => Ok((code, true)),
         Some(b'-') => Ok((code, false)),
