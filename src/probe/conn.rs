@@ -149,10 +149,12 @@ impl Default for Recorder {
     }
 }
 
-/// Plain TCP, or TLS over it after STARTTLS / implicit TLS.
+/// Plain TCP, or TLS over it after STARTTLS / implicit TLS; or an in-memory peer, for
+/// fuzzing and tests of the readers.
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<super::tap::Tap>>),
+    Replay(super::replay::Replay),
 }
 
 impl AsyncRead for Stream {
@@ -164,6 +166,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Replay(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -177,18 +180,21 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Replay(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Replay(s) => Pin::new(s).poll_flush(cx),
         }
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Replay(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -229,6 +235,7 @@ impl Conn {
         let local = match &stream {
             Stream::Plain(s) => s.local_addr().ok(),
             Stream::Tls(s) => s.get_ref().0.tcp().local_addr().ok(),
+            Stream::Replay(_) => None,
         };
         Conn {
             stream,
@@ -288,7 +295,7 @@ impl Conn {
     pub fn into_tcp(self) -> Option<TcpStream> {
         match self.stream {
             Stream::Plain(s) => Some(s),
-            Stream::Tls(_) => None,
+            Stream::Tls(_) | Stream::Replay(_) => None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod mta_sts;
 pub mod pop3;
 pub mod port;
 pub mod prelude;
+pub mod replay;
 pub mod sasl;
 pub mod send;
 pub mod smtp;
