@@ -10,19 +10,34 @@ const MAX_SERVERS: usize = 24;
 const MAX_TEXT: usize = 255;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(c) = autoconfig::parse(text, "example.com") else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(c) = autoconfig::parse(text, "example.com") else {
+        return;
+    };
     assert!(!c.servers.is_empty() && c.servers.len() <= MAX_SERVERS);
     assert!(c.domains.len() <= MAX_SERVERS);
-    assert!(c.skipped.len() <= MAX_SERVERS + 1, "{} notes kept", c.skipped.len());
+    assert!(
+        c.skipped.len() <= MAX_SERVERS + 1,
+        "{} notes kept",
+        c.skipped.len()
+    );
     let texts = c
         .provider_id
         .iter()
         .chain(&c.display_name)
         .chain(&c.domains)
-        .chain(c.servers.iter().flat_map(|s| s.username.iter().chain(&s.auth)));
+        .chain(
+            c.servers
+                .iter()
+                .flat_map(|s| s.username.iter().chain(&s.auth)),
+        );
     for t in texts {
-        assert!(t.chars().count() <= MAX_TEXT && !t.chars().any(char::is_control), "{t:?}");
+        assert!(
+            t.chars().count() <= MAX_TEXT && !t.chars().any(char::is_control),
+            "{t:?}"
+        );
     }
     for s in &c.servers {
         assert!(s.port != 0);

@@ -19,7 +19,10 @@ fuzz_target!(|der: &[u8]| {
     let json = serde_json::to_string(&c).expect("serializes");
     let back: Certificate = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, c);
-    let _ = (cert::rfc3339(c.not_before_unix), cert::rfc3339(c.not_after_unix));
+    let _ = (
+        cert::rfc3339(c.not_before_unix),
+        cert::rfc3339(c.not_after_unix),
+    );
     if c.sans.is_empty() {
         assert!(!cert::name_matches(&c.sans, "mail.example.com"));
     }

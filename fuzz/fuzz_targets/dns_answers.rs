@@ -22,11 +22,20 @@ const TYPES: [RecordType; 8] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, message)) = data.split_first() else { return };
+    let Some((&pick, message)) = data.split_first() else {
+        return;
+    };
     let rtype = TYPES[pick as usize % TYPES.len()];
-    let Ok(records) = dns::records_from_wire(message, rtype) else { return };
+    let Ok(records) = dns::records_from_wire(message, rtype) else {
+        return;
+    };
     for r in &records {
-        assert!(r.len() <= message.len() * 4 + 64, "{} from {}", r.len(), message.len());
+        assert!(
+            r.len() <= message.len() * 4 + 64,
+            "{} from {}",
+            r.len(),
+            message.len()
+        );
     }
     match rtype {
         RecordType::MX => {

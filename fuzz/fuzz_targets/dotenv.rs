@@ -11,8 +11,12 @@ use mxray::settings::{self, parse_dotenv, Inputs, Protocol};
 const PASSWORD: &str = "Pw-91c4e6b3";
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let (entries, warnings) = parse_dotenv(text);
     // CRLF, LF and a lone CR each end a line.
     let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count();
@@ -20,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}", e.line);
         let key = e.key.as_bytes();
         assert!(!key.is_empty() && !key[0].is_ascii_digit(), "{:?}", e.key);
-        assert!(key.iter().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b)), "{:?}", e.key);
+        assert!(
+            key.iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b)),
+            "{:?}",
+            e.key
+        );
         assert!(e.value.chars().count() <= text.chars().count());
     }
     assert!(warnings.len() <= lines);
@@ -38,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
             ..Default::default()
         }
     } else {
-        let vars = parse_dotenv(&file).0.into_iter().map(|e| (e.key, e.value)).collect();
+        let vars = parse_dotenv(&file)
+            .0
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect();
         Inputs {
             env: Some(vars),
             protocol,

@@ -31,7 +31,12 @@ fuzz_target!(|data: &[u8]| {
         assert!((100..1000).contains(&status));
     }
     if let Some(body) = &out.body {
-        assert!(body.len() <= server.len() * 3, "{} from {}", body.len(), server.len());
+        assert!(
+            body.len() <= server.len() * 3,
+            "{} from {}",
+            body.len(),
+            server.len()
+        );
     }
     if let Err(e) = &parsed {
         assert!(e.len() <= 400, "{e}");

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use mxray::policy::mta_sts;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(txt) = std::str::from_utf8(data) else { return };
+    let Ok(txt) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = mta_sts::parse_record(txt);
     if let Ok(p) = mta_sts::parse_policy(txt) {
         for pattern in &p.mx {

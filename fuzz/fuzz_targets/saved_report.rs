@@ -34,12 +34,29 @@ fuzz_target!(|data: &[u8]| {
     let once = mxray::app::diagnosed(r, now, &[], FailOn::Warning, Vec::new());
     let json = render::json::render(&once);
     let plain = RenderOptions::default();
-    for format in [Format::Human, Format::Junit, Format::Sarif, Format::Ndjson, Format::Html] {
+    for format in [
+        Format::Human,
+        Format::Junit,
+        Format::Sarif,
+        Format::Ndjson,
+        Format::Html,
+    ] {
         let _ = render::render(&once, format, &plain);
     }
-    let _ = render::render(&once, Format::Human, &RenderOptions { transcript: true, color: true });
+    let _ = render::render(
+        &once,
+        Format::Human,
+        &RenderOptions {
+            transcript: true,
+            color: true,
+        },
+    );
     let again = report::load(json.as_bytes())
         .unwrap_or_else(|e| panic!("the saved report does not load: {e}\n{json}"));
     let twice = mxray::app::diagnosed(again, now, &[], FailOn::Warning, Vec::new());
-    assert_eq!(render::json::render(&twice), json, "diagnosing the saved report changed it");
+    assert_eq!(
+        render::json::render(&twice),
+        json,
+        "diagnosing the saved report changed it"
+    );
 });

@@ -10,8 +10,12 @@ use mxray::settings::{self, Inputs, Protocol};
 const PASSWORD: &str = "Pw-5e0a2d71";
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     // Half the inputs get a password the checks can look for: `scheme://user:PASSWORD@rest`.
     let url = match (mode & 1, text.split_once("://")) {
         (1, Some((scheme, after))) => format!("{scheme}://user:{PASSWORD}@{after}"),

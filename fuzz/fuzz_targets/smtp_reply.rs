@@ -40,7 +40,11 @@ fuzz_target!(|data: &[u8]| {
         let caps = smtp::parse_ehlo(r);
         assert_eq!(caps.raw.len(), r.lines.len() - 1);
         for (i, m) in caps.auth.iter().enumerate() {
-            assert!(!m.is_empty() && !caps.auth[..i].contains(m), "{:?}", caps.auth);
+            assert!(
+                !m.is_empty() && !caps.auth[..i].contains(m),
+                "{:?}",
+                caps.auth
+            );
         }
         for (i, e) in caps.extensions.iter().enumerate() {
             assert_eq!(e, &e.to_ascii_uppercase());
@@ -49,6 +53,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = serde_json::to_string(&caps).expect("serializes");
     }
     if chunk != 1 {
-        assert_eq!(replies(server, 1), (got, violation), "the read size changed the result");
+        assert_eq!(
+            replies(server, 1),
+            (got, violation),
+            "the read size changed the result"
+        );
     }
 });

@@ -21,8 +21,16 @@ pub fn session(proto: Protocol, data: &[u8]) {
         return;
     };
     let (chunk, server) = split(rest);
-    let password = if options & 1 == 0 { PASSWORD } else { LITERAL_PASSWORD };
-    let user = if options & 2 == 0 { "alice" } else { "\u{e4}lice" };
+    let password = if options & 1 == 0 {
+        PASSWORD
+    } else {
+        LITERAL_PASSWORD
+    };
+    let user = if options & 2 == 0 {
+        "alice"
+    } else {
+        "\u{e4}lice"
+    };
     let mechanism = match (options >> 2) & 7 {
         1 => Some(Mechanism::Plain),
         2 => Some(Mechanism::Login),
@@ -37,8 +45,12 @@ pub fn session(proto: Protocol, data: &[u8]) {
         mechanism,
         allow_plaintext: true,
         insecure: true,
-        retry_user: (options & 64 != 0)
-            .then(|| ("alice@example.com".to_string(), "the From address".to_string())),
+        retry_user: (options & 64 != 0).then(|| {
+            (
+                "alice@example.com".to_string(),
+                "the From address".to_string(),
+            )
+        }),
         send: None,
         used: Arc::new(AtomicBool::new(false)),
     };
@@ -67,12 +79,22 @@ pub fn session(proto: Protocol, data: &[u8]) {
         .expect("serializes");
         let (_, transcript, _) = rec.finish();
         assert!(transcript.len() <= 401);
-        let mut texts: Vec<&str> = transcript[before..].iter().map(|l| l.text.as_str()).collect();
+        let mut texts: Vec<&str> = transcript[before..]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
         texts.push(&evidence);
         // A server that sends the secret itself (the fuzzer learns it from these very
         // comparisons) may see it quoted back; one that never did must not.
         let said = String::from_utf8_lossy(server);
-        for secret in [PASSWORD, LITERAL_PASSWORD, TOKEN, "Pw-7c1e", "9f0b", "Tk-3b8d"] {
+        for secret in [
+            PASSWORD,
+            LITERAL_PASSWORD,
+            TOKEN,
+            "Pw-7c1e",
+            "9f0b",
+            "Tk-3b8d",
+        ] {
             if said.contains(secret) {
                 continue;
             }

@@ -319,7 +319,10 @@ fn answers_of(answers: &[Record], rtype: RecordType) -> Vec<RData> {
 /// records them: the same reading every answer gets, over bytes, for fuzzing and tests.
 pub fn records_from_wire(message: &[u8], rtype: RecordType) -> Result<Vec<String>, String> {
     let m = Message::from_vec(message).map_err(|e| e.to_string())?;
-    Ok(answers_of(&m.answers, rtype).iter().map(rdata_text).collect())
+    Ok(answers_of(&m.answers, rtype)
+        .iter()
+        .map(rdata_text)
+        .collect())
 }
 
 fn rdata_text(d: &RData) -> String {
@@ -398,7 +401,20 @@ mod wire_tests {
 
     /// A response to `example.com` with the given answers (type, rdata), names compressed.
     fn response(qtype: u16, answers: &[(u16, &[u8])]) -> Vec<u8> {
-        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, answers.len() as u8, 0, 0, 0, 0];
+        let mut m = vec![
+            0x12,
+            0x34,
+            0x81,
+            0x80,
+            0,
+            1,
+            0,
+            answers.len() as u8,
+            0,
+            0,
+            0,
+            0,
+        ];
         m.extend_from_slice(b"\x07example\x03com\x00");
         m.extend_from_slice(&qtype.to_be_bytes());
         m.extend_from_slice(&[0, 1]);
@@ -416,19 +432,35 @@ mod wire_tests {
     fn txt_strings_are_joined_and_other_types_left_out() {
         let m = response(
             16,
-            &[(16, b"\x08v=spf1 a\x05 -all"), (5, b"\x03www\xc0\x0c"), (16, b"\x01\xff")],
+            &[
+                (16, b"\x08v=spf1 a\x05 -all"),
+                (5, b"\x03www\xc0\x0c"),
+                (16, b"\x01\xff"),
+            ],
         );
         let txt = records_from_wire(&m, RecordType::TXT).unwrap();
         assert_eq!(txt, ["v=spf1 a -all", "\u{fffd}"]);
-        assert_eq!(records_from_wire(&m, RecordType::CNAME).unwrap(), ["www.example.com"]);
+        assert_eq!(
+            records_from_wire(&m, RecordType::CNAME).unwrap(),
+            ["www.example.com"]
+        );
         assert!(records_from_wire(&m[..20], RecordType::TXT).is_err());
     }
 
     #[test]
     fn mx_and_tlsa_read_as_the_evidence_records_them() {
-        let m = response(15, &[(15, b"\x00\x0a\x02mx\xc0\x0c"), (15, b"\x00\x00\x00")]);
-        assert_eq!(records_from_wire(&m, RecordType::MX).unwrap(), ["10 mx.example.com", "0 ."]);
+        let m = response(
+            15,
+            &[(15, b"\x00\x0a\x02mx\xc0\x0c"), (15, b"\x00\x00\x00")],
+        );
+        assert_eq!(
+            records_from_wire(&m, RecordType::MX).unwrap(),
+            ["10 mx.example.com", "0 ."]
+        );
         let m = response(52, &[(52, b"\x03\x01\x01\xab\xcd")]);
-        assert_eq!(records_from_wire(&m, RecordType::TLSA).unwrap(), ["3 1 1 abcd"]);
+        assert_eq!(
+            records_from_wire(&m, RecordType::TLSA).unwrap(),
+            ["3 1 1 abcd"]
+        );
     }
 }

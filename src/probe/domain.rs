@@ -367,10 +367,26 @@ mod tests {
 
     #[test]
     fn mx_hosts_sorted_null_kept_and_junk_left_out() {
-        let records = ["20 B.example.com.", "10 mx.example.com", "x y", "nospace", "5 [192.0.2.1]"];
+        let records = [
+            "20 B.example.com.",
+            "10 mx.example.com",
+            "x y",
+            "nospace",
+            "5 [192.0.2.1]",
+        ];
         let hosts = mx_hosts(&records.map(String::from));
-        let names: Vec<_> = hosts.iter().map(|h| (h.preference, h.exchange.as_str())).collect();
-        assert_eq!(names, [(5, "[192.0.2.1]"), (10, "mx.example.com"), (20, "b.example.com")]);
+        let names: Vec<_> = hosts
+            .iter()
+            .map(|h| (h.preference, h.exchange.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (5, "[192.0.2.1]"),
+                (10, "mx.example.com"),
+                (20, "b.example.com")
+            ]
+        );
         assert!(hosts[0].ip_literal && !hosts[1].ip_literal);
         assert_eq!(mx_hosts(&["0 .".to_string()])[0].exchange, ".");
     }

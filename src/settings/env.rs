@@ -32,7 +32,11 @@ pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // A lone CR ends a line as CRLF and LF do (phpdotenv, python-dotenv and Node's dotenv all
     // split on it), so comments, line numbers and values all end there.
-    let chars: Vec<char> = text.replace("\r\n", "\n").replace('\r', "\n").chars().collect();
+    let chars: Vec<char> = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .collect();
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     let mut i = 0;
