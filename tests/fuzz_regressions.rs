@@ -50,3 +50,14 @@ fn dotenv_lines_are_real_lines() {
         }
     }
 }
+
+/// A file of unusable server entries: the notes about them stay bounded, the rest counted.
+#[test]
+fn autoconfig_notes_stay_bounded() {
+    for (name, data) in inputs("autoconfig_xml") {
+        let text = std::str::from_utf8(&data).unwrap();
+        if let Ok(c) = mxray::policy::autoconfig::parse(text, "example.com") {
+            assert!(c.skipped.len() <= 26, "{name}: {} notes", c.skipped.len());
+        }
+    }
+}
