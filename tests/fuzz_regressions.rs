@@ -61,3 +61,26 @@ fn autoconfig_notes_stay_bounded() {
         }
     }
 }
+
+/// A record with RDLENGTH 0 is no answer: never recorded as hickory's "UPDATE" placeholder.
+#[test]
+fn dns_records_without_data_are_left_out() {
+    use hickory_resolver::proto::rr::RecordType;
+    let types = [
+        RecordType::TXT,
+        RecordType::MX,
+        RecordType::TLSA,
+        RecordType::A,
+        RecordType::AAAA,
+    ];
+    for (name, data) in inputs("dns_answers") {
+        for rtype in types {
+            if let Ok(records) = mxray::probe::dns::records_from_wire(&data[1..], rtype) {
+                assert!(
+                    !records.iter().any(|r| r == "UPDATE"),
+                    "{name}: {records:?}"
+                );
+            }
+        }
+    }
+}

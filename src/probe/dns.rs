@@ -307,10 +307,12 @@ fn query_name(fqdn: &str) -> Result<Name, hickory_resolver::proto::ProtoError> {
 }
 
 /// The answers of one type; the others (a CNAME chain's links, a DNAME) are not the answer.
+/// A record without data is not one either: hickory reads any RDLENGTH 0 as an RFC 2136 update
+/// placeholder, which would be recorded as the text "UPDATE" (an empty TXT, a broken MX).
 fn answers_of(answers: &[Record], rtype: RecordType) -> Vec<RData> {
     answers
         .iter()
-        .filter(|r| r.record_type() == rtype)
+        .filter(|r| r.record_type() == rtype && !matches!(r.data, RData::Update0(_)))
         .map(|r| r.data.clone())
         .collect()
 }
@@ -445,6 +447,16 @@ mod wire_tests {
             ["www.example.com"]
         );
         assert!(records_from_wire(&m[..20], RecordType::TXT).is_err());
+    }
+
+    #[test]
+    fn records_without_data_are_not_answers() {
+        // hickory refuses RDLENGTH 0 in a query's answer, but not in a message whose header
+        // says UPDATE, which a hostile server can send in reply.
+        let mut m = response(16, &[(16, b""), (16, b"\x02ok"), (15, b"")]);
+        m[2] = 0xa8;
+        assert_eq!(records_from_wire(&m, RecordType::TXT).unwrap(), ["ok"]);
+        assert!(records_from_wire(&m, RecordType::MX).unwrap().is_empty());
     }
 
     #[test]
