@@ -14,6 +14,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = mta_sts::mx_matches(pattern, "mail.example.com");
         }
     }
-    let (a, b) = txt.split_at(txt.len() / 2);
+    // Split at a character boundary near the middle: pattern and host from one input.
+    let mid = (0..=txt.len() / 2)
+        .rev()
+        .find(|&i| txt.is_char_boundary(i))
+        .unwrap_or(0);
+    let (a, b) = txt.split_at(mid);
     let _ = mta_sts::mx_matches(a, b);
 });
