@@ -22,7 +22,7 @@ if [ $# -gt 0 ]; then
 else
     targets=$(cargo fuzz list)
 fi
-cargo fuzz build --sanitizer "$sanitizer" $targets
+cargo fuzz build --sanitizer "$sanitizer"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=""
