@@ -427,7 +427,7 @@ fn emit(report: Report, now: i64, out: &OutputArgs) -> anyhow::Result<u8> {
 }
 
 /// The report with its findings (mxray's rules, then `extra`), verdict and advice.
-fn diagnosed(
+pub fn diagnosed(
     mut report: Report,
     now: i64,
     ignore: &[String],

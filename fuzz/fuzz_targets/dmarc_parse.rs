@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use mxray::policy::dmarc;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(txt) = std::str::from_utf8(data) else { return };
+    let Ok(txt) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(d) = dmarc::parse(txt) {
         assert!(d.pct <= 100);
         let json = serde_json::to_string(&d).expect("serializes");

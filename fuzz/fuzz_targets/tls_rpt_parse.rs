@@ -5,6 +5,8 @@ use libfuzzer_sys::fuzz_target;
 use mxray::policy::tls_rpt;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(txt) = std::str::from_utf8(data) else { return };
+    let Ok(txt) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = tls_rpt::parse(txt);
 });

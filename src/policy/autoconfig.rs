@@ -48,6 +48,7 @@ pub fn parse(text: &str, domain: &str) -> Result<ClientConfig, String> {
             .collect(),
         ..Default::default()
     };
+    let mut uncounted = 0usize;
     for node in provider.children().filter(|n| n.is_element()) {
         let outgoing = match node.tag_name().name() {
             "incomingServer" => false,
@@ -62,8 +63,16 @@ pub fn parse(text: &str, domain: &str) -> Result<ClientConfig, String> {
         }
         match server(node, outgoing, domain) {
             Ok(s) => out.servers.push(s),
-            Err(why) => out.skipped.push(why),
+            Err(why) if out.skipped.len() < MAX_SERVERS => out.skipped.push(why),
+            // A file of thousands of unusable entries must not put thousands of notes in the
+            // report: past the limit they are only counted.
+            Err(_) => uncounted += 1,
         }
+    }
+    if uncounted > 0 {
+        out.skipped.push(format!(
+            "{uncounted} more unusable server entries were skipped"
+        ));
     }
     if out.servers.is_empty() {
         return Err(match out.skipped.first() {
@@ -318,6 +327,22 @@ mod tests {
         let c = parse(&long, "x").unwrap();
         assert_eq!(c.provider_id.unwrap().len(), MAX_TEXT);
         assert_eq!(c.display_name.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn unusable_entries_are_noted_up_to_the_limit() {
+        let ok = "<outgoingServer type='smtp'><hostname>s.example</hostname><port>587</port><socketType>STARTTLS</socketType></outgoingServer>";
+        let doc = format!(
+            "<clientConfig><emailProvider>{}{ok}</emailProvider></clientConfig>",
+            "<incomingServer type='x'/>".repeat(2000)
+        );
+        let c = parse(&doc, "x").unwrap();
+        assert_eq!(c.servers.len(), 1);
+        assert_eq!(c.skipped.len(), MAX_SERVERS + 1);
+        assert_eq!(
+            c.skipped.last().unwrap(),
+            "1976 more unusable server entries were skipped"
+        );
     }
 
     #[test]

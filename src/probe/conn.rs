@@ -158,10 +158,12 @@ impl Default for Recorder {
     }
 }
 
-/// Plain TCP, or TLS over it after STARTTLS / implicit TLS.
+/// Plain TCP, or TLS over it after STARTTLS / implicit TLS; or an in-memory peer, for
+/// fuzzing and tests of the readers.
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<super::tap::Tap>>),
+    Replay(super::replay::Replay),
 }
 
 impl Stream {
@@ -170,6 +172,8 @@ impl Stream {
         match self {
             Stream::Plain(s) => super::quickack::set(s),
             Stream::Tls(s) => super::quickack::set(s.get_ref().0.tcp()),
+            // An in-memory peer has no ACKs to hurry.
+            Stream::Replay(_) => {}
         }
     }
 }
@@ -183,6 +187,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Replay(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -196,18 +201,21 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Replay(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Replay(s) => Pin::new(s).poll_flush(cx),
         }
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Replay(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -248,6 +256,7 @@ impl Conn {
         let local = match &stream {
             Stream::Plain(s) => s.local_addr().ok(),
             Stream::Tls(s) => s.get_ref().0.tcp().local_addr().ok(),
+            Stream::Replay(_) => None,
         };
         Conn {
             stream,
@@ -306,7 +315,7 @@ impl Conn {
     pub fn into_tcp(self) -> Option<TcpStream> {
         match self.stream {
             Stream::Plain(s) => Some(s),
-            Stream::Tls(_) => None,
+            Stream::Tls(_) | Stream::Replay(_) => None,
         }
     }
 

@@ -15,8 +15,8 @@ use hickory_resolver::config::{NameServerConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::xfer::DnsHandle;
 use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::op::{DnsRequestOptions, Query, ResponseCode};
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::op::{DnsRequestOptions, Message, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -149,12 +149,7 @@ impl Dns {
             Ok(Some(r)) => r?,
         };
         let response = DnsError::from_response(response).map_err(NetError::from)?;
-        let data: Vec<RData> = response
-            .answers
-            .iter()
-            .filter(|r| r.record_type() == rtype)
-            .map(|r| r.data.clone())
-            .collect();
+        let data = answers_of(&response.answers, rtype);
         if data.is_empty() {
             let code = response.metadata.response_code;
             return Err(NetError::from(DnsError::NoRecordsFound(
@@ -353,6 +348,27 @@ fn query_name(fqdn: &str) -> Result<Name, hickory_resolver::proto::ProtoError> {
     })
 }
 
+/// The answers of one type; the others (a CNAME chain's links, a DNAME) are not the answer.
+/// A record without data is not one either: hickory reads any RDLENGTH 0 as an RFC 2136 update
+/// placeholder, which would be recorded as the text "UPDATE" (an empty TXT, a broken MX).
+fn answers_of(answers: &[Record], rtype: RecordType) -> Vec<RData> {
+    answers
+        .iter()
+        .filter(|r| r.record_type() == rtype && !matches!(r.data, RData::Update0(_)))
+        .map(|r| r.data.clone())
+        .collect()
+}
+
+/// The records of type `rtype` in a DNS message as it came off the wire, as a [`Lookup`]
+/// records them: the same reading every answer gets, over bytes, for fuzzing and tests.
+pub fn records_from_wire(message: &[u8], rtype: RecordType) -> Result<Vec<String>, String> {
+    let m = Message::from_vec(message).map_err(|e| e.to_string())?;
+    Ok(answers_of(&m.answers, rtype)
+        .iter()
+        .map(rdata_text)
+        .collect())
+}
+
 fn rdata_text(d: &RData) -> String {
     match d {
         RData::A(a) => a.0.to_string(),
@@ -420,5 +436,85 @@ mod query_name_tests {
         assert_eq!(n.num_labels(), 3);
         assert!(query_name("a..example.com.").is_err());
         assert!(query_name(&format!("{}.example.com.", "x".repeat(64))).is_err());
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::{records_from_wire, RecordType};
+
+    /// A response to `example.com` with the given answers (type, rdata), names compressed.
+    fn response(qtype: u16, answers: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut m = vec![
+            0x12,
+            0x34,
+            0x81,
+            0x80,
+            0,
+            1,
+            0,
+            answers.len() as u8,
+            0,
+            0,
+            0,
+            0,
+        ];
+        m.extend_from_slice(b"\x07example\x03com\x00");
+        m.extend_from_slice(&qtype.to_be_bytes());
+        m.extend_from_slice(&[0, 1]);
+        for (t, rdata) in answers {
+            m.extend_from_slice(&[0xc0, 0x0c]);
+            m.extend_from_slice(&t.to_be_bytes());
+            m.extend_from_slice(&[0, 1, 0, 0, 1, 44]);
+            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            m.extend_from_slice(rdata);
+        }
+        m
+    }
+
+    #[test]
+    fn txt_strings_are_joined_and_other_types_left_out() {
+        let m = response(
+            16,
+            &[
+                (16, b"\x08v=spf1 a\x05 -all"),
+                (5, b"\x03www\xc0\x0c"),
+                (16, b"\x01\xff"),
+            ],
+        );
+        let txt = records_from_wire(&m, RecordType::TXT).unwrap();
+        assert_eq!(txt, ["v=spf1 a -all", "\u{fffd}"]);
+        assert_eq!(
+            records_from_wire(&m, RecordType::CNAME).unwrap(),
+            ["www.example.com"]
+        );
+        assert!(records_from_wire(&m[..20], RecordType::TXT).is_err());
+    }
+
+    #[test]
+    fn records_without_data_are_not_answers() {
+        // hickory refuses RDLENGTH 0 in a query's answer, but not in a message whose header
+        // says UPDATE, which a hostile server can send in reply.
+        let mut m = response(16, &[(16, b""), (16, b"\x02ok"), (15, b"")]);
+        m[2] = 0xa8;
+        assert_eq!(records_from_wire(&m, RecordType::TXT).unwrap(), ["ok"]);
+        assert!(records_from_wire(&m, RecordType::MX).unwrap().is_empty());
+    }
+
+    #[test]
+    fn mx_and_tlsa_read_as_the_evidence_records_them() {
+        let m = response(
+            15,
+            &[(15, b"\x00\x0a\x02mx\xc0\x0c"), (15, b"\x00\x00\x00")],
+        );
+        assert_eq!(
+            records_from_wire(&m, RecordType::MX).unwrap(),
+            ["10 mx.example.com", "0 ."]
+        );
+        let m = response(52, &[(52, b"\x03\x01\x01\xab\xcd")]);
+        assert_eq!(
+            records_from_wire(&m, RecordType::TLSA).unwrap(),
+            ["3 1 1 abcd"]
+        );
     }
 }

@@ -157,10 +157,10 @@ pub async fn probe_domain_limited(
     }
 }
 
-async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
-    let lookup = dns.lookup(domain, RecordType::MX).await;
-    let mut hosts: Vec<MxHost> = lookup
-        .records
+/// The MX hosts in the recorded `preference exchange` texts, by preference then name; a text
+/// that is not one is left out.
+pub fn mx_hosts(records: &[String]) -> Vec<MxHost> {
+    let mut hosts: Vec<MxHost> = records
         .iter()
         .filter_map(|r| {
             let (pref, exchange) = r.split_once(' ')?;
@@ -182,6 +182,12 @@ async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
             .cmp(&b.preference)
             .then_with(|| a.exchange.cmp(&b.exchange))
     });
+    hosts
+}
+
+async fn mx(dns: &Dns, domain: &str) -> MxEvidence {
+    let lookup = dns.lookup(domain, RecordType::MX).await;
+    let hosts = mx_hosts(&lookup.records);
     let null_mx = matches!(hosts.as_slice(), [only] if only.exchange == ".");
     MxEvidence {
         lookup,
@@ -405,6 +411,32 @@ fn org_domain(d: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mx_hosts_sorted_null_kept_and_junk_left_out() {
+        let records = [
+            "20 B.example.com.",
+            "10 mx.example.com",
+            "x y",
+            "nospace",
+            "5 [192.0.2.1]",
+        ];
+        let hosts = mx_hosts(&records.map(String::from));
+        let names: Vec<_> = hosts
+            .iter()
+            .map(|h| (h.preference, h.exchange.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (5, "[192.0.2.1]"),
+                (10, "mx.example.com"),
+                (20, "b.example.com")
+            ]
+        );
+        assert!(hosts[0].ip_literal && !hosts[1].ip_literal);
+        assert_eq!(mx_hosts(&["0 .".to_string()])[0].exchange, ".");
+    }
 
     #[test]
     fn rua_domains_and_org() {

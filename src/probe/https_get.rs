@@ -136,7 +136,7 @@ async fn get(ctx: &Ctx, req: &Get<'_>, ip: IpAddr, out: &mut StsFetch) -> Result
 
 /// Sends the request and reads until the server closes, at most `limit` bytes, within two
 /// phase timeouts.
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     request: &str,
     limit: usize,
@@ -199,7 +199,11 @@ pub fn parse_response(raw: &[u8], out: &mut StsFetch) -> Result<(), String> {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .filter(|c| (100..1000).contains(c))
-        .ok_or_else(|| format!("not an HTTP status line: {status_line:?}"))?;
+        // The line may be the whole answer: quote only its start.
+        .ok_or_else(|| {
+            let start: String = status_line.chars().take(80).collect();
+            format!("not an HTTP status line: {start:?}")
+        })?;
     out.status = Some(status);
     let mut chunked = false;
     let mut location = None;

@@ -21,6 +21,7 @@ pub mod pop3;
 pub mod port;
 pub mod prelude;
 pub mod quickack;
+pub mod replay;
 pub mod sasl;
 pub mod send;
 pub mod smtp;

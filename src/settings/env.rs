@@ -29,9 +29,12 @@ pub struct DotenvEntry {
 /// Parses dotenv text into its entries, in file order (duplicates kept), and warnings about lines
 /// that were skipped. Warnings name lines, never values.
 pub fn parse_dotenv(text: &str) -> (Vec<DotenvEntry>, Vec<String>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A lone CR ends a line as CRLF and LF do (phpdotenv, python-dotenv and Node's dotenv all
+    // split on it), so comments, line numbers and values all end there.
     let chars: Vec<char> = text
-        .strip_prefix('\u{feff}')
-        .unwrap_or(text)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .chars()
         .collect();
     let mut entries = Vec::new();

@@ -6,15 +6,17 @@ use crate::evidence::Certificate;
 use crate::findings::Finding;
 
 /// One parsed TLSA record: `usage selector matching-type data`.
-struct Tlsa<'a> {
-    usage: u8,
-    selector: u8,
-    matching: u8,
-    data: String,
-    text: &'a str,
+pub struct Tlsa<'a> {
+    pub usage: u8,
+    pub selector: u8,
+    pub matching: u8,
+    /// The association data, lower-cased hex.
+    pub data: String,
+    pub text: &'a str,
 }
 
-fn parse(text: &str) -> Option<Tlsa<'_>> {
+/// Reads a TLSA record as the lookup recorded it; `None` when the three numbers are not there.
+pub fn parse(text: &str) -> Option<Tlsa<'_>> {
     let mut w = text.split_whitespace();
     let usage = w.next()?.parse().ok()?;
     let selector = w.next()?.parse().ok()?;

@@ -7,6 +7,8 @@ mod mx;
 mod records;
 pub mod spf;
 
+pub use dane::{parse as parse_tlsa, Tlsa};
+
 use crate::evidence::domain::DomainEvidence;
 use crate::findings::Finding;
 

@@ -230,6 +230,19 @@ fn dotenv(text: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+fn dotenv_lone_cr_ends_a_line() {
+    // As phpdotenv, python-dotenv and Node's dotenv read it: the comment ends at the CR.
+    let (entries, warnings) =
+        parse_dotenv("# old Mac file\rMAIL_HOST=a.example\rbad line\rMAIL_PORT=25");
+    let got: Vec<_> = entries
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str(), e.line))
+        .collect();
+    assert_eq!(got, [("MAIL_HOST", "a.example", 2), ("MAIL_PORT", "25", 4)]);
+    assert_eq!(warnings, ["line 3 is not KEY=value and was skipped"]);
+}
+
+#[test]
 fn dotenv_quotes_comments_export_crlf() {
     let text = "# a comment\r\n\
                 \r\n\
