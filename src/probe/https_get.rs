@@ -154,7 +154,7 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             if buf.len() + n > limit {
                 return Ok((buf, true));
             }
-            buf.extend_from_slice(&chunk[..n]);
+            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         }
     };
     match tokio::time::timeout(timeout * 2, work).await {
@@ -191,7 +191,8 @@ pub fn parse_response(raw: &[u8], out: &mut StsFetch) -> Result<(), String> {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .ok_or("the answer has no complete HTTP header")?;
-    let head = String::from_utf8_lossy(&raw[..split]);
+    let (head, rest) = raw.split_at_checked(split).unwrap_or((raw, &[]));
+    let head = String::from_utf8_lossy(head);
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or("");
     let status: u16 = status_line
@@ -218,7 +219,7 @@ pub fn parse_response(raw: &[u8], out: &mut StsFetch) -> Result<(), String> {
             _ => {}
         }
     }
-    let body = &raw[split + 4..];
+    let body = rest.get(4..).unwrap_or_default();
     let body = if chunked {
         dechunk(body)?
     } else {
@@ -244,17 +245,16 @@ fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
             .windows(2)
             .position(|w| w == b"\r\n")
             .ok_or("broken chunked encoding")?;
-        let size_text = String::from_utf8_lossy(&b[..eol]);
+        let (line, rest) = b.split_at_checked(eol).unwrap_or((b, &[]));
+        let size_text = String::from_utf8_lossy(line);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
             .map_err(|_| "broken chunk size")?;
-        b = &b[eol + 2..];
+        b = rest.get(2..).unwrap_or_default();
         if size == 0 {
             return Ok(out);
         }
-        if b.len() < size {
-            return Err("truncated chunk".into());
-        }
-        out.extend_from_slice(&b[..size]);
+        let data = b.get(..size).ok_or("truncated chunk")?;
+        out.extend_from_slice(data);
         b = b.get(size + 2..).unwrap_or(&[]);
     }
 }

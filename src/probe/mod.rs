@@ -1,4 +1,16 @@
 //! Probing: I/O that records facts and nothing else. Nothing here judges what it sees.
+// Every byte here comes from a server that may be broken or hostile: a surprise is recorded,
+// never a panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::string_slice
+    )
+)]
 
 pub mod alternate;
 pub mod cert;

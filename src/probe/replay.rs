@@ -46,7 +46,7 @@ impl AsyncRead for Replay {
     ) -> Poll<std::io::Result<()>> {
         let me = self.get_mut();
         let n = me.unread().min(me.chunk).min(buf.remaining());
-        buf.put_slice(&me.input[me.pos..me.pos + n]);
+        buf.put_slice(me.input.get(me.pos..me.pos + n).unwrap_or_default());
         me.pos += n;
         Poll::Ready(Ok(()))
     }
@@ -60,7 +60,8 @@ impl AsyncWrite for Replay {
     ) -> Poll<std::io::Result<usize>> {
         let me = self.get_mut();
         let room = KEEP_WRITTEN.saturating_sub(me.written.len());
-        me.written.extend_from_slice(&data[..data.len().min(room)]);
+        me.written
+            .extend_from_slice(data.get(..room).unwrap_or(data));
         Poll::Ready(Ok(data.len()))
     }
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
