@@ -43,20 +43,6 @@ fn spf_all(owner: &Name) -> Reply {
     Reply::Records(vec![txt(owner, vec!["v=spf1 -all".into()])])
 }
 
-fn assert_says(run: &ChildRun, code: &str, words: &str) {
-    assert!(
-        run.has(code),
-        "no {code}: {:?}\n{}",
-        run.codes(),
-        run.text()
-    );
-    assert!(
-        run.text().contains(words),
-        "the report does not say {words:?}: {}",
-        run.text()
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_domain_sets_the_baseline() {
     let dns = fake_dns::start(|n, t| {
@@ -96,7 +82,7 @@ async fn a_thousand_txt_strings_are_read_and_named() {
     })
     .await;
     let run = audit("1,000 TXT strings", &dns, &[]).await;
-    assert_says(&run, "spf.multiple-records", "1000");
+    run.assert_says("spf.multiple-records", "1000");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

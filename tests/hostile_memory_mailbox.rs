@@ -32,20 +32,6 @@ async fn probe(case: &str, port: u16, role: &str) -> ChildRun {
     run
 }
 
-fn assert_violation(run: &ChildRun, code: &str, words: &str) {
-    assert!(
-        run.has(code),
-        "no {code}: {:?}\n{}",
-        run.codes(),
-        run.text()
-    );
-    assert!(
-        run.text().contains(words),
-        "the report does not say {words:?}: {}",
-        run.text()
-    );
-}
-
 /// An IMAP greeting, then `answer` (written until the client goes away when `endless`) to the
 /// first command.
 async fn imap(mut sock: TcpStream, answer: Vec<u8>, endless: bool) {
@@ -61,8 +47,7 @@ async fn imap_untagged_responses_without_end_stop_at_the_line_count() {
     let burst = "* 1 EXISTS\r\n".repeat(512).into_bytes();
     let srv = serve(move |sock| imap(sock, burst.clone(), true)).await;
     let run = probe("IMAP endless untagged", srv.port, "imap").await;
-    assert_violation(
-        &run,
+    run.assert_says(
         "imap.protocol-violation",
         "more than 100 lines before the tagged reply",
     );
@@ -83,8 +68,7 @@ async fn imap_four_gigabyte_literal_is_never_allocated() {
     })
     .await;
     let run = probe("IMAP {4294967295} literal", srv.port, "imap").await;
-    assert_violation(
-        &run,
+    run.assert_says(
         "imap.protocol-violation",
         "reply line longer than 2048 bytes",
     );
@@ -99,8 +83,7 @@ async fn imap_capability_of_a_million_items_is_cut_at_the_line_bound() {
     line.extend_from_slice(b"\r\nm1 OK done\r\n");
     let srv = serve(move |sock| imap(sock, line.clone(), false)).await;
     let run = probe("IMAP CAPABILITY of 1,000,000 items", srv.port, "imap").await;
-    assert_violation(
-        &run,
+    run.assert_says(
         "imap.protocol-violation",
         "reply line longer than 2048 bytes",
     );
@@ -126,11 +109,7 @@ async fn pop3_capa_of_a_million_items_stops_at_the_line_count() {
     })
     .await;
     let run = probe("POP3 CAPA of 1,000,000 items", srv.port, "pop3").await;
-    assert_violation(
-        &run,
-        "pop3.protocol-violation",
-        "CAPA list longer than 100 lines",
-    );
+    run.assert_says("pop3.protocol-violation", "CAPA list longer than 100 lines");
 }
 
 #[test]

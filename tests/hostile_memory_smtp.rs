@@ -44,20 +44,6 @@ async fn probe_with(case: &str, port: u16, role: &str, timeout_s: u64) -> ChildR
     run
 }
 
-fn assert_names(run: &ChildRun, code: &str, words: &str) {
-    assert!(
-        run.has(code),
-        "no {code}: {:?}\n{}",
-        run.codes(),
-        run.text()
-    );
-    assert!(
-        run.text().contains(words),
-        "the report does not say {words:?}: {}",
-        run.text()
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_well_behaved_starttls_server_sets_the_baseline() {
     let acc = tls_acceptor(&["fake.test"]);
@@ -80,7 +66,7 @@ async fn a_greeting_at_one_byte_a_second_ends_at_the_phase_deadline() {
     .await;
     // A phase deadline of 3 s sees several bytes come in: it is one deadline, not one per read.
     let run = probe_with("greeting 1 byte/s", srv.port, "smtp", 3).await;
-    assert_names(&run, "smtp.protocol-violation", "kept arriving");
+    run.assert_says("smtp.protocol-violation", "kept arriving");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,8 +87,7 @@ async fn a_ten_megabyte_reply_line_is_cut_at_the_line_bound() {
     })
     .await;
     let run = probe("10 MB reply line", srv.port, "smtp").await;
-    assert_names(
-        &run,
+    run.assert_says(
         "smtp.protocol-violation",
         "reply line longer than 2048 bytes",
     );
@@ -125,8 +110,7 @@ async fn a_hundred_thousand_continuation_lines_stop_at_the_line_count() {
     })
     .await;
     let run = probe("100,000 continuation lines", srv.port, "smtp").await;
-    assert_names(
-        &run,
+    run.assert_says(
         "smtp.protocol-violation",
         "more than 100 continuation lines",
     );
@@ -146,7 +130,7 @@ async fn starttls_then_a_megabyte_certificate_is_too_large() {
         oversized(1 << 20, "fake.test"),
     )
     .await;
-    assert_names(&run, "tls.handshake-too-large", "larger than mxray reads");
+    run.assert_says("tls.handshake-too-large", "larger than mxray reads");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +196,7 @@ async fn a_tls_alert_in_the_middle_of_the_handshake_is_named() {
     })
     .await;
     let run = probe("TLS alert mid-handshake", srv.port, "smtp").await;
-    assert_names(&run, "tls.handshake-failed", "HandshakeFailure");
+    run.assert_says("tls.handshake-failed", "HandshakeFailure");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -47,6 +47,21 @@ impl ChildRun {
         self.report.to_string()
     }
 
+    /// The report names the case: it has `code`, and its text says `words`.
+    pub fn assert_says(&self, code: &str, words: &str) {
+        assert!(
+            self.has(code),
+            "no {code}: {:?}\n{}",
+            self.codes(),
+            self.text()
+        );
+        assert!(
+            self.text().contains(words),
+            "the report does not say {words:?}: {}",
+            self.text()
+        );
+    }
+
     /// Ended within `bound`, under the memory cap, with a report (exit 0 or 1).
     pub fn assert_bounded(&self, case: &str, bound: Duration) {
         self.assert_within(case, bound);
