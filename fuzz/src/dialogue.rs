@@ -1,7 +1,7 @@
 //! An IMAP or POP3 session up to and including the login, against the fuzzer's server.
 
 use crate::{block_on, conn, split};
-use mxray::evidence::{Capabilities, PortProbe, Protocol};
+use mxray::evidence::{Capabilities, PortProbe, PortSpec, Protocol};
 use mxray::probe::conn::{Conn, Recorder, MAX_LINES};
 use mxray::probe::sasl::Mechanism;
 use mxray::probe::{imap, mailbox_login, pop3, Credentials};
@@ -123,26 +123,13 @@ async fn opening(proto: Protocol, c: &mut Conn, rec: &mut Recorder) -> Option<Ca
 }
 
 fn probe_with(caps: Capabilities) -> PortProbe {
-    PortProbe {
-        address: std::net::Ipv4Addr::LOCALHOST.into(),
+    let spec = PortSpec {
         port: 143,
         role: None,
         explicit: false,
-        sniffed: None,
-        phases: Vec::new(),
-        greeting: None,
+    };
+    PortProbe {
         capabilities: Some(caps),
-        starttls_reply: None,
-        plaintext_after_starttls: false,
-        tls: None,
-        capabilities_after_tls: None,
-        legacy_tls: None,
-        alternate: None,
-        relay_test: None,
-        login: None,
-        login_not_tried: None,
-        send: None,
-        duration_ms: 0,
-        transcript: Vec::new(),
+        ..PortProbe::empty(std::net::Ipv4Addr::LOCALHOST.into(), spec)
     }
 }

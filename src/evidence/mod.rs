@@ -425,6 +425,31 @@ pub struct PortProbe {
 }
 
 impl PortProbe {
+    /// Nothing observed yet on `address` and the port of `spec`.
+    pub fn empty(address: IpAddr, spec: PortSpec) -> PortProbe {
+        PortProbe {
+            address,
+            port: spec.port,
+            role: spec.role,
+            explicit: spec.explicit,
+            sniffed: None,
+            phases: Vec::new(),
+            greeting: None,
+            capabilities: None,
+            starttls_reply: None,
+            plaintext_after_starttls: false,
+            tls: None,
+            capabilities_after_tls: None,
+            legacy_tls: None,
+            alternate: None,
+            relay_test: None,
+            login: None,
+            login_not_tried: None,
+            send: None,
+            duration_ms: 0,
+            transcript: Vec::new(),
+        }
+    }
     pub fn phase(&self, name: PhaseName) -> Option<&Phase> {
         self.phases.iter().find(|p| p.phase == name)
     }

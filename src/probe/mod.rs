@@ -311,11 +311,6 @@ pub async fn probe_server_limited(
 
 fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
     PortProbe {
-        address: ip,
-        port: spec.port,
-        role: spec.role,
-        explicit: spec.explicit,
-        sniffed: None,
         phases: vec![Phase {
             phase: PhaseName::Connect,
             start_ms: 0,
@@ -324,19 +319,7 @@ fn over_budget(ip: IpAddr, spec: PortSpec, budget: Duration) -> PortProbe {
                 detail: format!("probe exceeded its budget of {:.1} s", budget.as_secs_f64()),
             },
         }],
-        greeting: None,
-        capabilities: None,
-        starttls_reply: None,
-        plaintext_after_starttls: false,
-        tls: None,
-        capabilities_after_tls: None,
-        legacy_tls: None,
-        alternate: None,
-        relay_test: None,
-        login: None,
-        login_not_tried: None,
-        send: None,
         duration_ms: budget.as_millis() as u64,
-        transcript: Vec::new(),
+        ..PortProbe::empty(ip, spec)
     }
 }

@@ -30,7 +30,7 @@ pub async fn probe_port_limited(
     limit: &legacy::Limit,
 ) -> PortProbe {
     let mut rec = Recorder::new();
-    let mut probe = empty(ip, spec);
+    let mut probe = PortProbe::empty(ip, spec);
     let addr = SocketAddr::new(ip, spec.port);
     if spec.role.is_none() {
         let (role, how) = sniff::sniff(ctx, addr, &mut rec).await;
@@ -106,31 +106,6 @@ async fn follow_up(
             alt.detail
         ));
         probe.alternate = Some(alt);
-    }
-}
-
-fn empty(ip: IpAddr, spec: PortSpec) -> PortProbe {
-    PortProbe {
-        address: ip,
-        port: spec.port,
-        role: spec.role,
-        explicit: spec.explicit,
-        sniffed: None,
-        phases: Vec::new(),
-        greeting: None,
-        capabilities: None,
-        starttls_reply: None,
-        plaintext_after_starttls: false,
-        tls: None,
-        capabilities_after_tls: None,
-        legacy_tls: None,
-        alternate: None,
-        relay_test: None,
-        login: None,
-        login_not_tried: None,
-        send: None,
-        duration_ms: 0,
-        transcript: Vec::new(),
     }
 }
 
